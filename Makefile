@@ -1,0 +1,76 @@
+# Cell: build, run and test every stage.
+#
+#   make [STAGE=NN]         build the stages (all present, or one)
+#   make shell [STAGE=NN]   a shell in that stage's container (default: the highest stage)
+#   make test [STAGE=NN]    run the tests; ends with "N passed, N failed, N skipped"
+#   make check              -Werror build, clang-format, tests under ASan/UBSan
+#   make rootfs             the default root filesystem, in labs/rootfs
+#   make deps               install the Debian/Ubuntu packages the toolkit needs
+#   make doctor             can this host run each stage, and if not, why
+#   make clean-host         remove what a killed container left on the host
+#   make clean              remove what the build made
+
+STAGES := $(sort $(patsubst %/,%,$(wildcard [0-9][0-9]-*/)))
+ifdef STAGE
+SELECTED := $(filter $(STAGE)-%,$(STAGES))
+ifeq ($(SELECTED),)
+$(error STAGE=$(STAGE): no such stage (there are: $(STAGES)))
+endif
+SHELL_STAGE := $(SELECTED)
+else
+SELECTED := $(STAGES)
+SHELL_STAGE := $(lastword $(STAGES))
+endif
+NUMBERS := $(foreach s,$(SELECTED),$(firstword $(subst -, ,$(s))))
+
+ROOTFS := labs/rootfs
+BUSYBOX := labs/cache/busybox
+
+all: build
+
+build:
+	@for s in $(SELECTED); do $(MAKE) --no-print-directory -C $$s $(BUILD_ARGS) || exit 1; done
+
+deps:
+	@bash labs/deps.sh $(NUMBERS)
+
+$(BUSYBOX):
+	@bash labs/deps.sh $(NUMBERS)
+
+# The tree is rebuilt only when its recipe or a workload changed.
+rootfs: $(ROOTFS)/.built
+$(ROOTFS)/.built: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.c) labs/workloads/Makefile
+	@$(MAKE) --no-print-directory -C labs/workloads
+	@bash labs/rootfs.sh $(ROOTFS) $(BUSYBOX) labs/bin
+	@touch $@
+
+SHELL_ARGS ?= -v
+shell: deps build rootfs
+	./$(SHELL_STAGE)/container $(SHELL_ARGS)
+
+test: deps build rootfs
+	@tests/run $(NUMBERS)
+
+# Warnings as errors, the project's .clang-format, then every test again
+# against a build with AddressSanitizer and UBSan.
+check: deps rootfs
+	@$(MAKE) --no-print-directory build BUILD_ARGS="-B WERROR=1"
+	@echo "clang-format: checking $(words $(SOURCES)) files"
+	@clang-format --dry-run --Werror $(SOURCES)
+	@$(MAKE) --no-print-directory build BUILD_ARGS="SANITIZE=1"
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CELL_BINARY=container-san \
+		tests/run $(NUMBERS)
+
+SOURCES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h labs/workloads/*.c)
+
+doctor:
+	@bash labs/doctor.sh
+
+clean-host:
+	@bash labs/clean-host.sh
+
+clean:
+	@for s in $(STAGES); do $(MAKE) --no-print-directory -C $$s clean; done
+	rm -rf labs/bin $(ROOTFS)
+
+.PHONY: all build deps rootfs shell test check doctor clean-host clean

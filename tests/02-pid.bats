@@ -1,0 +1,144 @@
+#!/usr/bin/env bats
+# 02-pid: PID 1 of a new PID namespace, /proc remounted in a private mount
+# namespace, a new IPC namespace, and --init.
+
+load helper
+
+teardown() {
+	# a sleeper or IPC object a test made on the host
+	[ -z "${sleeper:-}" ] || kill "$sleeper" 2>/dev/null || true
+	[ -z "${shmid:-}" ] || ipcrm -m "$shmid" 2>/dev/null || true
+	[ -z "${shared:-}" ] || umount -R "$shared" 2>/dev/null || true
+	cell_teardown
+}
+
+@test "the command is PID 1 and ps lists nothing of the host" {
+	# a host process with a random, recognisable command line
+	secs=$((100000 + RANDOM))
+	sleep "$secs" &
+	sleeper=$!
+	run "$CONTAINER" -n "$(rand_hostname)" ps -eo pid,args
+	assert_success
+	assert_line --regexp '^ +1 ps -eo pid,args$'
+	refute_output --partial "sleep $secs"
+	# only the header and ps itself
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "the command runs in PID, mount and IPC namespaces other than the host's" {
+	run "$CONTAINER" sh -c 'readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/ipc'
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	refute_line "$(ns_of $$ pid)"
+	refute_line "$(ns_of $$ mnt)"
+	refute_line "$(ns_of $$ ipc)"
+	assert_line --regexp '^pid:'
+}
+
+@test "the host's /proc is untouched: same mount, still the host's processes" {
+	before=$(grep ' /proc ' /proc/self/mountinfo)
+	run "$CONTAINER" sh -c 'mount | grep -c " /proc "'
+	assert_success
+	assert_equal "$(grep ' /proc ' /proc/self/mountinfo)" "$before"
+	# the host's /proc still shows this test's own process
+	[ -d "/proc/$$" ]
+}
+
+@test "a mount made inside does not propagate to a shared mount on the host" {
+	# a shared mount point of our own, as systemd makes / shared
+	shared=$BATS_TEST_TMPDIR/shared
+	mkdir -p "$shared"
+	mount -t tmpfs cell-test "$shared"
+	mount --make-shared "$shared"
+	mkdir "$shared/sub"
+	run "$CONTAINER" sh -c "mount -t tmpfs inside $shared/sub && grep -c ' $shared/sub ' /proc/self/mountinfo"
+	assert_success
+	assert_output 1
+	run grep -c " $shared/sub " /proc/self/mountinfo
+	assert_output 0
+}
+
+@test "IPC: a System V segment of the host is invisible inside, visible with --ipc host" {
+	shmid=$(ipcmk -M 4096 | grep -oE '[0-9]+$')
+	[ -n "$shmid" ]
+	run "$CONTAINER" ipcs -m
+	assert_success
+	refute_output --regexp "(^|[^0-9])$shmid([^0-9]|$)"
+	run "$CONTAINER" --ipc host ipcs -m
+	assert_success
+	assert_output --regexp "(^|[^0-9])$shmid([^0-9]|$)"
+	run "$CONTAINER" --ipc host readlink /proc/self/ns/ipc
+	assert_output "$(ns_of $$ ipc)"
+	run "$CONTAINER" --ipc none true
+	assert_failure 125
+}
+
+@test "--init: init is PID 1, the command PID 2" {
+	run "$CONTAINER" --init sh -c 'echo $$; cat /proc/1/comm'
+	assert_success
+	assert_equal "${lines[0]}" 2
+	assert_equal "${lines[1]}" container
+}
+
+@test "--init reaps an orphaned zombie" {
+	# the subshell exits at once; its sleep is orphaned, re-parented to
+	# PID 1, and ends 0.2 s later; then count zombies in the namespace
+	run "$CONTAINER" --init sh -c '(sleep 0.2 &); sleep 1;
+		cat /proc/[0-9]*/stat | awk "\$3 == \"Z\"" | wc -l'
+	assert_success
+	assert_output 0
+}
+
+@test "SIGTERM sent to the tool reaches a command that handles it" {
+	"$CONTAINER" sh -c 'trap "echo got TERM; exit 42" TERM; touch "$0"; while :; do sleep 0.1; done' \
+		"$BATS_TEST_TMPDIR/ready" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	tool=$!
+	wait_until test -e "$BATS_TEST_TMPDIR/ready"
+	kill -TERM "$tool"
+	status=0
+	wait "$tool" || status=$?
+	assert_equal "$status" 42
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "got TERM"
+}
+
+@test "--init passes SIGTERM on to a command with no handler of its own" {
+	"$CONTAINER" --init sh -c 'touch "$0"; exec sleep 100' "$BATS_TEST_TMPDIR/ready" &
+	tool=$!
+	wait_until test -e "$BATS_TEST_TMPDIR/ready"
+	sleep 0.2 # let sh become sleep
+	kill -TERM "$tool"
+	status=0
+	wait "$tool" || status=$?
+	assert_equal "$status" 143
+}
+
+@test "killing the tool with SIGKILL takes the whole container with it" {
+	"$CONTAINER" sh -c 'touch "$0"; exec sleep 100' "$BATS_TEST_TMPDIR/ready" &
+	tool=$!
+	wait_until test -e "$BATS_TEST_TMPDIR/ready"
+	init=$(children_of "$tool")
+	[ -n "$init" ]
+	kill -KILL "$tool"
+	wait "$tool" || true
+	# the container's PID 1 is gone too
+	wait_until test ! -e "/proc/$init"
+}
+
+@test "01's tests hold for this stage: hostname and exit statuses" {
+	name=$(rand_hostname)
+	run "$CONTAINER" -n "$name" hostname
+	assert_output "$name"
+	run "$CONTAINER" sh -c 'exit 3'
+	assert_failure 3
+	run -127 "$CONTAINER" /no/such/command
+	assert_failure 127
+	run -127 "$CONTAINER" --init /no/such/command
+	assert_failure 127
+	# a command that is not PID 1 can be killed from inside
+	run "$CONTAINER" --init sh -c 'kill -KILL $$'
+	assert_failure 137
+}
+
+@test "the lab notes cite only step markers that exist" {
+	assert_notes_markers_exist
+}

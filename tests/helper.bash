@@ -1,0 +1,105 @@
+# Shared by every tests/NN-*.bats file: `load helper`.
+#
+# - finds the stage under test from the file's name (tests/03-foo.bats -> 03-*/),
+# - snapshots what a container could leave on the host before each test and
+#   fails the test when anything differs after it (mounts, links, network
+#   namespaces, cgroup directories, files under /run/cell),
+# - gives random names and values, so that a hard-coded answer fails.
+
+bats_require_minimum_version 1.5.0
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+CELL_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+STAGE_NUM=$(basename "$BATS_TEST_FILENAME")
+STAGE_NUM=${STAGE_NUM%%-*}
+STAGE_DIR=$(echo "$CELL_TOP/$STAGE_NUM"-*)
+# CELL_STAGE_DIR runs one stage's tests against another stage's program (the
+# options accumulate, so a later stage must pass the earlier stages' tests);
+# CELL_BINARY=container-san runs them against the sanitizer build.
+CONTAINER=${CELL_STAGE_DIR:-$STAGE_DIR}/${CELL_BINARY:-container}
+ROOTFS=${CELL_ROOTFS:-$CELL_TOP/labs/rootfs}
+
+# Everything a container could leave behind, one item per line.
+host_snapshot() {
+	echo "# mounts"
+	# mount point and file system type, from the host's own mount table
+	sed -E 's/^([^ ]+ ){4}([^ ]+) .* - ([^ ]+) .*/\2 \3/' /proc/1/mountinfo | sort
+	echo "# links"
+	ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
+	echo "# netns"
+	ls -1 /run/netns 2>/dev/null | sort
+	echo "# cgroups"
+	# every directory of every hierarchy; systemd's transient units come and
+	# go by themselves and are left out unless they carry our name
+	find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null |
+		grep -Ev '\.(scope|service|socket|mount|swap)(/|$)' | sort
+	find /sys/fs/cgroup -mindepth 1 -type d -iname '*cell*' 2>/dev/null | sort
+	echo "# /run/cell"
+	find /run/cell -mindepth 1 2>/dev/null | sort
+}
+
+cell_setup() {
+	[ "$(id -u)" = 0 ] || skip "the tests need root: run them with sudo"
+	[ -x "$CONTAINER" ] || fail "$CONTAINER is not built: run make first"
+	host_snapshot >"$BATS_TEST_TMPDIR/host.before"
+}
+
+# A container's resources go away when its last process does, and the kernel
+# finishes some of that (network namespaces, their links) a moment later:
+# allow it up to three seconds before calling a difference a leak.
+cell_teardown() {
+	[ -f "$BATS_TEST_TMPDIR/host.before" ] || return 0
+	local i
+	for i in $(seq 30); do
+		host_snapshot >"$BATS_TEST_TMPDIR/host.after"
+		cmp -s "$BATS_TEST_TMPDIR/host.before" "$BATS_TEST_TMPDIR/host.after" && return 0
+		sleep 0.1
+	done
+	echo "the test left something on the host (< before, > after):" >&2
+	diff "$BATS_TEST_TMPDIR/host.before" "$BATS_TEST_TMPDIR/host.after" >&2
+	return 1
+}
+
+setup() { cell_setup; }
+teardown() { cell_teardown; }
+
+# A random lower-case token, e.g. for hostnames: "k3x9q2".
+rand_token() {
+	tr -dc 'a-z0-9' </dev/urandom | head -c "${1:-8}"
+}
+
+# A random hostname that is valid and unlike the host's.
+rand_hostname() {
+	echo "h$(rand_token 10)"
+}
+
+# The inode of a namespace, as the kernel names it: "uts:[4026531838]".
+ns_of() { # PID TYPE
+	readlink "/proc/$1/ns/$2"
+}
+
+# The pids of a process's children (from the kernel's own list).
+children_of() { # PID
+	cat /proc/"$1"/task/*/children 2>/dev/null
+}
+
+# Wait up to 5 s until a condition (a command) holds.
+wait_until() {
+	local i
+	for i in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Every "step: NAME" that the stage's lab notes cite is a marker in its code.
+assert_notes_markers_exist() {
+	local notes=$STAGE_DIR/README.md code=$STAGE_DIR/container.c name missing=()
+	[ -f "$notes" ] || fail "$notes is missing"
+	for name in $(grep -oE 'step: [a-z0-9-]+' "$notes" | awk '{print $2}' | sort -u); do
+		grep -q "/\* step: $name\b" "$code" || missing+=("$name")
+	done
+	[ ${#missing[@]} -eq 0 ] || fail "the notes cite step markers the code lacks: ${missing[*]}"
+}
