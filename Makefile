@@ -44,9 +44,10 @@ $(ROOTFS)/.built: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.c) labs/
 	@bash labs/rootfs.sh $(ROOTFS) $(BUSYBOX) labs/bin
 	@touch $@
 
+# A login shell reads /etc/profile, whose prompt shows the container's hostname.
 SHELL_ARGS ?= -v
 shell: deps build rootfs
-	./$(SHELL_STAGE)/container $(SHELL_ARGS)
+	./$(SHELL_STAGE)/container $(SHELL_ARGS) /bin/sh -l
 
 test: deps build rootfs
 	@tests/run $(NUMBERS)
@@ -55,6 +56,7 @@ test: deps build rootfs
 # against a build with AddressSanitizer and UBSan.
 check: deps rootfs
 	@$(MAKE) --no-print-directory build BUILD_ARGS="-B WERROR=1"
+	@$(MAKE) --no-print-directory -B -C labs/workloads EXTRA_CFLAGS=-Werror
 	@echo "clang-format: checking $(words $(SOURCES)) files"
 	@clang-format --dry-run --Werror $(SOURCES)
 	@$(MAKE) --no-print-directory build BUILD_ARGS="SANITIZE=1"

@@ -18,7 +18,9 @@ stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(01 02 03 04 05 06 07 08 09 10)
 for n in "${stages[@]}"; do
 	case $n in
-	# Later stages add theirs here.
+	05) packages+=(libnl-route-3-dev pkg-config) ;;
+	06) packages+=(gnuplot-nox qemu-system-x86) ;;
+	08) packages+=(libcap-dev libseccomp-dev) ;;
 	*) ;;
 	esac
 done

@@ -81,7 +81,9 @@ ns_of() { # PID TYPE
 
 # The pids of a process's children (from the kernel's own list).
 children_of() { # PID
-	cat /proc/"$1"/task/*/children 2>/dev/null
+	local pids
+	pids=$(cat /proc/"$1"/task/*/children 2>/dev/null)
+	echo $pids # unquoted: the kernel's trailing space goes
 }
 
 # Wait up to 5 s until a condition (a command) holds.
