@@ -38,8 +38,8 @@ $(BUSYBOX):
 	@bash labs/deps.sh $(NUMBERS)
 
 # The tree is rebuilt only when its recipe or a workload changed.
-rootfs: $(ROOTFS)/.built
-$(ROOTFS)/.built: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.c) labs/workloads/Makefile
+rootfs: labs/cache/rootfs.stamp
+labs/cache/rootfs.stamp: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.c) labs/workloads/Makefile
 	@$(MAKE) --no-print-directory -C labs/workloads
 	@bash labs/rootfs.sh $(ROOTFS) $(BUSYBOX) labs/bin
 	@touch $@

@@ -1,0 +1,703 @@
+/*
+ * 04-pivot-overlay: a root the command cannot walk out of, and an image
+ * that stays read-only.
+ *
+ * Stage 03 plus two changes to the root file system. First, the rootfs is
+ * the read-only lower layer of an overlay: the container's writes go to an
+ * upper directory under /run/cell/<id> (or --upper DIR), and the rootfs
+ * itself is never written, so many containers can share one image. Second,
+ * pivot_root(2) replaces chroot: the overlay becomes the root of the
+ * container's mount namespace and the host's tree, now the "old root", is
+ * unmounted. No path inside leads back out, which ends the chroot escape.
+ *
+ * The overlay's directories are the first thing this program leaves on the
+ * host, so from here on main() removes them on every way out.
+ *
+ * Read alongside: pivot_root(2), umount(2), the kernel's
+ * Documentation/filesystems/overlayfs.rst, nftw(3), and stage 03's pages.
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Exit statuses, as docker run gives them. */
+#define EXIT_TOOL	 125 /* the tool itself failed: bad option, a setup step */
+#define EXIT_CANNOT_EXEC 126 /* the command exists but cannot be executed */
+#define EXIT_NOT_FOUND	 127 /* the command does not exist */
+
+#define STACK_SIZE   (1024 * 1024)
+#define HOSTNAME_MAX 64 /* HOST_NAME_MAX on Linux, see sethostname(2) */
+
+#ifndef CELL_ROOTFS /* the Makefile passes the tree `make rootfs` builds */
+#define CELL_ROOTFS "../labs/rootfs"
+#endif
+
+/* Every container's directories on the host live below this one. */
+#define STATE_ROOT "/run/cell"
+
+/*
+ * The devices a container gets: harmless ones only. Each is a new node on
+ * the container's own /dev; binding the host's nodes would carry over their
+ * owners and modes, and a mistake there would open a real disk.
+ */
+static const struct device {
+	const char *name;
+	unsigned int major, minor;
+} devices[] = {
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+struct config {
+	const char *hostname;
+	char rootfs[PATH_MAX]; /* absolute path of the root file system */
+	const char *upper;     /* --upper DIR, or NULL */
+	char **argv;	       /* the command and its arguments */
+	char id[9];	       /* 8 random hex digits naming this container */
+	char state[PATH_MAX];  /* /run/cell/<id>: the container's directories */
+	char upperdir[PATH_MAX], workdir[PATH_MAX], merged[PATH_MAX];
+	bool verbose;
+	bool init;	     /* --init: a minimal init is PID 1, the command PID 2 */
+	bool ipc_host;	     /* --ipc host: share the host's IPC namespace */
+	sigset_t blocked;    /* the signals the tool (and our init) wait for */
+	sigset_t child_mask; /* the signal mask the command starts with */
+};
+
+static const char usage_text[] =
+	"Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
+	"\n"
+	"Run COMMAND (default /bin/sh) as PID 1 of a new PID namespace, with a\n"
+	"hostname, a mount table and IPC objects of its own, in a root file system\n"
+	"entered with pivot_root. The root file system is the read-only lower layer\n"
+	"of an overlay; the container's writes go to /run/cell/<id>/upper, removed\n"
+	"at exit, or to --upper DIR.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
+	"                        dot-separated labels of letters, digits and '-'\n"
+	"  -r, --rootfs DIR      root file system (default: the one `make rootfs`\n"
+	"                        builds, " CELL_ROOTFS ")\n"
+	"      --upper DIR       keep the container's writes (the overlay's upper\n"
+	"                        layer) in DIR; a deleted file shows there as a\n"
+	"                        whiteout (a 0:0 character device)\n"
+	"      --init            run a minimal init as PID 1: it reaps orphans and\n"
+	"                        passes signals on to the command\n"
+	"      --ipc host        share the host's IPC namespace (default: a new one)\n"
+	"  -v, --verbose         print one line per setup step on stderr\n"
+	"  -h, --help            show this help and exit\n"
+	"\n"
+	"Exit status: the command's own; 128+N if signal N killed it; 125 if the tool\n"
+	"failed; 126 if the command cannot be executed; 127 if it is not found.\n"
+	"\n"
+	"Example: sudo ./container --rootfs ../labs/rootfs ls /\n";
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'container --help' for more information.\n");
+	exit(EXIT_TOOL);
+}
+
+/* With -v, one line per completed step: "=> STEP ... done (DETAIL)". */
+static void trace(const struct config *cfg, const char *step, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	if (!cfg->verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "=> %s ... done (%s)\n", step, detail);
+}
+
+/*
+ * A hostname is what RFC 1123 allows: labels of letters, digits and hyphens,
+ * 1-63 characters each, not starting or ending with a hyphen, joined by dots.
+ * The kernel itself accepts any bytes up to 64; checking here turns a typo
+ * into a clear message instead of a surprising prompt.
+ */
+static bool valid_hostname(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    c != '-')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+static void parse_args(int argc, char **argv, struct config *cfg)
+{
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ "rootfs", required_argument, NULL, 'r' },
+		{ "upper", required_argument, NULL, 'U' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "ipc", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }, /* getopt_long stops at the all-zero entry */
+	};
+	static char *default_argv[] = { "/bin/sh", NULL };
+	const char *rootfs = CELL_ROOTFS;
+	struct stat st;
+	int opt;
+
+	/* The leading '+' stops at the first non-option: the command's own
+	 * options are left for the command. The ':' after it lets us word the
+	 * errors ourselves. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:n:r:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (!valid_hostname(optarg))
+				usage_error("--hostname: \"%s\" is not a valid hostname "
+					    "(1-64 characters: letters, digits, '-' and '.')",
+					    optarg);
+			cfg->hostname = optarg;
+			break;
+		case 'r':
+			rootfs = optarg;
+			break;
+		case 'U':
+			cfg->upper = optarg;
+			break;
+		case 'I':
+			cfg->init = true;
+			break;
+		case 'P':
+			if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
+				usage_error("--ipc: \"%s\" is not host or private", optarg);
+			cfg->ipc_host = strcmp(optarg, "host") == 0;
+			break;
+		case 'v':
+			cfg->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			if (optopt)
+				usage_error("invalid option -- '%c'", optopt);
+			usage_error("unrecognized option '%s'", argv[optind - 1]);
+		}
+	}
+	cfg->argv = optind < argc ? &argv[optind] : default_argv;
+
+	/* Mount targets are built from this path, so make it absolute, and
+	 * check it now rather than from deep inside the child. */
+	if (realpath(rootfs, cfg->rootfs) == NULL) {
+		if (errno == ENOENT && strcmp(rootfs, CELL_ROOTFS) == 0)
+			errx(EXIT_TOOL,
+			     "the default root file system %s is missing: "
+			     "build it with make rootfs, or give --rootfs DIR",
+			     rootfs);
+		err(EXIT_TOOL, "--rootfs %s", rootfs);
+	}
+	if (stat(cfg->rootfs, &st) == -1)
+		err(EXIT_TOOL, "stat %s", cfg->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		errx(EXIT_TOOL, "--rootfs %s: not a directory", rootfs);
+	if (strcmp(cfg->rootfs, "/") == 0)
+		errx(EXIT_TOOL, "--rootfs /: the host's own root is not a container's");
+	/* overlayfs separates its options with ',' and its layers with ':'. */
+	if (strpbrk(cfg->rootfs, ",:") != NULL)
+		errx(EXIT_TOOL, "--rootfs %s: overlayfs cannot take a path with ',' or ':'",
+		     cfg->rootfs);
+}
+
+/*
+ * Creating namespaces other than user namespaces needs CAP_SYS_ADMIN.
+ * Saying so once, up front, is kinder than an EPERM from clone().
+ */
+static void require_root(void)
+{
+	if (geteuid() != 0)
+		errx(EXIT_TOOL, "this stage needs root: run it with sudo");
+}
+
+/*
+ * The parent handles signals synchronously: it blocks them here and later
+ * collects them one at a time with sigwaitinfo(). No handler can then run
+ * in the middle of a step. The child gets the original mask back just
+ * before exec, so the command starts with the signals its parent had.
+ */
+static void block_signals(sigset_t *blocked, sigset_t *saved)
+{
+	sigemptyset(blocked);
+	sigaddset(blocked, SIGCHLD);
+	sigaddset(blocked, SIGINT);
+	sigaddset(blocked, SIGTERM);
+	sigaddset(blocked, SIGHUP);
+	sigaddset(blocked, SIGQUIT);
+	sigaddset(blocked, SIGUSR1);
+	sigaddset(blocked, SIGUSR2);
+	/* A SIGCHLD ignored by whoever started us would make the kernel reap
+	 * the child itself, and waitpid() would never see its status. */
+	signal(SIGCHLD, SIG_DFL);
+	if (sigprocmask(SIG_BLOCK, blocked, saved) == -1)
+		err(EXIT_TOOL, "sigprocmask");
+}
+
+/* A wait status as an exit status: the command's own, or 128+N for signal N. */
+static int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* step: exec
+ * execvp() returns only on failure; the status tells the parent why, with
+ * the numbers docker run uses. */
+static void exec_command(const struct config *cfg)
+{
+	if (cfg->verbose)
+		fprintf(stderr, "=> exec %s\n", cfg->argv[0]);
+	if (sigprocmask(SIG_SETMASK, &cfg->child_mask, NULL) == -1)
+		err(EXIT_TOOL, "sigprocmask");
+	execvp(cfg->argv[0], cfg->argv);
+	warn("exec %s", cfg->argv[0]);
+	_exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+/*
+ * step: init
+ * With --init, PID 1 is this loop and the command is its child. Signals
+ * stay blocked, and blocked signals are always queued, even for PID 1
+ * (pid_namespaces(7)), so every signal the tool passes on arrives here and
+ * goes on to the command. Every orphan of the namespace is re-parented to
+ * PID 1; each SIGCHLD reaps all children that have ended, so none lingers
+ * as a zombie. When the command ends, init ends with its status, and the
+ * kernel kills whatever is left in the namespace.
+ */
+static int run_init(const struct config *cfg)
+{
+	siginfo_t info;
+	pid_t cmd, pid;
+	int status;
+
+	cmd = fork();
+	if (cmd == -1)
+		err(EXIT_TOOL, "fork command");
+	if (cmd == 0)
+		exec_command(cfg);
+	trace(cfg, "init", "init is PID 1, the command PID %d", cmd);
+	for (;;) {
+		if (sigwaitinfo(&cfg->blocked, &info) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_TOOL, "init: sigwaitinfo");
+		}
+		if (info.si_signo != SIGCHLD) {
+			kill(cmd, info.si_signo);
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == cmd)
+				return exit_status(status);
+	}
+}
+
+/* A path inside the container's root (the overlay), for the steps that run
+ * before pivot_root. */
+static void in_rootfs(const struct config *cfg, const char *path, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s%s", cfg->merged, path) >= size)
+		errx(EXIT_TOOL, "%s%s: path too long", cfg->merged, path);
+}
+
+/* mount(2) onto a path inside the root file system, or fail with a message
+ * that names both. */
+static void mount_in(const struct config *cfg, const char *source, const char *target,
+		     const char *fstype, unsigned long flags, const char *data)
+{
+	char path[PATH_MAX];
+
+	in_rootfs(cfg, target, path, sizeof(path));
+	if (mount(source, path, fstype, flags, data) == -1)
+		err(EXIT_TOOL, "mount %s on %s", fstype, path);
+}
+
+/*
+ * step: mount-dev
+ * /dev is a small tmpfs of the container's own, holding the harmless
+ * devices of the table above, a private devpts instance for terminals
+ * (newinstance: the container's ptys are not the host's) and a tmpfs for
+ * POSIX shared memory. Without MS_NODEV here, as the device nodes must work.
+ */
+static void setup_dev(const struct config *cfg)
+{
+	static const char *const links[][2] = {
+		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+	char path[PATH_MAX];
+
+	mount_in(cfg, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "/dev/%s", devices[i].name);
+		in_rootfs(cfg, name, path, sizeof(path));
+		if (mknod(path, S_IFCHR, makedev(devices[i].major, devices[i].minor)) == -1)
+			err(EXIT_TOOL, "mknod %s", path);
+		/* chmod, not mknod's mode: the umask would trim that. */
+		if (chmod(path, 0666) == -1)
+			err(EXIT_TOOL, "chmod %s", path);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		in_rootfs(cfg, links[i][0], path, sizeof(path));
+		if (symlink(links[i][1], path) == -1)
+			err(EXIT_TOOL, "symlink %s", path);
+	}
+	in_rootfs(cfg, "/dev/pts", path, sizeof(path));
+	if (mkdir(path, 0755) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(cfg, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620");
+	in_rootfs(cfg, "/dev/shm", path, sizeof(path));
+	if (mkdir(path, 01777) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	trace(cfg, "mount-dev", "%s/dev", cfg->merged);
+}
+
+/* Runs in the child, inside the new namespaces, until exec. */
+static int child_main(void *arg)
+{
+	struct config *cfg = arg;
+	char opts[3 * PATH_MAX + 64], oldroot[PATH_MAX];
+
+	/*
+	 * If the tool dies (even by SIGKILL), the kernel sends this child
+	 * SIGKILL, and the whole PID namespace goes with it. Nothing inside
+	 * can outlive the tool that is meant to clean up after it.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		err(EXIT_TOOL, "prctl PR_SET_PDEATHSIG");
+
+	/* The child reports the clone step itself, so that the trace lines
+	 * come out in the order the steps happen. */
+	trace(cfg, "clone", "pid %d in the new PID namespace", getpid());
+
+	/* step: hostname
+	 * This child is the only process in the new UTS namespace, so the
+	 * change is seen by it and its descendants only. */
+	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
+		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
+	trace(cfg, "hostname", "%s", cfg->hostname);
+
+	/* step: mount-private
+	 * The new mount namespace starts as a copy of the host's, and where
+	 * the host's mounts are shared (systemd makes / shared) a mount made
+	 * here would propagate back to the host. Making every mount private
+	 * first cuts that link (mount_namespaces(7), "Shared subtrees"). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		err(EXIT_TOOL, "mount --make-rprivate /");
+	trace(cfg, "mount-private", "/ and everything below it");
+
+	/* step: mount-overlay
+	 * The rootfs is the lower layer, which overlayfs only reads; a file
+	 * the container changes is first copied up into the upper directory,
+	 * and a deleted one is hidden there by a whiteout. The work directory
+	 * is overlayfs's scratch space on the upper layer's file system. The
+	 * mount lives in this namespace only: the host sees three directories. */
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cfg->rootfs,
+			     cfg->upperdir, cfg->workdir) >= sizeof(opts))
+		errx(EXIT_TOOL, "overlay options too long");
+	if (mount("overlay", cfg->merged, "overlay", 0, opts) == -1)
+		err(EXIT_TOOL, "mount overlay on %s (%s)", cfg->merged, opts);
+	trace(cfg, "mount-overlay", "%s", cfg->merged);
+
+	/* step: mount-proc
+	 * A proc file system shows the PID namespace of the process that
+	 * mounted it: mounted here, it lists the container's processes only. */
+	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	trace(cfg, "mount-proc", "%s/proc", cfg->merged);
+
+	/* step: mount-sys
+	 * Read-only: /sys holds knobs for the whole machine, and root inside
+	 * is still root. */
+	mount_in(cfg, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	trace(cfg, "mount-sys", "%s/sys, read-only", cfg->merged);
+
+	setup_dev(cfg);
+
+	/* step: pivot-root
+	 * pivot_root(2) makes the overlay the root of this mount namespace
+	 * and moves the old root (the host's tree) to /.oldroot inside it.
+	 * Unmounting that, with MNT_DETACH because the host's mounts below it
+	 * are busy, leaves no mount in this namespace that reaches the host:
+	 * unlike after chroot, there is no "outside" left to walk to. */
+	in_rootfs(cfg, "/.oldroot", oldroot, sizeof(oldroot));
+	if (mkdir(oldroot, 0700) == -1)
+		err(EXIT_TOOL, "mkdir %s", oldroot);
+	if (syscall(SYS_pivot_root, cfg->merged, oldroot) == -1)
+		err(EXIT_TOOL, "pivot_root %s %s", cfg->merged, oldroot);
+	if (chdir("/") == -1)
+		err(EXIT_TOOL, "chdir / after pivot_root");
+	if (umount2("/.oldroot", MNT_DETACH) == -1)
+		err(EXIT_TOOL, "umount /.oldroot");
+	if (rmdir("/.oldroot") == -1)
+		err(EXIT_TOOL, "rmdir /.oldroot");
+	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
+
+	if (cfg->init)
+		return run_init(cfg);
+	exec_command(cfg);
+	return EXIT_TOOL;
+}
+
+/*
+ * step: clone
+ * clone(2) starts the child directly in the new namespaces. Without CLONE_VM
+ * the child gets a copy of our memory, like fork(), so it may read cfg; it
+ * only needs a stack of its own to start on.
+ */
+static pid_t spawn_child(struct config *cfg)
+{
+	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	void *stack;
+	pid_t pid;
+
+	if (!cfg->ipc_host)
+		flags |= CLONE_NEWIPC;
+
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		warn("mmap child stack");
+		return -1;
+	}
+	pid = clone(child_main, (char *)stack + STACK_SIZE, flags, cfg);
+	if (pid == -1)
+		warn("clone");
+	munmap(stack, STACK_SIZE);
+	return pid;
+}
+
+/* snprintf() a path, or say that it is too long. */
+__attribute__((format(printf, 3, 4))) static int make_path(char *buf, size_t size, const char *fmt,
+							   ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		warnx("path too long: %s...", buf);
+		buf[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir(2), or say which directory could not be made. */
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0700) == -1) {
+		warn("mkdir %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * step: state-dir
+ * The container's directories on the host: /run/cell/<id> holds the
+ * overlay's upper, work and merged directories. With --upper DIR the upper
+ * layer is DIR, and the work directory must then sit on DIR's file system
+ * (overlayfs renames between the two), so it is made beside DIR, as
+ * .cell-work-<id>. /run is a tmpfs: even a power cut leaves nothing behind.
+ */
+static int make_state_dir(struct config *cfg)
+{
+	unsigned char rnd[4];
+	char parent[PATH_MAX];
+	struct stat st;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		warn("getrandom");
+		return -1;
+	}
+	snprintf(cfg->id, sizeof(cfg->id), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+	if (mkdir(STATE_ROOT, 0700) == -1 && errno != EEXIST) {
+		warn("mkdir %s", STATE_ROOT);
+		return -1;
+	}
+	if (make_path(cfg->state, sizeof(cfg->state), STATE_ROOT "/%s", cfg->id) < 0 ||
+	    make_dir(cfg->state) < 0)
+		return -1;
+	if (make_path(cfg->merged, sizeof(cfg->merged), "%s/merged", cfg->state) < 0 ||
+	    make_dir(cfg->merged) < 0)
+		return -1;
+	if (cfg->upper == NULL) {
+		if (make_path(cfg->upperdir, sizeof(cfg->upperdir), "%s/upper", cfg->state) < 0 ||
+		    make_dir(cfg->upperdir) < 0)
+			return -1;
+		if (make_path(cfg->workdir, sizeof(cfg->workdir), "%s/work", cfg->state) < 0 ||
+		    make_dir(cfg->workdir) < 0)
+			return -1;
+	} else {
+		/* DIR may be new; it is the user's and stays after exit. */
+		if (mkdir(cfg->upper, 0755) == -1 && errno != EEXIST) {
+			warn("--upper: mkdir %s", cfg->upper);
+			return -1;
+		}
+		if (realpath(cfg->upper, cfg->upperdir) == NULL) {
+			warn("--upper %s", cfg->upper);
+			return -1;
+		}
+		if (stat(cfg->upperdir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			warnx("--upper %s: not a directory", cfg->upper);
+			cfg->upperdir[0] = '\0';
+			return -1;
+		}
+		if (strpbrk(cfg->upperdir, ",:") != NULL) {
+			warnx("--upper %s: overlayfs cannot take a path with ',' or ':'",
+			      cfg->upperdir);
+			return -1;
+		}
+		snprintf(parent, sizeof(parent), "%s", cfg->upperdir);
+		*strrchr(parent, '/') = '\0';
+		if (make_path(cfg->workdir, sizeof(cfg->workdir), "%s/.cell-work-%s", parent,
+			      cfg->id) < 0)
+			return -1;
+		if (make_dir(cfg->workdir) < 0) {
+			cfg->workdir[0] = '\0';
+			return -1;
+		}
+	}
+	trace(cfg, "state-dir", "%s", cfg->state);
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	if (remove(path) == -1)
+		warn("remove %s", path);
+	return 0;
+}
+
+/* rm -rf, without following symbolic links or crossing into mounts. */
+static void remove_tree(const char *path)
+{
+	if (path[0] == '\0' || access(path, F_OK) == -1)
+		return;
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/*
+ * step: cleanup
+ * Undo the state-dir step. The overlay was mounted in the container's
+ * mount namespace only, which the kernel tore down with its last process,
+ * so these are plain directories by now. An --upper DIR is the user's and
+ * stays; its work directory does not.
+ */
+static void remove_state(const struct config *cfg)
+{
+	if (cfg->upper != NULL)
+		remove_tree(cfg->workdir);
+	remove_tree(cfg->state);
+	trace(cfg, "cleanup", "%s removed", cfg->state[0] ? cfg->state : "nothing");
+}
+
+/*
+ * step: wait
+ * Wait for the child, passing on every signal the tool receives, and turn
+ * its end into an exit status: its own status, or 128+N for signal N.
+ */
+static int wait_child(pid_t pid, const sigset_t *blocked)
+{
+	siginfo_t info;
+	int status;
+
+	for (;;) {
+		if (sigwaitinfo(blocked, &info) == -1) {
+			if (errno == EINTR)
+				continue;
+			/* Cannot wait properly: end the container, so that
+			 * main() can still clean up after it. */
+			warn("sigwaitinfo");
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return EXIT_TOOL;
+		}
+		if (info.si_signo != SIGCHLD) {
+			if (kill(pid, info.si_signo) == -1 && errno != ESRCH)
+				warn("kill %d %s", pid, strsignal(info.si_signo));
+			continue;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return exit_status(status);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = { .hostname = "cell" };
+	int status = EXIT_TOOL;
+	pid_t pid;
+
+	parse_args(argc, argv, &cfg);
+	require_root();
+	block_signals(&cfg.blocked, &cfg.child_mask);
+	if (make_state_dir(&cfg) < 0)
+		goto out;
+	pid = spawn_child(&cfg);
+	if (pid < 0)
+		goto out;
+	status = wait_child(pid, &cfg.blocked);
+out:
+	remove_state(&cfg);
+	return status;
+}
