@@ -37,12 +37,17 @@ deps:
 $(BUSYBOX):
 	@bash labs/deps.sh $(NUMBERS)
 
-# The tree is rebuilt only when its recipe or a workload changed.
-rootfs: labs/cache/rootfs.stamp
-labs/cache/rootfs.stamp: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.c) labs/workloads/Makefile
+# The tree is rebuilt when its recipe or a workload changed, and when its
+# contents no longer match the hash recorded at the last build (a lab
+# exercise that wrote into it, say).
+rootfs: labs/cache/rootfs.sha256
+	@[ "$$(bash labs/rootfs.sh --hash $(ROOTFS) 2>/dev/null)" = "$$(cat $<)" ] || { \
+		echo "rootfs: $(ROOTFS) differs from its last build; building it again"; \
+		rm -f $<; $(MAKE) --no-print-directory $<; }
+labs/cache/rootfs.sha256: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.c) labs/workloads/Makefile
 	@$(MAKE) --no-print-directory -C labs/workloads
 	@bash labs/rootfs.sh $(ROOTFS) $(BUSYBOX) labs/bin
-	@touch $@
+	@bash labs/rootfs.sh --hash $(ROOTFS) >$@
 
 # A login shell reads /etc/profile, whose prompt shows the container's hostname.
 SHELL_ARGS ?= -v

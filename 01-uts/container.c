@@ -207,13 +207,16 @@ static int exit_status(int status)
  * the numbers docker run uses. */
 static void exec_command(const struct config *cfg)
 {
+	int saved;
+
 	if (cfg->verbose)
 		fprintf(stderr, "=> exec %s\n", cfg->argv[0]);
 	if (sigprocmask(SIG_SETMASK, &cfg->child_mask, NULL) == -1)
 		err(EXIT_TOOL, "sigprocmask");
 	execvp(cfg->argv[0], cfg->argv);
+	saved = errno; /* warn() may change errno when stderr is unusable */
 	warn("exec %s", cfg->argv[0]);
-	_exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+	_exit(saved == ENOENT || saved == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 }
 
 /* Runs in the child, inside the new namespace, until exec. */

@@ -63,7 +63,8 @@ static const char usage_text[] =
 	"                        dot-separated labels of letters, digits and '-'\n"
 	"      --init            run a minimal init as PID 1: it reaps orphans and\n"
 	"                        passes signals on to the command\n"
-	"      --ipc host        share the host's IPC namespace (default: a new one)\n"
+	"      --ipc host        share the host's IPC namespace (default: private,\n"
+	"                        a new one)\n"
 	"  -v, --verbose         print one line per setup step on stderr\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
@@ -227,21 +228,24 @@ static int exit_status(int status)
  * the numbers docker run uses. */
 static void exec_command(const struct config *cfg)
 {
+	int saved;
+
 	if (cfg->verbose)
 		fprintf(stderr, "=> exec %s\n", cfg->argv[0]);
 	if (sigprocmask(SIG_SETMASK, &cfg->child_mask, NULL) == -1)
 		err(EXIT_TOOL, "sigprocmask");
 	execvp(cfg->argv[0], cfg->argv);
+	saved = errno; /* warn() may change errno when stderr is unusable */
 	warn("exec %s", cfg->argv[0]);
-	_exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+	_exit(saved == ENOENT || saved == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 }
 
 /*
  * step: init
  * With --init, PID 1 is this loop and the command is its child. Signals
- * stay blocked, and blocked signals are always queued, even for PID 1
- * (pid_namespaces(7)), so every signal the tool passes on arrives here and
- * goes on to the command. Every orphan of the namespace is re-parented to
+ * stay blocked, and the kernel never drops a blocked signal as unwanted,
+ * not even for PID 1 (see sig_ignored() in kernel/signal.c), so every
+ * signal the tool passes on arrives here and goes on to the command. Every orphan of the namespace is re-parented to
  * PID 1; each SIGCHLD reaps all children that have ended, so none lingers
  * as a zombie. When the command ends, init ends with its status, and the
  * kernel kills whatever is left in the namespace.
@@ -265,7 +269,8 @@ static int run_init(const struct config *cfg)
 			err(EXIT_TOOL, "init: sigwaitinfo");
 		}
 		if (info.si_signo != SIGCHLD) {
-			kill(cmd, info.si_signo);
+			if (kill(cmd, info.si_signo) == -1 && errno != ESRCH)
+				warn("init: kill %d %s", cmd, strsignal(info.si_signo));
 			continue;
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)

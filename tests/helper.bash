@@ -30,10 +30,9 @@ host_snapshot() {
 	echo "# netns"
 	ls -1 /run/netns 2>/dev/null | sort
 	echo "# cgroups"
-	# every directory of every hierarchy; systemd's transient units come and
-	# go by themselves and are left out unless they carry our name
-	find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null |
-		grep -Ev '\.(scope|service|socket|mount|swap)(/|$)' | sort
+	# in every hierarchy, the directories named like ours: the rest of the
+	# tree belongs to the host's own managers (systemd, a sandbox), whose
+	# cgroups come and go while a test runs
 	find /sys/fs/cgroup -mindepth 1 -type d -iname '*cell*' 2>/dev/null | sort
 	echo "# /run/cell"
 	find /run/cell -mindepth 1 2>/dev/null | sort
@@ -101,7 +100,7 @@ assert_notes_markers_exist() {
 	local notes=$STAGE_DIR/README.md code=$STAGE_DIR/container.c name missing=()
 	[ -f "$notes" ] || fail "$notes is missing"
 	for name in $(grep -oE 'step: [a-z0-9-]+' "$notes" | awk '{print $2}' | sort -u); do
-		grep -q "/\* step: $name\b" "$code" || missing+=("$name")
+		grep -qE "^[[:space:]]*(/\*|\*) step: $name\b" "$code" || missing+=("$name")
 	done
 	[ ${#missing[@]} -eq 0 ] || fail "the notes cite step markers the code lacks: ${missing[*]}"
 }

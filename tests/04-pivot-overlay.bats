@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# 04-pivot-overlay: pivot_root into an overlay whose lower layer is the
+# read-only rootfs; the state directory under /run/cell goes on every exit.
+
+load helper
+
+setup() {
+	cell_setup
+	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
+}
+
+teardown() {
+	# end a container a failed test left running the way that lets the tool
+	# clean up: through its PID 1, not the tool itself
+	[ -z "${init:-}" ] || kill -KILL "$init" 2>/dev/null || true
+	[ -z "${tool:-}" ] || wait "$tool" 2>/dev/null || true
+	cell_teardown
+}
+
+# The state directory a run of the tool names in its -v trace
+# ("=> state-dir ... done (/run/cell/1a2b3c4d)"): whether it exists is then
+# asked of the file system.
+state_in() { # FILE
+	sed -n 's/^=> state-dir \.\.\. done (\(.*\))$/\1/p' "$1"
+}
+
+# Start the container in the background with a command that signals readiness
+# by creating /ready, and wait for it; sets tool (the tool's pid) and init
+# (the container's PID 1, as the host numbers it).
+start_container() {
+	# job control on: a background job then keeps SIGINT, as a foreground
+	# command does, instead of starting with it ignored
+	set -m
+	"$CONTAINER" "$@" &
+	tool=$!
+	set +m
+	wait_until test -n "$(children_of "$tool")"
+	init=$(children_of "$tool")
+	wait_until test -e "/proc/$init/root/ready"
+}
+
+@test "the chroot escape workload fails after pivot_root" {
+	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
+	token=$(rand_token 16)
+	echo "$token" >"$marker"
+	run "$CONTAINER" escape -t "$marker"
+	assert_failure 1
+	refute_output --partial "$token"
+	assert_output --partial "still inside"
+}
+
+@test "the container's mount table holds no host mount, and no old root" {
+	run "$CONTAINER" cat /proc/1/mountinfo
+	assert_success
+	# mount point and file system type of each mount
+	run awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1) }' <<<"$output"
+	assert_output "$(printf '%s\n' '/ overlay' '/proc proc' '/sys sysfs' '/dev tmpfs' \
+		'/dev/pts devpts' '/dev/shm tmpfs')"
+	run "$CONTAINER" ls -a /
+	refute_output --partial oldroot
+}
+
+@test "writes and deletes inside leave the rootfs byte-for-byte unchanged" {
+	before=$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$ROOTFS")
+	token=$(rand_token 12)
+	run "$CONTAINER" sh -c "echo $token > /etc/hostname && rm /bin/ls && mkdir /new &&
+		cat /etc/hostname && ! test -e /bin/ls"
+	assert_success
+	assert_output "$token"
+	assert_equal "$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$ROOTFS")" "$before"
+	# the next container starts from the image again
+	run "$CONTAINER" cat /etc/hostname
+	assert_output cell
+}
+
+@test "--upper DIR keeps the written file and a whiteout for the deleted one" {
+	upper=$BATS_TEST_TMPDIR/upper-$(rand_token 6)
+	token=$(rand_token 12)
+	run "$CONTAINER" --upper "$upper" sh -c "echo $token > /$token && rm /etc/hostname"
+	assert_success
+	assert_equal "$(cat "$upper/$token")" "$token"
+	# overlayfs marks a deleted lower file with a 0:0 character device
+	[ -c "$upper/etc/hostname" ]
+	assert_equal "$(stat -c '%t:%T' "$upper/etc/hostname")" "0:0"
+	# the work directory beside it is gone
+	run ls -A "$(dirname "$upper")"
+	refute_output --partial .cell-work
+	# a second container with the same upper layer sees the changes
+	run "$CONTAINER" --upper "$upper" sh -c "cat /$token; test -e /etc/hostname || echo gone"
+	assert_output "$(printf '%s\n' "$token" gone)"
+}
+
+@test "the state directory exists while the container runs and is gone after a normal exit" {
+	start_container -v sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done' \
+		2>"$BATS_TEST_TMPDIR/trace"
+	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	[[ $state == /run/cell/* ]]
+	[ -d "$state/upper" ] && [ -d "$state/work" ] && [ -d "$state/merged" ]
+	# the container's root is the overlay on those directories, mounted in
+	# its own namespace and not on the host
+	run grep -c " / / .* - overlay overlay .*upperdir=$state/upper,workdir=$state/work" \
+		"/proc/$init/mountinfo"
+	assert_output 1
+	run grep -c " $state/merged " /proc/self/mountinfo
+	assert_output 0
+	# the command ends by itself, with status 0
+	rm "/proc/$init/root/ready"
+	wait "$tool"
+	tool= init=
+	[ ! -e "$state" ]
+}
+
+@test "the state directory is gone after the command is SIGKILLed" {
+	start_container -v sh -c 'touch /ready; exec sleep 100' 2>"$BATS_TEST_TMPDIR/trace"
+	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	[ -d "$state" ]
+	kill -KILL "$init"
+	status=0
+	wait "$tool" || status=$?
+	tool= init=
+	assert_equal "$status" 137
+	[ ! -e "$state" ]
+}
+
+@test "the state directory is gone after Ctrl-C (SIGINT to the tool)" {
+	start_container -v --init sh -c 'touch /ready; exec sleep 100' 2>"$BATS_TEST_TMPDIR/trace"
+	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	[ -d "$state" ]
+	kill -INT "$tool"
+	status=0
+	wait "$tool" || status=$?
+	tool= init=
+	assert_equal "$status" 130
+	[ ! -e "$state" ]
+}
+
+@test "the state directory is gone after a failed setup step" {
+	# a copy of the rootfs without /proc: the mount of proc fails
+	broken=$BATS_TEST_TMPDIR/broken
+	cp -a "$ROOTFS" "$broken"
+	rmdir "$broken/proc"
+	status=0
+	"$CONTAINER" -v --rootfs "$broken" true 2>"$BATS_TEST_TMPDIR/trace" || status=$?
+	assert_equal "$status" 125
+	run cat "$BATS_TEST_TMPDIR/trace"
+	assert_output --partial "mount proc on /run/cell/"
+	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	[[ $state == /run/cell/* ]]
+	[ ! -e "$state" ]
+	# and after a bad --upper (the leak check covers what it might leave)
+	run "$CONTAINER" --upper /etc/passwd true
+	assert_failure 125
+	assert_output --partial "not a directory"
+}
+
+@test "earlier stages' behaviour holds: hostname, PID 1, /dev, exit statuses" {
+	name=$(rand_hostname)
+	run "$CONTAINER" -n "$name" sh -c 'hostname; echo $$; ls /dev/null'
+	assert_output "$(printf '%s\n' "$name" 1 /dev/null)"
+	run "$CONTAINER" sh -c 'exit 3'
+	assert_failure 3
+	run -127 "$CONTAINER" /no/such/command
+	assert_failure 127
+}
+
+@test "the lab notes cite only step markers that exist" {
+	assert_notes_markers_exist
+}
