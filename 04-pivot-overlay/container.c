@@ -314,9 +314,9 @@ static void exec_command(const struct config *cfg)
  * With --init, PID 1 is this loop and the command is its child. Signals
  * stay blocked, and the kernel never drops a blocked signal as unwanted,
  * not even for PID 1 (see sig_ignored() in kernel/signal.c), so every
- * signal the tool passes on arrives here and goes on to the command. Every orphan of the namespace is re-parented to
- * PID 1; each SIGCHLD reaps all children that have ended, so none lingers
- * as a zombie. When the command ends, init ends with its status, and the
+ * signal the tool passes on arrives here and goes on to the command.
+ * Every orphan of the namespace is re-parented to PID 1; each SIGCHLD
+ * reaps all children that have ended, so none lingers as a zombie. When the command ends, init ends with its status, and the
  * kernel kills whatever is left in the namespace.
  */
 static int run_init(const struct config *cfg)
@@ -561,7 +561,7 @@ static int make_dir(const char *path)
  * overlay's upper, work and merged directories. With --upper DIR the upper
  * layer is DIR, and the work directory must then sit on DIR's file system
  * (overlayfs renames between the two), so it is made beside DIR, as
- * .cell-work-<id>. /run is a tmpfs: even a power cut leaves nothing behind.
+ * .cell-work-<id>. /run is a tmpfs on most distributions, emptied at boot.
  */
 static int make_state_dir(struct config *cfg)
 {

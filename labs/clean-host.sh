@@ -1,37 +1,53 @@
 #!/usr/bin/env bash
 # Removes what a container that was killed (kill -9 of the tool, a crash, a
 # power cut) left on the host. Everything Cell creates carries the "cell"
-# prefix, so nothing else is touched. It says what it removes.
+# prefix and the container's id (state /run/cell/<id>, link cell<id>,
+# cgroups cell/<id>), so nothing else is touched, and nothing that belongs to
+# a container still running. It says what it removes.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "clean-host: run it with sudo" >&2; exit 1; }
 
-# Container processes first: while they live, their cgroups and mounts stay.
-# Later stages add the ways to find them here.
+# The ids of running containers. A running container's root is an overlay on
+# its state directory, and that mount shows in the mount tables of its
+# processes: the kernel, not a file that could be stale, says it is alive.
+running=$(cat /proc/[0-9]*/mountinfo 2>/dev/null |
+	grep -o 'upperdir=/run/cell/[0-9a-f]*' | sed 's|.*/||' | sort -u)
+is_running() { # ID
+	[ -n "$1" ] && grep -qx "$1" <<<"$running"
+}
 
-# Mounts under /run/cell, deepest first.
-grep -E ' /run/cell(/| )' /proc/self/mountinfo | awk '{print $5}' | sort -r |
-	while read -r m; do
-		echo "clean-host: unmounting $m"
-		umount -l "$m"
-	done
-
-# Network links named cell*.
+# Network links named cell<id>... (the host end of a veth pair).
 ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^cell' |
 	while read -r link; do
+		id=$(grep -oE '^cell[0-9a-f]{8}' <<<"$link" | cut -c5-)
+		if is_running "$id"; then
+			echo "clean-host: keeping link $link: its container is running"
+			continue
+		fi
 		echo "clean-host: deleting link $link"
 		ip link delete "$link"
 	done
 
-# cgroups named cell, deepest first (rmdir only removes empty ones).
+# cgroups named cell, deepest first (rmdir removes only empty ones).
 find /sys/fs/cgroup -depth -mindepth 1 -type d -path '*/cell*' 2>/dev/null |
 	while read -r cg; do
-		echo "clean-host: removing cgroup $cg"
-		rmdir "$cg"
+		if is_running "$(basename "$cg")"; then
+			echo "clean-host: keeping cgroup $cg: its container is running"
+			continue
+		fi
+		# a parent still holding a running container's cgroup stays
+		rmdir "$cg" 2>/dev/null && echo "clean-host: removed cgroup $cg"
 	done
 
 # State directories.
-if [ -d /run/cell ]; then
-	echo "clean-host: removing /run/cell"
-	rm -rf --one-file-system /run/cell
-fi
+for state in /run/cell/*/; do
+	[ -d "$state" ] || continue
+	state=${state%/}
+	if is_running "${state##*/}"; then
+		echo "clean-host: keeping $state: its container is running"
+		continue
+	fi
+	echo "clean-host: removing $state"
+	rm -rf --one-file-system "$state"
+done
 exit 0

@@ -96,7 +96,7 @@ teardown() {
 	wait_until test -e "$BATS_TEST_TMPDIR/ready"
 	kill -TERM "$tool"
 	status=0
-	wait "$tool" || status=$?
+	wait_exit "$tool" || status=$?
 	assert_equal "$status" 42
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "got TERM"
 }
@@ -108,7 +108,7 @@ teardown() {
 	sleep 0.2 # let sh become sleep
 	kill -TERM "$tool"
 	status=0
-	wait "$tool" || status=$?
+	wait_exit "$tool" || status=$?
 	assert_equal "$status" 143
 }
 
@@ -119,7 +119,7 @@ teardown() {
 	init=$(children_of "$tool")
 	[ -n "$init" ]
 	kill -KILL "$tool"
-	wait "$tool" || true
+	wait_exit "$tool" || true
 	# the container's PID 1 is gone too
 	wait_until test ! -e "/proc/$init"
 }

@@ -47,13 +47,17 @@ teardown() {
 }
 
 @test "the root file system is read-only and left unchanged" {
-	before=$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$ROOTFS")
-	run "$CONTAINER" sh -c 'touch /new-file; rm -f /bin/busybox; echo x > /etc/hostname'
+	TOKEN=$(rand_token 12)
+	copy=$(rootfs_copy)
+	before=$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$copy")
+	run "$CONTAINER" --rootfs "$copy" sh -c "test -e /$TOKEN || exit 99
+		touch /$TOKEN.new; rm -f /$TOKEN; echo x >> /$TOKEN"
 	assert_failure
 	assert_output --partial "Read-only file system"
-	assert_equal "$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$ROOTFS")" "$before"
+	assert_equal "$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$copy")" "$before"
 	# /tmp is writable, in memory
-	run "$CONTAINER" sh -c 'echo ok > /tmp/f && cat /tmp/f'
+	run "$CONTAINER" --rootfs "$copy" sh -c "test -e /$TOKEN || exit 99
+		echo ok > /tmp/$TOKEN && cat /tmp/$TOKEN"
 	assert_success
 	assert_output ok
 }

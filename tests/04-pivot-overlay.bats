@@ -61,33 +61,37 @@ start_container() {
 }
 
 @test "writes and deletes inside leave the rootfs byte-for-byte unchanged" {
-	before=$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$ROOTFS")
-	token=$(rand_token 12)
-	run "$CONTAINER" sh -c "echo $token > /etc/hostname && rm /bin/ls && mkdir /new &&
-		cat /etc/hostname && ! test -e /bin/ls"
+	TOKEN=$(rand_token 12)
+	copy=$(rootfs_copy)
+	before=$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$copy")
+	run "$CONTAINER" --rootfs "$copy" sh -c "test -e /$TOKEN || exit 99
+		echo changed > /$TOKEN && rm /bin/ls && mkdir /new && cat /$TOKEN && ! test -e /bin/ls"
 	assert_success
-	assert_output "$token"
-	assert_equal "$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$ROOTFS")" "$before"
+	assert_output changed
+	assert_equal "$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$copy")" "$before"
 	# the next container starts from the image again
-	run "$CONTAINER" cat /etc/hostname
-	assert_output cell
+	run "$CONTAINER" --rootfs "$copy" cat "/$TOKEN"
+	assert_output "$TOKEN"
 }
 
 @test "--upper DIR keeps the written file and a whiteout for the deleted one" {
 	upper=$BATS_TEST_TMPDIR/upper-$(rand_token 6)
-	token=$(rand_token 12)
-	run "$CONTAINER" --upper "$upper" sh -c "echo $token > /$token && rm /etc/hostname"
+	TOKEN=$(rand_token 12)
+	copy=$(rootfs_copy)
+	run "$CONTAINER" --rootfs "$copy" --upper "$upper" sh -c "test -e /$TOKEN || exit 99
+		echo written > /$TOKEN.new && rm /$TOKEN"
 	assert_success
-	assert_equal "$(cat "$upper/$token")" "$token"
+	assert_equal "$(cat "$upper/$TOKEN.new")" written
 	# overlayfs marks a deleted lower file with a 0:0 character device
-	[ -c "$upper/etc/hostname" ]
-	assert_equal "$(stat -c '%t:%T' "$upper/etc/hostname")" "0:0"
+	[ -c "$upper/$TOKEN" ]
+	assert_equal "$(stat -c '%t:%T' "$upper/$TOKEN")" "0:0"
 	# the work directory beside it is gone
-	run ls -A "$(dirname "$upper")"
-	refute_output --partial .cell-work
+	run -0 find "$(dirname "$upper")" -maxdepth 1 -name '.cell-work*'
+	assert_output ""
 	# a second container with the same upper layer sees the changes
-	run "$CONTAINER" --upper "$upper" sh -c "cat /$token; test -e /etc/hostname || echo gone"
-	assert_output "$(printf '%s\n' "$token" gone)"
+	run "$CONTAINER" --rootfs "$copy" --upper "$upper" sh -c "cat /$TOKEN.new
+		test -e /$TOKEN || echo gone"
+	assert_output "$(printf '%s\n' written gone)"
 }
 
 @test "the state directory exists while the container runs and is gone after a normal exit" {
@@ -105,7 +109,7 @@ start_container() {
 	assert_output 0
 	# the command ends by itself, with status 0
 	rm "/proc/$init/root/ready"
-	wait "$tool"
+	wait_exit "$tool"
 	tool= init=
 	[ ! -e "$state" ]
 }
@@ -116,7 +120,7 @@ start_container() {
 	[ -d "$state" ]
 	kill -KILL "$init"
 	status=0
-	wait "$tool" || status=$?
+	wait_exit "$tool" || status=$?
 	tool= init=
 	assert_equal "$status" 137
 	[ ! -e "$state" ]
@@ -128,7 +132,7 @@ start_container() {
 	[ -d "$state" ]
 	kill -INT "$tool"
 	status=0
-	wait "$tool" || status=$?
+	wait_exit "$tool" || status=$?
 	tool= init=
 	assert_equal "$status" 130
 	[ ! -e "$state" ]

@@ -36,12 +36,15 @@ host_snapshot() {
 	find /sys/fs/cgroup -mindepth 1 -type d -iname '*cell*' 2>/dev/null | sort
 	echo "# /run/cell"
 	find /run/cell -mindepth 1 2>/dev/null | sort
+	echo "# hostname"
+	hostname
 }
 
 cell_setup() {
 	[ "$(id -u)" = 0 ] || skip "the tests need root: run them with sudo"
 	[ -x "$CONTAINER" ] || fail "$CONTAINER is not built: run make first"
 	host_snapshot >"$BATS_TEST_TMPDIR/host.before"
+	hostname >"$BATS_TEST_TMPDIR/hostname.before"
 }
 
 # A container's resources go away when its last process does, and the kernel
@@ -57,6 +60,12 @@ cell_teardown() {
 	done
 	echo "the test left something on the host (< before, > after):" >&2
 	diff "$BATS_TEST_TMPDIR/host.before" "$BATS_TEST_TMPDIR/host.after" >&2
+	# A build with the UTS namespace removed (a "Break it" exercise) sets the
+	# host's own hostname: put it back.
+	if [ "$(hostname)" != "$(cat "$BATS_TEST_TMPDIR/hostname.before")" ]; then
+		hostname "$(cat "$BATS_TEST_TMPDIR/hostname.before")"
+		echo "the host's hostname was changed; it is restored" >&2
+	fi
 	return 1
 }
 
@@ -93,6 +102,35 @@ wait_until() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# Wait for a tool started in the background to end, for 10 s at most, and
+# return its exit status; when it does not end in time, kill it and return
+# 124, so that a test fails rather than hangs.
+wait_exit() { # PID
+	local i
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "pid $1 did not end within 10 s: killed" >&2
+		kill -KILL "$1"
+		wait "$1"
+		return 124
+	fi
+	wait "$1"
+}
+
+# A copy of the default rootfs holding a file named by a random token, for
+# tests that write or delete inside the container: they do so only where that
+# file is, so that a build with the isolation removed (a "Break it" exercise)
+# finds nothing of the host to damage. Prints the copy's path; TOKEN is set.
+rootfs_copy() {
+	local copy=$BATS_TEST_TMPDIR/rootfs-copy
+	cp -a "$ROOTFS" "$copy"
+	echo "$TOKEN" >"$copy/$TOKEN"
+	echo "$copy"
 }
 
 # Every "step: NAME" that the stage's lab notes cite is a marker in its code.

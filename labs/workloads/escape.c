@@ -5,6 +5,8 @@
  * container, which only chroot()s into its root filesystem, "escape -t /tmp/marker" reads
  * a file of the host and prints "escaped: ...". Inside a stage 04 container it prints
  * "still inside: ...", and without CAP_SYS_CHROOT (stage 08) it fails at the first step.
+ * Whether it escaped is decided by comparing the device and inode of "/" before and
+ * after the climb, not by whether FILE happens to be readable.
  *
  * Usage: escape [-t FILE]
  *
@@ -26,8 +28,9 @@
  * path, whatever the current directory, leads to the host's files. A chroot() inside can
  * still move the root around, but only within the container's own tree.
  *
- * Exit status: 0 when FILE was read (or, without -t, the listing was printed), 1 when
- * FILE was not found or a step failed, 2 on bad usage.
+ * Exit status: 0 when the root moved and FILE was read (or, without -t, the listing
+ * was printed), 1 when the root did not move, FILE was not found or a step failed,
+ * 2 on bad usage.
  *
  * Further reading: chroot(2) (its NOTES), pivot_root(2), path_resolution(7),
  * mount_namespaces(7).
@@ -40,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CLIMB	   64
@@ -134,6 +138,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL;
+	struct stat before, after;
 	int opt, e;
 
 	while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
@@ -152,7 +157,16 @@ int main(int argc, char **argv)
 		try_help();
 	}
 
+	/* The verdict comes from the kernel: did "/" become another directory? */
+	if (stat("/", &before) < 0)
+		err(1, "stat /");
 	climb_out();
+	if (stat("/", &after) < 0)
+		err(1, "stat / after the climb");
+	if (before.st_dev == after.st_dev && before.st_ino == after.st_ino) {
+		printf("still inside: / is the directory it was before (chroot escape failed)\n");
+		return 1;
+	}
 
 	if (!target) {
 		list_root();
@@ -161,11 +175,11 @@ int main(int argc, char **argv)
 
 	e = show_file(target);
 	if (e == 0) {
-		printf("escaped: read %s from outside the container\n", target);
+		printf("escaped: / is another directory now, and %s could be read\n", target);
 		return 0;
 	}
 	if (e == ENOENT) {
-		printf("still inside: %s not found (chroot escape failed)\n", target);
+		printf("escaped, but %s is not there\n", target);
 		return 1;
 	}
 	errno = e;
