@@ -58,15 +58,24 @@ test: deps build rootfs
 	@tests/run $(NUMBERS)
 
 # Warnings as errors, the project's .clang-format, then every test again
-# against a build with AddressSanitizer and UBSan.
+# against a build with AddressSanitizer and UBSan. Their reports go to files,
+# not to stderr, where they would mix with what the tests compare (a child
+# started by clone() on a stack of its own makes ASan print a warning). The
+# files are in /tmp because that path exists inside the containers too.
+SANLOG := /tmp/cell-sanitizer
 check: deps rootfs
 	@$(MAKE) --no-print-directory build BUILD_ARGS="-B WERROR=1"
 	@$(MAKE) --no-print-directory -B -C labs/workloads EXTRA_CFLAGS=-Werror
 	@echo "clang-format: checking $(words $(SOURCES)) files"
 	@clang-format --dry-run --Werror $(SOURCES)
 	@$(MAKE) --no-print-directory build BUILD_ARGS="SANITIZE=1"
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CELL_BINARY=container-san \
-		tests/run $(NUMBERS)
+	@rm -f $(SANLOG).*
+	@ASAN_OPTIONS=detect_leaks=1:log_path=$(SANLOG) \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(SANLOG) \
+		CELL_BINARY=container-san tests/run $(NUMBERS); rc=$$?; \
+	if grep -l -e 'ERROR: ' -e 'runtime error' $(SANLOG).* 2>/dev/null; then \
+		echo "check: the sanitizers found errors: see the files above"; exit 1; fi; \
+	rm -f $(SANLOG).*; exit $$rc
 
 SOURCES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h labs/workloads/*.c)
 
@@ -81,3 +90,6 @@ clean:
 	rm -rf labs/bin $(ROOTFS)
 
 .PHONY: all build deps rootfs shell test check doctor clean-host clean
+
+# make test-vm: the tests again in a VM with a cgroup v2 hierarchy.
+-include labs/vm/vm.mk

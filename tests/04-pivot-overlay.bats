@@ -53,7 +53,7 @@ start_container() {
 	run "$CONTAINER" cat /proc/1/mountinfo
 	assert_success
 	# mount point and file system type of each mount
-	run awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1) }' <<<"$output"
+	run awk '{ for (i = 7; i <= NF && $i != "-"; i++); print $5, $(i + 1) }' <<<"$output"
 	assert_output "$(printf '%s\n' '/ overlay' '/proc proc' '/sys sysfs' '/dev tmpfs' \
 		'/dev/pts devpts' '/dev/shm tmpfs')"
 	run "$CONTAINER" ls -a /
