@@ -44,7 +44,7 @@ rootfs: labs/cache/rootfs.sha256
 	@[ "$$(bash labs/rootfs.sh --hash $(ROOTFS) 2>/dev/null)" = "$$(cat $<)" ] || { \
 		echo "rootfs: $(ROOTFS) differs from its last build; building it again"; \
 		rm -f $<; $(MAKE) --no-print-directory $<; }
-labs/cache/rootfs.sha256: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.c) labs/workloads/Makefile
+labs/cache/rootfs.sha256: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.[ch]) labs/workloads/Makefile
 	@$(MAKE) --no-print-directory -C labs/workloads
 	@bash labs/rootfs.sh $(ROOTFS) $(BUSYBOX) labs/bin
 	@bash labs/rootfs.sh --hash $(ROOTFS) >$@
@@ -79,7 +79,7 @@ check: deps rootfs
 		echo "check: the sanitizers found errors: see the files above"; exit 1; fi; \
 	rm -f $(SANLOG).*; exit $$rc
 
-SOURCES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h labs/workloads/*.c)
+SOURCES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h labs/workloads/*.[ch])
 
 doctor:
 	@bash labs/doctor.sh

@@ -31,6 +31,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "workload.h"
+
 #define MAX_THREADS 1024
 
 static atomic_bool stop;
@@ -48,25 +50,6 @@ static void __attribute__((noreturn)) usage(void)
 	       "  -h, --help             show this help\n",
 	       MAX_THREADS);
 	exit(0);
-}
-
-static void __attribute__((noreturn)) try_help(void)
-{
-	fprintf(stderr, "Try 'cpuburn --help' for more information.\n");
-	exit(2);
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 /* The pthread functions return an error number instead of setting errno. */
@@ -165,10 +148,7 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument \"%s\"", argv[optind]);
-		try_help();
-	}
+	no_operands(argc, argv);
 
 	/* Block the signals before creating threads: the threads inherit the mask. */
 	sigemptyset(&set);

@@ -46,6 +46,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 #define CLIMB	   64
 #define SHOW_NAMES 8
 
@@ -59,12 +61,6 @@ static void __attribute__((noreturn)) usage(void)
 	       "  -t, --target FILE  print FILE; exit 0 if it could be read, 1 if not found\n"
 	       "  -h, --help         show this help\n");
 	exit(0);
-}
-
-static void __attribute__((noreturn)) try_help(void)
-{
-	fprintf(stderr, "Try 'escape --help' for more information.\n");
-	exit(2);
 }
 
 static void climb_out(void)
@@ -152,10 +148,7 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument \"%s\"", argv[optind]);
-		try_help();
-	}
+	no_operands(argc, argv);
 
 	/* The verdict comes from the kernel: did "/" become another directory? */
 	if (stat("/", &before) < 0)

@@ -31,6 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 #define DEFAULT_MAX 1000
 #define LIMIT_MAX   1000000
 
@@ -45,25 +47,6 @@ static void __attribute__((noreturn)) usage(void)
 	       "  -h, --help     show this help\n",
 	       DEFAULT_MAX);
 	exit(0);
-}
-
-static void __attribute__((noreturn)) try_help(void)
-{
-	fprintf(stderr, "Try 'forkbomb --help' for more information.\n");
-	exit(2);
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 static void __attribute__((noreturn)) child(pid_t parent)
@@ -105,10 +88,7 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument \"%s\"", argv[optind]);
-		try_help();
-	}
+	no_operands(argc, argv);
 
 	/* Allocate before forking: a failed malloc later would leave children unkilled. */
 	pids = calloc((size_t)max, sizeof(*pids));

@@ -32,6 +32,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 #define DEFAULT_PORT 7000
 #define TIMEOUT_SEC  5
 
@@ -46,25 +48,6 @@ static void __attribute__((noreturn)) usage(void)
 	       "  -h, --help       show this help\n",
 	       TIMEOUT_SEC, DEFAULT_PORT);
 	exit(0);
-}
-
-static void __attribute__((noreturn)) try_help(void)
-{
-	fprintf(stderr, "Try 'greet-client --help' for more information.\n");
-	exit(2);
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 /*

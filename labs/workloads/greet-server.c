@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 #define DEFAULT_PORT 7000
 #define BACKLOG	     16
 
@@ -44,26 +46,7 @@ static void __attribute__((noreturn)) usage(void)
 	exit(0);
 }
 
-static void __attribute__((noreturn)) try_help(void)
-{
-	fprintf(stderr, "Try 'greet-server --help' for more information.\n");
-	exit(2);
-}
-
 /* Parse a whole decimal number between min and max; false if s is anything else. */
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* A write to a socket may be short; keep going until all of buf is sent. */
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -133,10 +116,7 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument \"%s\"", argv[optind]);
-		try_help();
-	}
+	no_operands(argc, argv);
 
 	/* A client that hangs up before reading its greeting must not kill the server. */
 	signal(SIGPIPE, SIG_IGN);

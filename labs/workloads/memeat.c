@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 /* 1 TiB: far beyond any lab, and small enough that MIB << 20 cannot overflow. */
 #define MAX_MIB (1024L * 1024)
 
@@ -42,25 +44,6 @@ static void __attribute__((noreturn)) usage(void)
 	       "  -s, --sleep SECONDS  keep the memory this long before exiting (default 0)\n"
 	       "  -h, --help           show this help\n");
 	exit(0);
-}
-
-static void __attribute__((noreturn)) try_help(void)
-{
-	fprintf(stderr, "Try 'memeat --help' for more information.\n");
-	exit(2);
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 int main(int argc, char **argv)

@@ -71,6 +71,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 /* Scratch directory for the probes that need a path of their own (mount, mknod...). */
 static char scratch[] = "/tmp/cell-sysprobe-XXXXXX";
 static char scratch_node[sizeof(scratch) + 8];
@@ -568,12 +570,6 @@ static void __attribute__((noreturn)) usage(void)
 	for (size_t i = 0; i < NPROBES; i++)
 		printf("  %-18s %s\n", probes[i].name, probes[i].what);
 	exit(0);
-}
-
-static void __attribute__((noreturn)) try_help(void)
-{
-	fprintf(stderr, "Try 'sysprobe --help' for more information.\n");
-	exit(2);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,46 @@
+/*
+ * workload.h - the helpers the workload programs share: a usage error, no
+ * stray operands, and a range-checked number. Each program still builds from its one .c file
+ * plus this header, statically, with nothing else to link.
+ */
+#ifndef CELL_WORKLOAD_H
+#define CELL_WORKLOAD_H
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A usage error: point to --help and exit 2. */
+static inline void __attribute__((noreturn)) try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+	exit(2);
+}
+
+/* After the options: a program that takes no operands refuses any. */
+static inline void no_operands(int argc, char **argv)
+{
+	if (optind < argc) {
+		warnx("unexpected argument \"%s\"", argv[optind]);
+		try_help();
+	}
+}
+
+/* A whole decimal number in [min, max], or false. */
+static inline bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+#endif
