@@ -133,6 +133,25 @@ rootfs_copy() {
 	echo "$copy"
 }
 
+# What every stage from 02 on keeps of the stages before it: the hostname,
+# the command as PID 1, its own exit status, 127 for a missing command, and
+# --init (the command is PID 2 and can be killed from inside).
+assert_earlier_stages_hold() {
+	local name
+	name=$(rand_hostname)
+	run "$CONTAINER" -n "$name" sh -c 'hostname; echo $$'
+	assert_output "$(printf '%s\n' "$name" 1)"
+	run "$CONTAINER" sh -c 'exit 3'
+	assert_failure 3
+	run -127 "$CONTAINER" /no/such/command
+	assert_failure 127
+	run -127 "$CONTAINER" --init /no/such/command
+	assert_failure 127
+	run "$CONTAINER" --init sh -c 'echo $$; kill -KILL $$'
+	assert_failure 137
+	assert_output 2
+}
+
 # Every "step: NAME" that the stage's lab notes cite is a marker in its code.
 assert_notes_markers_exist() {
 	local notes=$STAGE_DIR/README.md code=$STAGE_DIR/container.c name missing=()
