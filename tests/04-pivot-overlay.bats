@@ -13,7 +13,7 @@ teardown() {
 	# end a container a failed test left running the way that lets the tool
 	# clean up: through its PID 1, not the tool itself
 	[ -z "${init:-}" ] || kill -KILL "$init" 2>/dev/null || true
-	[ -z "${tool:-}" ] || wait "$tool" 2>/dev/null || true
+	[ -z "${tool:-}" ] || wait_exit "$tool" 2>/dev/null || true
 	cell_teardown
 }
 
