@@ -94,27 +94,28 @@ children_of() { # PID
 	echo $pids # unquoted: the kernel's trailing space goes
 }
 
-# Wait up to 5 s until a condition (a command) holds.
+# Wait until a condition (a command) holds, for up to 15 s: a loaded
+# machine, or a sanitizer build, can be slow to start a container.
 wait_until() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 150); do
 		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-# Wait for a tool started in the background to end, for 10 s at most, and
+# Wait for a tool started in the background to end, for 20 s at most, and
 # return its exit status; when it does not end in time, kill it and return
 # 124, so that a test fails rather than hangs.
 wait_exit() { # PID
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 200); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$1" 2>/dev/null; then
-		echo "pid $1 did not end within 10 s: killed" >&2
+		echo "pid $1 did not end within 20 s: killed" >&2
 		kill -KILL "$1"
 		wait "$1"
 		return 124
