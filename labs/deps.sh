@@ -21,6 +21,9 @@ for n in "${stages[@]}"; do
 	05) packages+=(libnl-route-3-dev pkg-config) ;;
 	06) packages+=(gnuplot-nox qemu-system-x86) ;;
 	08) packages+=(libcap-dev libseccomp-dev) ;;
+	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
+	# and format its scratch disk
+	vm) packages+=(qemu-system-x86 xz-utils zstd e2fsprogs) ;;
 	*) ;;
 	esac
 done
