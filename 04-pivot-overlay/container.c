@@ -316,8 +316,9 @@ static void exec_command(const struct config *cfg)
  * not even for PID 1 (see sig_ignored() in kernel/signal.c), so every
  * signal the tool passes on arrives here and goes on to the command.
  * Every orphan of the namespace is re-parented to PID 1; each SIGCHLD
- * reaps all children that have ended, so none lingers as a zombie. When the command ends, init ends with its status, and the
- * kernel kills whatever is left in the namespace.
+ * reaps all children that have ended, so none lingers as a zombie. When
+ * the command ends, init ends with its status, and the kernel kills
+ * whatever is left in the namespace.
  */
 static int run_init(const struct config *cfg)
 {
