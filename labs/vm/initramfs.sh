@@ -23,8 +23,8 @@ wanted=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 crc32c_generic overlay veth)
 [ -x "$busybox" ] || { echo "initramfs: no $busybox: run make deps" >&2; exit 1; }
 [ -d "$moddir" ] || { echo "initramfs: no kernel in labs/cache/vm: run labs/vm/fetch-kernel.sh" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d) part=''
+trap 'rm -rf "$tmp" "$part"' EXIT
 root=$tmp/root
 mkdir -p "$root"/{bin,dev,proc,sys,lower,rw,newroot,lib/modules}
 
@@ -77,6 +77,10 @@ install -m 755 labs/vm/init "$root/init"
 # newc is the cpio format the kernel unpacks; left uncompressed, since the
 # emulated CPU would take longer to inflate it than qemu takes to load it.
 bb=$(realpath "$busybox")
-(cd "$root" && find . | sort | "$bb" cpio -o -H newc 2>/dev/null) >"$out.part"
-mv "$out.part" "$out"
+# Written next to its final name and renamed, so that a VM starting
+# meanwhile never loads half of it.
+part=$(mktemp "$out.XXXXXX")
+(cd "$root" && find . | sort | "$bb" cpio -o -H newc 2>/dev/null) >"$part"
+chmod 644 "$part"
+mv "$part" "$out"
 echo "initramfs: $(basename "$out") with busybox and ${#order[@]} modules: ${order[*]}"

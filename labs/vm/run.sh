@@ -23,9 +23,9 @@ $shell || [ $# -gt 0 ] || die "usage: labs/vm/run.sh NN... | --shell"
 command -v qemu-system-x86_64 >/dev/null ||
 	die "no qemu-system-x86_64: install the qemu-system-x86 package (make deps STAGE=06)"
 
-# The kernel and the initramfs are built once and kept in labs/cache/vm;
-# the initramfs again whenever what goes into it changed.
-# It is named after the kernel, whose modules it holds.
+# The kernel and the initramfs are made once and kept in labs/cache/vm, the
+# initramfs again whenever what goes into it changed. It is named after the
+# kernel whose modules it holds.
 [ -e "$cache/vmlinuz" ] || "$top/labs/vm/fetch-kernel.sh" | sed 's/^/# /' ||
 	die "could not fetch the kernel"
 kver=$(readlink -f "$cache/vmlinuz")
