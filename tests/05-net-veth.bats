@@ -35,40 +35,6 @@ teardown() {
 	cell_teardown
 }
 
-# As wait_until, for up to 30 s: a container's start waits on the kernel
-# (a new network namespace, rtnetlink requests), which a busy host can slow.
-wait_long() {
-	local i
-	for i in $(seq 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# Whether a process has ended (a child of ours stays a zombie until waited for).
-ended() { # PID
-	local state
-	state=$(ps -o stat= -p "$1") || return 0
-	[[ $state == Z* ]]
-}
-
-# The exit status of a tool started in the background, waiting 30 s at most:
-# a container that does not end fails the test (124) rather than hangs it.
-exit_of() { # TOOL_PID
-	wait_long ended "$1" || { echo "pid $1 has not ended within 30 s" >&2; return 124; }
-	wait "$1"
-}
-
-# End a container a failed test left running, the way that lets the tool
-# clean up: SIGKILL to its PID 1, forced through from the host. A tool that
-# has not ended 30 s later is killed itself.
-end_container() { # TOOL_PID
-	kill -KILL $(children_of "$1") 2>/dev/null || true
-	wait_long ended "$1" || kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 # A random container address with its prefix, e.g. 10.200.123.45/24.
 rand_cidr() {
 	echo "10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24"

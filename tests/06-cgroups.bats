@@ -28,38 +28,6 @@ teardown() {
 	cell_teardown
 }
 
-# As wait_until, for up to 30 s: a container's start waits on the kernel,
-# which a busy host can slow.
-wait_long() {
-	local i
-	for i in $(seq 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# Whether a process has ended (a child of ours stays a zombie until waited for).
-ended() { # PID
-	local state
-	state=$(ps -o stat= -p "$1") || return 0
-	[[ $state == Z* ]]
-}
-
-# The exit status of a tool started in the background, waiting 30 s at most.
-exit_of() { # TOOL_PID
-	wait_long ended "$1" || { echo "pid $1 has not ended within 30 s" >&2; return 124; }
-	wait "$1"
-}
-
-# End a container a failed test left running, through its PID 1, so that
-# the tool cleans up; a tool still there 30 s later is killed itself.
-end_container() { # TOOL_PID
-	kill -KILL $(children_of "$1") 2>/dev/null || true
-	wait_long ended "$1" || kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 # Whether a tool has started its container's PID 1, or has ended without.
 started_or_ended() { # TOOL_PID
 	[ -n "$(children_of "$1")" ] || ended "$1"

@@ -153,6 +153,40 @@ assert_earlier_stages_hold() {
 	assert_output 2
 }
 
+# As wait_until, for up to 30 s: a container's start waits on the kernel
+# (new namespaces, rtnetlink requests, cgroup files), which a busy host slows.
+wait_long() {
+	local i
+	for i in $(seq 300); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Whether a process has ended (a child of ours stays a zombie until waited for).
+ended() { # PID
+	local state
+	state=$(ps -o stat= -p "$1") || return 0
+	[[ $state == Z* ]]
+}
+
+# The exit status of a tool started in the background, waiting 30 s at most:
+# a container that does not end fails the test (124) rather than hangs it.
+exit_of() { # TOOL_PID
+	wait_long ended "$1" || { echo "pid $1 has not ended within 30 s" >&2; return 124; }
+	wait "$1"
+}
+
+# End a container a failed test left running, the way that lets the tool
+# clean up: SIGKILL to its PID 1, forced through from the host. A tool that
+# has not ended 30 s later is killed itself.
+end_container() { # TOOL_PID
+	kill -KILL $(children_of "$1") 2>/dev/null || true
+	wait_long ended "$1" || kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 # Every "step: NAME" that the stage's lab notes cite is a marker in its code.
 assert_notes_markers_exist() {
 	local notes=$STAGE_DIR/README.md code=$STAGE_DIR/container.c name missing=()
