@@ -149,17 +149,18 @@ struct config {
 	char state[PATH_MAX];  /* /run/cell/<id>: the container's directories */
 	char upperdir[PATH_MAX], workdir[PATH_MAX], merged[PATH_MAX];
 	bool verbose;
-	bool init;	     /* --init: a minimal init is PID 1, the command PID 2 */
-	bool ipc_host;	     /* --ipc host: share the host's IPC namespace */
-	bool net_none;	     /* --net none: loopback only, no veth pair */
-	const char *ip;	     /* --ip CIDR as given, or NULL: pick a subnet */
-	uint32_t addr;	     /* the container's address, in host byte order */
-	uint32_t host_addr;  /* the host end's: the subnet's first address */
-	int prefix;	     /* the subnet's prefix length */
-	char veth[IFNAMSIZ]; /* cell<id>, the host end, once it exists */
-	int sync[2];	     /* the pipe the child waits on: read end, write end */
-	sigset_t blocked;    /* the signals the tool (and our init) wait for */
-	sigset_t child_mask; /* the signal mask the command starts with */
+	bool init;	      /* --init: a minimal init is PID 1, the command PID 2 */
+	bool ipc_host;	      /* --ipc host: share the host's IPC namespace */
+	bool net_none;	      /* --net none: loopback only, no veth pair */
+	const char *ip;	      /* --ip CIDR as given, or NULL: pick a subnet */
+	uint32_t addr;	      /* the container's address, in host byte order */
+	uint32_t host_addr;   /* the host end's: the subnet's first address */
+	int prefix;	      /* the subnet's prefix length */
+	char veth[IFNAMSIZ];  /* cell<id>, the host end, once it exists */
+	struct stat host_net; /* the host's network namespace, to tell ours apart */
+	int sync[2];	      /* the pipe the child waits on: read end, write end */
+	sigset_t blocked;     /* the signals the tool (and our init) wait for */
+	sigset_t child_mask;  /* the signal mask the command starts with */
 
 	/* The limits asked for, and the cgroups that enforce them. */
 	long long memory;		   /* -m: bytes, or 0: no limit */
@@ -1059,6 +1060,16 @@ static void configure_net(const struct config *cfg)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	struct rtnl_link *lo, *eth0;
 	struct nl_sock *sock;
+	struct stat net;
+
+	/* A build without CLONE_NEWNET (one of the "Break it" exercises) gets
+	 * here in the host's namespace, and would take over the host's own
+	 * lo and eth0. Two namespaces are the same one when their files in
+	 * /proc/PID/ns have the same device and inode (namespaces(7)). */
+	if (stat("/proc/self/ns/net", &net) == -1)
+		err(EXIT_TOOL, "stat /proc/self/ns/net");
+	if (net.st_dev == cfg->host_net.st_dev && net.st_ino == cfg->host_net.st_ino)
+		errx(EXIT_TOOL, "the child is in the host's network namespace: not configuring it");
 
 	sock = nl_open();
 	if (sock == NULL)
@@ -1219,6 +1230,10 @@ static pid_t spawn_child(struct config *cfg)
 
 	if (!cfg->ipc_host)
 		flags |= CLONE_NEWIPC;
+	if (stat("/proc/self/ns/net", &cfg->host_net) == -1) {
+		warn("stat /proc/self/ns/net");
+		return -1;
+	}
 
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
