@@ -25,6 +25,11 @@ teardown() {
 	for pid in ${tool:-} ${tools[@]:-}; do
 		end_container "$pid"
 	done
+	# the loop device of the partition test
+	if [ -n "${loop:-}" ]; then
+		partx --delete "$loop" 2>/dev/null
+		losetup --detach "$loop"
+	fi
 	cell_teardown
 }
 
@@ -431,6 +436,27 @@ disk_of() { # DIR
 		assert_failure 125
 		assert_line --index 0 "$prog: --device-write-bps /dev/null:$rate: \"$rate\" is not a rate in bytes per second (try 1mb or 512kb)"
 	done
+}
+
+@test "--device-read-bps on a partition: refused, naming the whole disk" {
+	# a 4 MiB disk image whose MBR holds one partition (type 83) of 2048
+	# sectors from sector 2048; the entry starts at byte 446, its type at 450
+	img=$BATS_TEST_TMPDIR/disk.img
+	truncate -s 4M "$img"
+	printf '\x83\0\0\0\0\x08\0\0\0\x08\0\0' | dd of="$img" bs=1 seek=450 conv=notrunc status=none
+	printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
+	loop=$(losetup --find --show "$img") || skip "no loop device on this host"
+	# partx reads the table and tells the kernel about the partition (the
+	# BLKPG ioctl), which works even where the kernel's own MBR parser is
+	# not built in
+	partx --add "$loop"
+	[ -b "${loop}p1" ]
+	run "$CONTAINER" --device-read-bps "${loop}p1:1mb" true
+	assert_failure 125
+	assert_output "$prog: --device-read-bps ${loop}p1: a partition; the kernel limits whole disks only (try $loop)"
+	# the whole disk is accepted
+	run "$CONTAINER" --device-read-bps "$loop:1mb" true
+	assert_success
 }
 
 @test "with no cgroup file system mounted, or without a controller, the tool stops with the reason" {
