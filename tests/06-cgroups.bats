@@ -149,6 +149,7 @@ disk_of() { # DIR
 	[ -b "/dev/$name" ] && echo "/dev/$name"
 }
 
+# points: 3
 @test "the command and what it forks first start in the container's cgroups, which are / inside" {
 	# the first thing the command does is fork
 	start_container sh -c "sleep 1000 & cat /proc/1/cgroup /proc/\$!/cgroup >/tmp/cg; $WAIT_READY; kill \$!"
@@ -189,6 +190,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 2
 @test "--memory: the kernel holds the limit; memeat below it lives, above it the OOM killer ends it" {
 	need memory
 	mib=$((RANDOM % 64 + 32))
@@ -216,6 +218,7 @@ disk_of() { # DIR
 	assert_output "$prog: killed by the kernel: out of memory (limit $mib MiB)"
 }
 
+# points: 2
 @test "--memory-swap: memory and swap together, in the kernel's units" {
 	need memory
 	mem=$((RANDOM % 64 + 32))
@@ -243,6 +246,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 2
 @test "--cpus: the quota files hold it, and the cgroup's CPU time shows it" {
 	need cpu
 	# 0.30 to 0.70 CPUs, two threads that would each take a whole CPU
@@ -274,6 +278,7 @@ disk_of() { # DIR
 	assert_output --regexp '^cpu [0-9.]+ s in [0-9.]+ s wall = [0-9.]+ CPUs$'
 }
 
+# points: 1
 @test "--cpu-shares: v1 cpu.shares holds N, v2 cpu.weight the mapped weight" {
 	need cpu
 	shares=$((RANDOM * 8 % 262143 + 2))
@@ -286,6 +291,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 2
 @test "--pids-limit: pids.max holds N and a fork bomb gets fewer than N children" {
 	need pids
 	n=$((RANDOM % 31 + 10))
@@ -298,6 +304,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 1
 @test "--cpuset-cpus: the container's processes may run only on the CPUs given" {
 	need cpuset
 	online=$(cat /sys/devices/system/cpu/online)
@@ -315,6 +322,7 @@ disk_of() { # DIR
 	[ ${#cpus[@]} -eq 2 ] || skip "only CPU 0 is online: CPU 1 not tried"
 }
 
+# points: 1
 @test "--device-write-bps: a direct write to the disk under the container's root takes size / rate" {
 	need blkio
 	# the container's root is an overlay whose writes go to /run/cell/<id>/upper
@@ -369,6 +377,8 @@ disk_of() { # DIR
 		fail "$mib MiB written at $rate MiB/s took $took s, not about 3 s"
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "bad sizes, rates, CPU lists and devices give 125, a clear message, and leave nothing" {
 	bad=$((RANDOM % 90 + 10))
 	for size in 12XB "${bad}q" -5m 1.5g m ""; do
@@ -433,6 +443,8 @@ disk_of() { # DIR
 	done
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "with no cgroup file system mounted, or without a controller, the tool stops with the reason" {
 	# every cgroup mount unmounted, in a mount namespace of this test only
 	run unshare --mount --propagation private sh -c \
@@ -448,6 +460,7 @@ disk_of() { # DIR
 	assert_output "$prog: --memory: the host has no memory controller: no cgroup file system mounted here carries it"
 }
 
+# points: 1
 @test "the cgroups are gone after a normal exit; containers side by side share cell" {
 	# a controller the host has (on v2, cg_dir reads the one v2 line)
 	for ctl in pids memory cpu freezer none; do
@@ -474,6 +487,7 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
 @test "the cgroups are gone after the command is SIGKILLed, with no word of memory" {
 	need memory
 	start_container -m 64m sh -c 'touch /ready; exec sleep 100'
@@ -490,6 +504,7 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
 @test "the cgroups are gone after SIGTERM to the tool with --init" {
 	start_container -v --init sh -c 'touch /ready; exec sleep 100'
 	id=$(sed -n 's|^=> state-dir \.\.\. done (/run/cell/\(.*\))$|\1|p' "$BATS_TEST_TMPDIR/trace")
@@ -505,6 +520,8 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "the cgroups are gone after a setup step fails once the child is in them" {
 	# a copy of the rootfs without /proc: the mount of proc fails in the
 	# child, which the tool had moved into its cgroups by then
@@ -523,6 +540,8 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "--help documents every cgroup option" {
 	run "$CONTAINER" --help
 	assert_success
@@ -533,6 +552,7 @@ disk_of() { # DIR
 	done
 }
 
+# points: 1
 @test "what earlier stages showed still holds: no chroot escape, the network" {
 	assert_earlier_stages_hold
 	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
@@ -556,6 +576,8 @@ disk_of() { # DIR
 	tool=
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }
