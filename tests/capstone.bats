@@ -53,8 +53,10 @@ start_sleeper() { # OPTIONS...
 }
 
 # End what start_sleeper started: the command, then the program by itself.
+# The command may be PID 1 of its namespace, to which the kernel delivers
+# from outside only the signals it handles, and SIGKILL.
 stop_sleeper() {
-	kill -TERM "$cmd_pid"
+	kill -KILL "$cmd_pid"
 	exit_of "$tool" || true
 	cmd_pid= tool=
 }
