@@ -46,7 +46,7 @@ pid_of_cmdline() { # ARGS
 # random time, and find that sleep on the host; sets tool, secs, cmd_pid.
 start_sleeper() { # OPTIONS...
 	secs=$((RANDOM % 9000 + 1000))
-	"$CONTAINER" "$@" sleep "$secs" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	"$CONTAINER" "$@" sleep "$secs" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	tool=$!
 	wait_long eval 'cmd_pid=$(pid_of_cmdline "sleep $secs")' ||
 		fail "the shell's command never ran: $(cat "$BATS_TEST_TMPDIR/out")"
@@ -101,7 +101,8 @@ stop_sleeper() {
 @test "ps lists only the processes of the PID namespace" {
 	secs=$((RANDOM % 9000 + 1000))
 	run "$CONTAINER" -n "$(rand_hostname)" -r "$ROOTFS" \
-		sh -c "sleep $secs & ps -o pid,args; kill \$!"
+		sh -c "sleep $secs & until [ \"\$(cat /proc/\$!/comm)\" = sleep ]; do :; done
+			ps -o pid,args; kill \$!"
 	assert_success
 	# the shell, its sleep and ps, with small pids; nothing of the host's
 	assert_line --regexp "^ *[0-9]+ +sleep $secs\$"
@@ -118,7 +119,7 @@ stop_sleeper() {
 	name=$(rand_hostname)
 	cidr=$(rand_cidr)
 	"$CONTAINER" -n "$name" -r "$ROOTFS" --ip "$cidr" greet-server -n 1 \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+		>"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	tool=$!
 	wait_long grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" ||
 		fail "greet-server did not start: $(cat "$BATS_TEST_TMPDIR/out")"
@@ -140,7 +141,7 @@ stop_sleeper() {
 	cpus=0.$hundredths
 	secs=$((RANDOM % 9000 + 1000))
 	"$CONTAINER" -n "$(rand_hostname)" -r "$ROOTFS" --cpus "$cpus" \
-		sh -c "cpuburn -t 2 -s $secs" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+		sh -c "cpuburn -t 2 -s $secs" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	tool=$!
 	wait_long eval 'cmd_pid=$(pid_of_cmdline "cpuburn -t 2 -s $secs")' ||
 		fail "cpuburn never ran: $(cat "$BATS_TEST_TMPDIR/out")"
