@@ -107,7 +107,9 @@ grade_one() { # NN|capstone
 	if [ "$what" = capstone ]; then
 		file=tests/capstone.bats
 		label="capstone (${CELL_CAPSTONE:-06-cgroups/container})"
+		# the default program is stage 06's, built here like a stage
 		dir=''
+		[ -n "${CELL_CAPSTONE:-}" ] || dir=$(echo 06-*)
 	else
 		file=$(echo tests/"$what"-*.bats)
 		dir=$(echo "$what"-*)
@@ -119,15 +121,15 @@ grade_one() { # NN|capstone
 
 	# A stage that does not build scores 0, in one line.
 	log=$work/build.log
-	if [ -n "$dir" ] && ! make --no-print-directory -s -C "$dir" >"$log" 2>&1; then
+	if [ -d "$dir" ] && ! make --no-print-directory -s -C "$dir" >"$log" 2>&1; then
 		line=$(grep -m1 -E 'error|Error' "$log")
 		while IFS=$'\t' read -r name points req; do
 			stage_max=$((stage_max + points))
-			record "$dir: $name" 0 "$points" failed "the stage does not build: $line"
+			record "$label: $name" 0 "$points" failed "$dir does not build: $line"
 		done <"$work/table"
 		echo "   $dir does not build ($line): 0/$stage_max"
 		max=$((max + stage_max))
-		subtotals+=("$(printf '%-30s %s/%s (does not build)' "$label" 0 "$stage_max")")
+		subtotals+=("$(printf '%-36s %s/%s (does not build)' "$label" 0 "$stage_max")")
 		return 0
 	fi
 
@@ -166,8 +168,8 @@ grade_one() { # NN|capstone
 			[ "${state[$req]:-missing}" != skip ]; then
 			state[$name]=req
 			stage_max=$((stage_max + points))
-			printf '   %-22s %5s %7s  %s\n' "SKIP (requires)" "0/$points" "" "$name"
-			printf '   %-22s %5s %7s    requires: %s\n' "" "" "" "$req"
+			printf '   %-16s %5s %7s  %s\n' "SKIP (requires)" "0/$points" "" "$name"
+			printf '   %-16s %5s %7s    requires: %s\n' "" "" "" "$req"
 			record "$label: $name" 0 "$points" failed "not graded: it requires \"$req\", which did not pass"
 			continue
 		fi
@@ -175,15 +177,15 @@ grade_one() { # NN|capstone
 		case $status in
 		ok)
 			stage_max=$((stage_max + points)) score=$((score + points))
-			printf '   %-22s %5s %7s  %s\n' OK "$points/$points" "$time" "$name"
+			printf '   %-16s %5s %7s  %s\n' OK "$points/$points" "$time" "$name"
 			record "$label: $name" "$points" "$points" passed "" ;;
 		skip)
-			printf '   %-22s %5s %7s  %s\n' "SKIP (host)" "-" "$time" "$name"
-			printf '   %-22s %5s %7s    %s\n' "" "" "" "$why"
+			printf '   %-16s %5s %7s  %s\n' "SKIP (host)" "-" "$time" "$name"
+			printf '   %-16s %5s %7s    %s\n' "" "" "" "$why"
 			record "$label: $name" 0 0 passed "not graded on this host: $why" ;;
 		*)
 			stage_max=$((stage_max + points))
-			printf '   %-22s %5s %7s  %s\n' FAIL "0/$points" "$time" "$name"
+			printf '   %-16s %5s %7s  %s\n' FAIL "0/$points" "$time" "$name"
 			# the first lines of what the test saw: the program's own message
 			printf '%s\n' "$out" | grep -v '^$' | head -n 6 | sed 's/^/         | /'
 			record "$label: $name" 0 "$points" failed "$out" ;;
@@ -191,7 +193,7 @@ grade_one() { # NN|capstone
 	done <"$work/table"
 	unset state
 	echo "   $label: $score/$stage_max"
-	subtotals+=("$(printf '%-30s %s/%s' "$label" "$score" "$stage_max")")
+	subtotals+=("$(printf '%-36s %s/%s' "$label" "$score" "$stage_max")")
 	total=$((total + score)) max=$((max + stage_max))
 }
 

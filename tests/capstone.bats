@@ -35,11 +35,15 @@ rand_cidr() {
 
 # The host's pid of the process whose command line is exactly "ARGS".
 pid_of_cmdline() { # ARGS
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" = "$1 " ] && { echo "${p#/proc/}"; return 0; }
-	done
-	return 1
+	pgrep -n -x -f "$1"
+}
+
+# Wait until the process whose command line is ARGS runs (sets cmd_pid), or
+# the program has ended without starting it.
+wait_for_cmd() { # ARGS
+	want=$1
+	wait_long eval 'cmd_pid=$(pid_of_cmdline "$want") || ended "$tool"'
+	[ -n "$cmd_pid" ]
 }
 
 # Start the program in the background with a command that sleeps for a
@@ -48,7 +52,7 @@ start_sleeper() { # OPTIONS...
 	secs=$((RANDOM % 9000 + 1000))
 	"$CONTAINER" "$@" sleep "$secs" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	tool=$!
-	wait_long eval 'cmd_pid=$(pid_of_cmdline "sleep $secs")' ||
+	wait_for_cmd "sleep $secs" ||
 		fail "the shell's command never ran: $(cat "$BATS_TEST_TMPDIR/out")"
 }
 
@@ -121,7 +125,8 @@ stop_sleeper() {
 	"$CONTAINER" -n "$name" -r "$ROOTFS" --ip "$cidr" greet-server -n 1 \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	tool=$!
-	wait_long grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" ||
+	wait_long eval 'grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" || ended "$tool"'
+	grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" ||
 		fail "greet-server did not start: $(cat "$BATS_TEST_TMPDIR/out")"
 	# the address is the container's, not one of the host's
 	run ip -o -4 addr show
@@ -143,7 +148,7 @@ stop_sleeper() {
 	"$CONTAINER" -n "$(rand_hostname)" -r "$ROOTFS" --cpus "$cpus" \
 		sh -c "cpuburn -t 2 -s $secs" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	tool=$!
-	wait_long eval 'cmd_pid=$(pid_of_cmdline "cpuburn -t 2 -s $secs")' ||
+	wait_for_cmd "cpuburn -t 2 -s $secs" ||
 		fail "cpuburn never ran: $(cat "$BATS_TEST_TMPDIR/out")"
 	# utime + stime of the whole process (fields 14 and 15 of
 	# /proc/PID/stat, in clock ticks), over 3 s of wall time

@@ -169,7 +169,7 @@ solution_lines() {
 	assert_success
 	assert_line --regexp '^   01-uts does not build \(.*error.*\): 0/[0-9]+$'
 	assert_line --regexp '^Score: 0/[1-9][0-9]*$'
-	run jq -r '[.tests[] | select(.output | startswith("the stage does not build"))] | length' \
+	run jq -r '[.tests[] | select(.output | startswith("01-uts does not build"))] | length' \
 		"$BATS_TEST_TMPDIR/r.json"
 	assert_equal "$output" "$(grep -c '^@test' "$CELL_TOP"/tests/01-*.bats)"
 }
