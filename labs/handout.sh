@@ -135,8 +135,16 @@ stub() { # FILE STAGES-REGEX
 	}' "$1"
 }
 
+# The directory is replaced: only one this script wrote before, never a tree
+# of someone's (a mistyped --out . or --out ~).
+if [ -e "$out" ] && [ ! -f "$out/.cell-handout" ]; then
+	echo "handout: $out exists and is no earlier handout: give another --out, or remove it" >&2
+	exit 1
+fi
 rm -rf "$out" "$out.tar.gz"
 mkdir -p "$out"
+echo "A student tree written by labs/handout.sh; make handout replaces this directory." \
+	>"$out/.cell-handout"
 count=0
 while IFS= read -r f; do
 	[ -f "$f" ] && wanted "$f" || continue
