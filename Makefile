@@ -9,9 +9,18 @@
 #   make deps               install the Debian/Ubuntu packages the toolkit needs
 #   make doctor             can this host run each stage, and if not, why
 #   make clean-host         remove what a killed container left on the host
+#   make handout [MODE=all|one] [STAGE=NN] [HANDOUT=DIR]
+#                           the student tree, stubbed, in DIR (handout/cell) and DIR.tar.gz
+#   make grade [STAGE=NN|capstone] [RESULTS=FILE] [PROGRAM=PATH]
+#                           the tests with points, "Score: X/Y", Gradescope's results.json
 #   make clean              remove what the build made
 
 STAGES := $(sort $(patsubst %/,%,$(wildcard [0-9][0-9]-*/)))
+# make grade STAGE=capstone grades the capstone alone (labs/capstone.md)
+ifeq ($(STAGE),capstone)
+GRADE_WHAT := capstone
+override STAGE :=
+endif
 ifdef STAGE
 SELECTED := $(filter $(STAGE)-%,$(STAGES))
 ifeq ($(SELECTED),)
@@ -99,14 +108,30 @@ SOURCES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h labs/workloads/*.[ch])
 doctor:
 	@bash labs/doctor.sh
 
+# The student tree (labs/README.md, "Hand out"): MODE=all, every stage to
+# do; MODE=one, earlier stages solved and STAGE to do. STAGE is the last
+# stage handed out.
+MODE ?= all
+HANDOUT ?= handout/cell
+handout:
+	@bash labs/handout.sh --mode $(MODE) $(if $(STAGE),--stage $(STAGE)) --out $(HANDOUT)
+
+# The tests with their points (labs/README.md, "Grade"). The stages build
+# themselves in the grader: one that does not build scores 0, and the others
+# are still graded.
+RESULTS ?= results.json
+GRADE_WHAT ?= $(if $(STAGE),$(NUMBERS))
+grade: deps rootfs
+	@bash labs/grade.sh --results $(RESULTS) $(if $(PROGRAM),--program $(PROGRAM)) $(GRADE_WHAT)
+
 clean-host:
 	@bash labs/clean-host.sh
 
 clean:
 	@for s in $(STAGES); do $(MAKE) --no-print-directory -C $$s clean; done
-	rm -rf labs/bin $(ROOTFS)
+	rm -rf labs/bin $(ROOTFS) handout results.json
 
-.PHONY: all build deps rootfs shell test check doctor clean-host clean
+.PHONY: all build deps rootfs shell test check doctor handout grade clean-host clean
 
 # make test-vm: the tests again in a VM with a cgroup v2 hierarchy.
 -include labs/vm/vm.mk

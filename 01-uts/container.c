@@ -231,9 +231,11 @@ static int child_main(void *arg)
 	/* step: hostname
 	 * This child is the only process in the new UTS namespace, so the
 	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
 		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
 	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
 
 	exec_command(cfg);
 	return EXIT_TOOL;

@@ -253,6 +253,7 @@ static void exec_command(const struct config *cfg)
  */
 static int run_init(const struct config *cfg)
 {
+	/* solution 02 begin: init, keep cfg */
 	siginfo_t info;
 	pid_t cmd, pid;
 	int status;
@@ -278,6 +279,7 @@ static int run_init(const struct config *cfg)
 			if (pid == cmd)
 				return exit_status(status);
 	}
+	/* solution 02 end */
 }
 
 /* Runs in the child, inside the new namespaces, until exec. */
@@ -300,9 +302,11 @@ static int child_main(void *arg)
 	/* step: hostname
 	 * This child is the only process in the new UTS namespace, so the
 	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
 		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
 	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
 
 	/* step: mount-private
 	 * The new mount namespace starts as a copy of the host's, and where
@@ -317,9 +321,11 @@ static int child_main(void *arg)
 	 * A proc file system shows the PID namespace of the process that
 	 * mounted it. Mounted here, over the host's in our private mount
 	 * table, it lists the container's processes only. */
+	/* solution 02 begin: mount-proc */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1)
 		err(EXIT_TOOL, "mount proc on /proc");
 	trace(cfg, "mount-proc", "/proc");
+	/* solution 02 end */
 
 	if (cfg->init)
 		return run_init(cfg);

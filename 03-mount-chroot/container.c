@@ -299,6 +299,7 @@ static void exec_command(const struct config *cfg)
  */
 static int run_init(const struct config *cfg)
 {
+	/* solution 02 begin: init, keep cfg */
 	siginfo_t info;
 	pid_t cmd, pid;
 	int status;
@@ -324,6 +325,7 @@ static int run_init(const struct config *cfg)
 			if (pid == cmd)
 				return exit_status(status);
 	}
+	/* solution 02 end */
 }
 
 /* A path inside the root file system, for the steps that run before chroot. */
@@ -354,6 +356,7 @@ static void mount_in(const struct config *cfg, const char *source, const char *t
  */
 static void setup_dev(const struct config *cfg)
 {
+	/* solution 03 begin: mount-dev, keep cfg devices */
 	static const char *const links[][2] = {
 		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
 		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
@@ -388,6 +391,7 @@ static void setup_dev(const struct config *cfg)
 		err(EXIT_TOOL, "mkdir %s", path);
 	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
 	trace(cfg, "mount-dev", "%s/dev", cfg->rootfs);
+	/* solution 03 end */
 }
 
 /* Runs in the child, inside the new namespaces, until exec. */
@@ -410,9 +414,11 @@ static int child_main(void *arg)
 	/* step: hostname
 	 * This child is the only process in the new UTS namespace, so the
 	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
 		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
 	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
 
 	/* step: mount-private
 	 * The new mount namespace starts as a copy of the host's, and where
@@ -430,17 +436,21 @@ static int child_main(void *arg)
 	 * (proc, dev, tmp) still take mounts, which is all we need. The bind is
 	 * not recursive: a mount below the tree would stay writable through
 	 * it, so the container gets the tree's own file system only. */
+	/* solution 03 begin: bind-rootfs */
 	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND, NULL) == -1)
 		err(EXIT_TOOL, "bind mount %s", cfg->rootfs);
 	if (mount(NULL, cfg->rootfs, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == -1)
 		err(EXIT_TOOL, "remount %s read-only", cfg->rootfs);
 	trace(cfg, "bind-rootfs", "%s, read-only", cfg->rootfs);
+	/* solution 03 end */
 
 	/* step: mount-proc
 	 * A proc file system shows the PID namespace of the process that
 	 * mounted it: mounted here, it lists the container's processes only. */
+	/* solution 02 begin: mount-proc */
 	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-proc", "%s/proc", cfg->rootfs);
+	/* solution 02 end */
 
 	/* step: mount-sys
 	 * Read-only: /sys holds knobs for the whole machine, and root inside
@@ -460,11 +470,13 @@ static int child_main(void *arg)
 	 * the rootfs. chdir() follows, or the current directory would stay
 	 * outside. (That the process's root can be left by other means is what
 	 * the "Break it" exercise of the lab notes shows.) */
+	/* solution 03 begin: chroot */
 	if (chroot(cfg->rootfs) == -1)
 		err(EXIT_TOOL, "chroot %s", cfg->rootfs);
 	if (chdir("/") == -1)
 		err(EXIT_TOOL, "chdir / after chroot");
 	trace(cfg, "chroot", "%s", cfg->rootfs);
+	/* solution 03 end */
 
 	if (cfg->init)
 		return run_init(cfg);

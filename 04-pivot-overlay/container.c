@@ -322,6 +322,7 @@ static void exec_command(const struct config *cfg)
  */
 static int run_init(const struct config *cfg)
 {
+	/* solution 02 begin: init, keep cfg */
 	siginfo_t info;
 	pid_t cmd, pid;
 	int status;
@@ -347,6 +348,7 @@ static int run_init(const struct config *cfg)
 			if (pid == cmd)
 				return exit_status(status);
 	}
+	/* solution 02 end */
 }
 
 /* A path inside the container's root (the overlay), for the steps that run
@@ -378,6 +380,7 @@ static void mount_in(const struct config *cfg, const char *source, const char *t
  */
 static void setup_dev(const struct config *cfg)
 {
+	/* solution 03 begin: mount-dev, keep cfg devices */
 	static const char *const links[][2] = {
 		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
 		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
@@ -412,6 +415,7 @@ static void setup_dev(const struct config *cfg)
 		err(EXIT_TOOL, "mkdir %s", path);
 	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
 	trace(cfg, "mount-dev", "%s/dev", cfg->merged);
+	/* solution 03 end */
 }
 
 /* Runs in the child, inside the new namespaces, until exec. */
@@ -435,9 +439,11 @@ static int child_main(void *arg)
 	/* step: hostname
 	 * This child is the only process in the new UTS namespace, so the
 	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
 		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
 	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
 
 	/* step: mount-private
 	 * The new mount namespace starts as a copy of the host's, and where
@@ -454,18 +460,22 @@ static int child_main(void *arg)
 	 * and a deleted one is hidden there by a whiteout. The work directory
 	 * is overlayfs's scratch space on the upper layer's file system. The
 	 * mount lives in this namespace only: the host sees three directories. */
+	/* solution 04 begin: mount-overlay, keep opts */
 	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cfg->rootfs,
 			     cfg->upperdir, cfg->workdir) >= sizeof(opts))
 		errx(EXIT_TOOL, "overlay options too long");
 	if (mount("overlay", cfg->merged, "overlay", 0, opts) == -1)
 		err(EXIT_TOOL, "mount overlay on %s (%s)", cfg->merged, opts);
 	trace(cfg, "mount-overlay", "%s", cfg->merged);
+	/* solution 04 end */
 
 	/* step: mount-proc
 	 * A proc file system shows the PID namespace of the process that
 	 * mounted it: mounted here, it lists the container's processes only. */
+	/* solution 02 begin: mount-proc */
 	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-proc", "%s/proc", cfg->merged);
+	/* solution 02 end */
 
 	/* step: mount-sys
 	 * Read-only: /sys holds knobs for the whole machine, and root inside
@@ -481,6 +491,7 @@ static int child_main(void *arg)
 	 * Unmounting that, with MNT_DETACH because the host's mounts below it
 	 * are busy, leaves no mount in this namespace that reaches the host:
 	 * unlike after chroot, there is no "outside" left to walk to. */
+	/* solution 04 begin: pivot-root, keep oldroot */
 	in_rootfs(cfg, "/.oldroot", oldroot, sizeof(oldroot));
 	if (mkdir(oldroot, 0700) == -1)
 		err(EXIT_TOOL, "mkdir %s", oldroot);
@@ -493,6 +504,7 @@ static int child_main(void *arg)
 	if (rmdir("/.oldroot") == -1)
 		err(EXIT_TOOL, "rmdir /.oldroot");
 	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
+	/* solution 04 end */
 
 	if (cfg->init)
 		return run_init(cfg);

@@ -806,6 +806,7 @@ static void exec_command(const struct config *cfg)
  */
 static int run_init(const struct config *cfg)
 {
+	/* solution 02 begin: init, keep cfg */
 	siginfo_t info;
 	pid_t cmd, pid;
 	int status;
@@ -831,6 +832,7 @@ static int run_init(const struct config *cfg)
 			if (pid == cmd)
 				return exit_status(status);
 	}
+	/* solution 02 end */
 }
 
 /* A path inside the container's root (the overlay), for the steps that run
@@ -862,6 +864,7 @@ static void mount_in(const struct config *cfg, const char *source, const char *t
  */
 static void setup_dev(const struct config *cfg)
 {
+	/* solution 03 begin: mount-dev, keep cfg devices */
 	static const char *const links[][2] = {
 		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
 		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
@@ -896,6 +899,7 @@ static void setup_dev(const struct config *cfg)
 		err(EXIT_TOOL, "mkdir %s", path);
 	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
 	trace(cfg, "mount-dev", "%s/dev", cfg->merged);
+	/* solution 03 end */
 }
 
 /*
@@ -1057,6 +1061,7 @@ static int add_default_route(struct nl_sock *sock, struct rtnl_link *link, uint3
  */
 static void configure_net(const struct config *cfg)
 {
+	/* solution 05 begin: net-config, keep cfg add_default_route */
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	struct rtnl_link *lo, *eth0;
 	struct nl_sock *sock;
@@ -1098,6 +1103,7 @@ static void configure_net(const struct config *cfg)
 	nl_socket_free(sock);
 	trace(cfg, "net-config", "lo up; eth0 %s/%d up; default via %s", ip_text(cfg->addr, a),
 	      cfg->prefix, ip_text(cfg->host_addr, b));
+	/* solution 05 end */
 }
 
 /* Runs in the child, inside the new namespaces, until exec. */
@@ -1142,18 +1148,22 @@ static int child_main(void *arg)
 	 * makes it as its root (cgroup_namespaces(7)), so it is made only now,
 	 * once those are the container's own: inside, /proc/self/cgroup then
 	 * shows "/" in each hierarchy, and nothing of the host's tree. */
+	/* solution 06 begin: cgroupns */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		err(EXIT_TOOL, "unshare CLONE_NEWCGROUP");
 	trace(cfg, "cgroupns", "its cgroups are / inside");
+	/* solution 06 end */
 
 	configure_net(cfg);
 
 	/* step: hostname
 	 * This child is the only process in the new UTS namespace, so the
 	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
 		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
 	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
 
 	/* step: mount-private
 	 * The new mount namespace starts as a copy of the host's, and where
@@ -1170,18 +1180,22 @@ static int child_main(void *arg)
 	 * and a deleted one is hidden there by a whiteout. The work directory
 	 * is overlayfs's scratch space on the upper layer's file system. The
 	 * mount lives in this namespace only: the host sees three directories. */
+	/* solution 04 begin: mount-overlay, keep opts */
 	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cfg->rootfs,
 			     cfg->upperdir, cfg->workdir) >= sizeof(opts))
 		errx(EXIT_TOOL, "overlay options too long");
 	if (mount("overlay", cfg->merged, "overlay", 0, opts) == -1)
 		err(EXIT_TOOL, "mount overlay on %s (%s)", cfg->merged, opts);
 	trace(cfg, "mount-overlay", "%s", cfg->merged);
+	/* solution 04 end */
 
 	/* step: mount-proc
 	 * A proc file system shows the PID namespace of the process that
 	 * mounted it: mounted here, it lists the container's processes only. */
+	/* solution 02 begin: mount-proc */
 	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-proc", "%s/proc", cfg->merged);
+	/* solution 02 end */
 
 	/* step: mount-sys
 	 * Read-only: /sys holds knobs for the whole machine, and root inside
@@ -1197,6 +1211,7 @@ static int child_main(void *arg)
 	 * Unmounting that, with MNT_DETACH because the host's mounts below it
 	 * are busy, leaves no mount in this namespace that reaches the host:
 	 * unlike after chroot, there is no "outside" left to walk to. */
+	/* solution 04 begin: pivot-root, keep oldroot */
 	in_rootfs(cfg, "/.oldroot", oldroot, sizeof(oldroot));
 	if (mkdir(oldroot, 0700) == -1)
 		err(EXIT_TOOL, "mkdir %s", oldroot);
@@ -1209,6 +1224,7 @@ static int child_main(void *arg)
 	if (rmdir("/.oldroot") == -1)
 		err(EXIT_TOOL, "rmdir /.oldroot");
 	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
+	/* solution 04 end */
 
 	if (cfg->init)
 		return run_init(cfg);
@@ -1741,6 +1757,7 @@ static int make_cgroups(struct config *cfg)
  */
 static int set_limits(struct config *cfg)
 {
+	/* solution 06 begin: cgroup-limits, return -1, keep cfg */
 	char done[TRACE_LIST] = "", path[PATH_MAX], line[128];
 	struct hierarchy *h;
 	const char *file;
@@ -1831,6 +1848,7 @@ static int set_limits(struct config *cfg)
 	}
 	trace(cfg, "cgroup-limits", "%s", done[0] != '\0' ? done : "none asked for");
 	return 0;
+	/* solution 06 end */
 }
 
 /*
@@ -2026,6 +2044,7 @@ out:
  */
 static int make_veth(struct config *cfg, pid_t pid)
 {
+	/* solution 05 begin: veth, return -1, keep cfg pid */
 	struct rtnl_link *veth, *peer;
 	struct nl_sock *sock;
 	int ret = -NLE_NOMEM;
@@ -2053,6 +2072,7 @@ static int make_veth(struct config *cfg, pid_t pid)
 	trace(cfg, "veth", "%s on the host, its peer eth0 in the namespace of pid %d", cfg->veth,
 	      pid);
 	return 0;
+	/* solution 05 end */
 }
 
 /*
@@ -2095,11 +2115,13 @@ static int configure_host_end(const struct config *cfg)
  */
 static int join_cgroups(const struct config *cfg, pid_t pid)
 {
+	/* solution 06 begin: cgroup-join, return -1, keep cfg pid cg_write */
 	for (int i = 0; i < cfg->n_cg; i++)
 		if (cg_write(&cfg->cg[i], "cgroup.procs", NULL, "%d", pid) < 0)
 			return -1;
 	trace(cfg, "cgroup-join", "pid %d in " CGROUP_PARENT "/%s", pid, cfg->id);
 	return 0;
+	/* solution 06 end */
 }
 
 /*

@@ -10,9 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # What every stage needs: a compiler, the test tools, the network tools the
-# tests look through, and clang-format for `make check`.
+# tests look through, clang-format for `make check`, and jq, with which
+# `make grade` writes results.json.
 packages=(make gcc libc6-dev bats bats-support bats-assert iproute2 procps util-linux
-	clang-format)
+	clang-format jq)
 
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(01 02 03 04 05 06 07 08 09 10)

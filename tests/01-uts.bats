@@ -3,6 +3,7 @@
 
 load helper
 
+# points: 3
 @test "hostname inside is the one given" {
 	name=$(rand_hostname)
 	run "$CONTAINER" --hostname "$name" hostname
@@ -10,6 +11,7 @@ load helper
 	assert_output "$name"
 }
 
+# points: 2
 @test "the host's hostname is unchanged" {
 	before=$(hostname)
 	run "$CONTAINER" -n "$(rand_hostname)" hostname
@@ -18,6 +20,7 @@ load helper
 	refute_output "$before"
 }
 
+# points: 2
 @test "the command runs in a UTS namespace other than the host's" {
 	run "$CONTAINER" -n "$(rand_hostname)" readlink /proc/self/ns/uts
 	assert_success
@@ -26,6 +29,7 @@ load helper
 	refute_output "$(ns_of $$ uts)"
 }
 
+# points: 1
 @test "exit status: the command's own (0 and 3)" {
 	run "$CONTAINER" true
 	assert_success
@@ -33,6 +37,7 @@ load helper
 	assert_failure 3
 }
 
+# points: 1
 @test "exit status: 128+N when signal N kills the command" {
 	run "$CONTAINER" sh -c 'kill -KILL $$'
 	assert_failure 137
@@ -40,6 +45,7 @@ load helper
 	assert_failure 143
 }
 
+# points: 1
 @test "exit status: 127 for a command that does not exist, 126 for one that cannot run" {
 	run -127 "$CONTAINER" /no/such/command
 	assert_failure 127
@@ -49,6 +55,7 @@ load helper
 	assert_output --partial "Permission denied"
 }
 
+# points: 1
 @test "invalid hostnames are rejected with 125 and a clear message" {
 	for bad in "" "-lead" "trail-" "a..b" "under_score" "sp ace" \
 		"$(printf 'x%.0s' $(seq 65))" "$(printf 'y%.0s' $(seq 64)).z"; do
@@ -63,6 +70,8 @@ load helper
 	assert_output "$long"
 }
 
+# points: 1
+# requires: hostname inside is the one given
 @test "bad options give 125 and point to --help; --help gives 0 on stdout" {
 	run "$CONTAINER" --no-such-option
 	assert_failure 125
@@ -74,12 +83,14 @@ load helper
 	assert_output --partial "Usage: container"
 }
 
+# points: 1
 @test "the command's own options pass through untouched" {
 	run "$CONTAINER" -n "$(rand_hostname)" sh -c 'printf "%s\n" "$*"' sh -n --hostname x
 	assert_success
 	assert_output "-n --hostname x"
 }
 
+# points: 1
 @test "-v traces each step on stderr" {
 	run "$CONTAINER" -v -n "$(rand_hostname)" true
 	assert_success
@@ -87,6 +98,8 @@ load helper
 	assert_line --regexp '^=> hostname \.\.\. done'
 }
 
+# points: 1
+# requires: hostname inside is the one given
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }

@@ -12,6 +12,7 @@ teardown() {
 	cell_teardown
 }
 
+# points: 3
 @test "the command is PID 1 and ps lists nothing of the host" {
 	# a host process with a random, recognisable command line
 	secs=$((100000 + RANDOM))
@@ -25,6 +26,7 @@ teardown() {
 	assert_equal "${#lines[@]}" 2
 }
 
+# points: 2
 @test "the command runs in PID, mount and IPC namespaces other than the host's" {
 	run "$CONTAINER" sh -c 'readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/ipc'
 	assert_success
@@ -35,6 +37,7 @@ teardown() {
 	assert_line --regexp '^pid:'
 }
 
+# points: 2
 @test "the host's /proc is untouched: same mount, still the host's processes" {
 	before=$(grep ' /proc ' /proc/self/mountinfo)
 	run "$CONTAINER" sh -c 'mount | grep -c " /proc "'
@@ -44,6 +47,7 @@ teardown() {
 	[ -d "/proc/$$" ]
 }
 
+# points: 2
 @test "a mount made inside does not propagate to a shared mount on the host" {
 	# a shared mount point of our own, as systemd makes / shared
 	shared=$BATS_TEST_TMPDIR/shared
@@ -58,6 +62,7 @@ teardown() {
 	assert_output 0
 }
 
+# points: 2
 @test "IPC: a System V segment of the host is invisible inside, visible with --ipc host" {
 	shmid=$(ipcmk -M 4096 | grep -oE '[0-9]+$')
 	[ -n "$shmid" ]
@@ -73,6 +78,7 @@ teardown() {
 	assert_failure 125
 }
 
+# points: 2
 @test "--init: init is PID 1, the command PID 2" {
 	run "$CONTAINER" --init sh -c 'echo $$; cat /proc/1/comm'
 	assert_success
@@ -80,6 +86,7 @@ teardown() {
 	assert_regex "${lines[1]}" "^container(-san)?$"
 }
 
+# points: 2
 @test "--init reaps an orphaned zombie" {
 	# the subshell exits at once; its sleep is orphaned, re-parented to
 	# PID 1, and ends 0.2 s later; then count zombies in the namespace
@@ -89,6 +96,7 @@ teardown() {
 	assert_output 0
 }
 
+# points: 1
 @test "SIGTERM sent to the tool reaches a command that handles it" {
 	"$CONTAINER" sh -c 'trap "echo got TERM; exit 42" TERM; touch "$0"; while :; do sleep 0.1; done' \
 		"$BATS_TEST_TMPDIR/ready" >"$BATS_TEST_TMPDIR/out" 2>&1 &
@@ -101,6 +109,7 @@ teardown() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "got TERM"
 }
 
+# points: 1
 @test "--init passes SIGTERM on to a command with no handler of its own" {
 	"$CONTAINER" --init sh -c 'touch "$0"; exec sleep 100' "$BATS_TEST_TMPDIR/ready" &
 	tool=$!
@@ -112,6 +121,7 @@ teardown() {
 	assert_equal "$status" 143
 }
 
+# points: 2
 @test "killing the tool with SIGKILL takes the whole container with it" {
 	"$CONTAINER" sh -c 'touch "$0"; exec sleep 100' "$BATS_TEST_TMPDIR/ready" &
 	tool=$!
@@ -124,10 +134,13 @@ teardown() {
 	wait_until test ! -e "/proc/$init"
 }
 
+# points: 1
 @test "what stage 01 showed still holds" {
 	assert_earlier_stages_hold
 }
 
+# points: 1
+# requires: the command is PID 1 and ps lists nothing of the host
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }

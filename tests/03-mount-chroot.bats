@@ -14,12 +14,14 @@ teardown() {
 	cell_teardown
 }
 
+# points: 3
 @test "ls / inside lists the root file system" {
 	run "$CONTAINER" ls -1a /
 	assert_success
 	assert_output "$(ls -1a "$ROOTFS")"
 }
 
+# points: 2
 @test "--rootfs chooses another tree" {
 	# a copy of the default tree with a random file at its top
 	other=$BATS_TEST_TMPDIR/other
@@ -33,19 +35,22 @@ teardown() {
 	assert_failure
 }
 
+# points: 2
 @test "host files are invisible by their paths" {
 	token=$(rand_token 12)
 	mkdir -p "$BATS_TEST_TMPDIR/$token"
 	echo secret >"$BATS_TEST_TMPDIR/$token/file"
+	# cat's own failure (1), not the tool's (125): cat ran and found nothing
 	run "$CONTAINER" cat "$BATS_TEST_TMPDIR/$token/file"
-	assert_failure
+	assert_failure 1
 	refute_output --partial secret
 	# the host's /etc/os-release is not in the container's /etc
 	[ -e /etc/os-release ]
 	run "$CONTAINER" cat /etc/os-release
-	assert_failure
+	assert_failure 1
 }
 
+# points: 2
 @test "the root file system is read-only and left unchanged" {
 	TOKEN=$(rand_token 12)
 	copy=$(rootfs_copy)
@@ -62,6 +67,7 @@ teardown() {
 	assert_output ok
 }
 
+# points: 1
 @test "/proc is the container's: ps shows PID 1 and nothing of the host" {
 	secs=$((100000 + RANDOM))
 	sleep "$secs" &
@@ -73,6 +79,7 @@ teardown() {
 	assert_line --regexp '^ +1 +ps -o pid,args$'
 }
 
+# points: 1
 @test "/sys is mounted read-only" {
 	run "$CONTAINER" sh -c 'grep " /sys " /proc/self/mountinfo'
 	assert_success
@@ -82,6 +89,7 @@ teardown() {
 	assert_output --partial "Read-only file system"
 }
 
+# points: 2
 @test "/dev holds only the harmless devices, as new nodes" {
 	run "$CONTAINER" sh -c 'cd /dev && for d in *; do [ -c $d ] && [ ! -L $d ] && echo "$d $(stat -c %t:%T $d)"; done'
 	assert_success
@@ -94,6 +102,7 @@ teardown() {
 	assert_failure
 }
 
+# points: 1
 @test "the chroot escape workload escapes (chroot is not a wall)" {
 	# a file on the host, outside the container's root, with random contents
 	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
@@ -104,6 +113,7 @@ teardown() {
 	assert_output --partial "$token"
 }
 
+# points: 2
 @test "nothing the container mounts shows on the host, even while it runs" {
 	"$CONTAINER" sh -c 'touch /tmp/ready && exec sleep 100' &
 	tool=$!
@@ -118,6 +128,8 @@ teardown() {
 	assert_output 0
 }
 
+# points: 1
+# requires: ls / inside lists the root file system
 @test "a missing or wrong --rootfs gives 125 and a clear message" {
 	run "$CONTAINER" --rootfs "/nonexistent/$(rand_token)" true
 	assert_failure 125
@@ -129,10 +141,12 @@ teardown() {
 	assert_failure 125
 }
 
+# points: 1
 @test "what earlier stages showed still holds" {
 	assert_earlier_stages_hold
 }
 
+# points: 0
 @test "the default root file system is the same tree every time it is built" {
 	for d in a b; do
 		run bash "$CELL_TOP/labs/rootfs.sh" --force "$BATS_TEST_TMPDIR/$d" \
@@ -144,6 +158,8 @@ teardown() {
 	assert_equal "$(bash "$CELL_TOP/labs/rootfs.sh" --hash "$ROOTFS")" "$a"
 }
 
+# points: 1
+# requires: ls / inside lists the root file system
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }

@@ -39,6 +39,7 @@ start_container() {
 	wait_until test -e "/proc/$init/root/ready"
 }
 
+# points: 3
 @test "the chroot escape workload fails after pivot_root" {
 	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
 	token=$(rand_token 16)
@@ -49,6 +50,7 @@ start_container() {
 	assert_output --partial "still inside"
 }
 
+# points: 2
 @test "the container's mount table holds no host mount, and no old root" {
 	run "$CONTAINER" cat /proc/1/mountinfo
 	assert_success
@@ -60,6 +62,7 @@ start_container() {
 	refute_output --partial oldroot
 }
 
+# points: 2
 @test "writes and deletes inside leave the rootfs byte-for-byte unchanged" {
 	TOKEN=$(rand_token 12)
 	copy=$(rootfs_copy)
@@ -74,6 +77,7 @@ start_container() {
 	assert_output "$TOKEN"
 }
 
+# points: 2
 @test "--upper DIR keeps the written file and a whiteout for the deleted one" {
 	upper=$BATS_TEST_TMPDIR/upper-$(rand_token 6)
 	TOKEN=$(rand_token 12)
@@ -94,6 +98,7 @@ start_container() {
 	assert_output "$(printf '%s\n' written gone)"
 }
 
+# points: 1
 @test "the state directory exists while the container runs and is gone after a normal exit" {
 	start_container -v sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done' \
 		2>"$BATS_TEST_TMPDIR/trace"
@@ -114,6 +119,7 @@ start_container() {
 	[ ! -e "$state" ]
 }
 
+# points: 1
 @test "the state directory is gone after the command is SIGKILLed" {
 	start_container -v sh -c 'touch /ready; exec sleep 100' 2>"$BATS_TEST_TMPDIR/trace"
 	state=$(state_in "$BATS_TEST_TMPDIR/trace")
@@ -126,6 +132,7 @@ start_container() {
 	[ ! -e "$state" ]
 }
 
+# points: 1
 @test "the state directory is gone after Ctrl-C (SIGINT to the tool)" {
 	start_container -v --init sh -c 'touch /ready; exec sleep 100' 2>"$BATS_TEST_TMPDIR/trace"
 	state=$(state_in "$BATS_TEST_TMPDIR/trace")
@@ -138,6 +145,7 @@ start_container() {
 	[ ! -e "$state" ]
 }
 
+# points: 1
 @test "the state directory is gone after a failed setup step" {
 	# a copy of the rootfs without /proc: the mount of proc fails
 	broken=$BATS_TEST_TMPDIR/broken
@@ -157,12 +165,15 @@ start_container() {
 	assert_output --partial "not a directory"
 }
 
+# points: 1
 @test "what earlier stages showed still holds, /dev included" {
 	assert_earlier_stages_hold
 	run "$CONTAINER" sh -c 'echo x > /dev/null && ls /dev/null'
 	assert_output /dev/null
 }
 
+# points: 1
+# requires: the chroot escape workload fails after pivot_root
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }

@@ -90,6 +90,7 @@ stop_link_monitor() {
 	monitor=
 }
 
+# points: 3
 @test "eth0 inside has the address, in a namespace of its own; the host end has the .1" {
 	cidr=$(rand_cidr)
 	addr=${cidr%/*}
@@ -119,6 +120,7 @@ stop_link_monitor() {
 	tool= init=
 }
 
+# points: 3
 @test "TCP from the host: greet-client reaches greet-server inside, which answers with the container's name" {
 	name=$(rand_hostname)
 	cidr=$(rand_cidr)
@@ -133,6 +135,7 @@ stop_link_monitor() {
 	tool=
 }
 
+# points: 2
 @test "TCP from inside: greet-client in the container reaches a server on the host end's address" {
 	name=$(rand_hostname)
 	cidr=$(rand_cidr)
@@ -151,6 +154,7 @@ stop_link_monitor() {
 	server=
 }
 
+# points: 2
 @test "containers started together get different subnets, each reachable from the host" {
 	# four at the same moment: names first, so that nothing slows the starts
 	names=() tools=() addrs=()
@@ -180,6 +184,7 @@ stop_link_monitor() {
 	tools=()
 }
 
+# points: 2
 @test "--net none: a network namespace with loopback only, and up" {
 	run "$CONTAINER" --net none sh -c 'ls /sys/class/net; readlink /proc/self/ns/net'
 	assert_success
@@ -195,6 +200,8 @@ stop_link_monitor() {
 	assert_output "hello from lonely"
 }
 
+# points: 1
+# requires: eth0 inside has the address, in a namespace of its own; the host end has the .1
 @test "a bad --ip or --net gives 125, a clear message, and leaves nothing" {
 	for bad in 10.0.0.1 10.0.0.1/33 300.1.1.1/24 abc 10.0.0.1/ 10.1/24 "10.0.0.1/ 24"; do
 		run "$CONTAINER" --ip "$bad" true
@@ -222,6 +229,7 @@ stop_link_monitor() {
 	assert_output --partial "exclude each other"
 }
 
+# points: 1
 @test "a subnet that overlaps a route of the host gives 125 and names the route" {
 	# the host's first route with a prefix, e.g. 192.168.1.0/24 dev eth0
 	route=$(ip -o -4 route show table main | awk '$1 != "default" && $1 ~ /\// { print $1; exit }')
@@ -234,6 +242,7 @@ stop_link_monitor() {
 	assert_output --regexp ": --ip $cidr: the subnet overlaps the host's route $route( dev [^ ]+)?$"
 }
 
+# points: 1
 @test "an address the host already has gives 125 (in a network namespace the test made)" {
 	sub=10.200.$((RANDOM % 200 + 20))
 	# the host end's .1 in use
@@ -250,6 +259,7 @@ stop_link_monitor() {
 	assert_output --regexp "inet $sub.9/24 "
 }
 
+# points: 1
 @test "the veth pair is gone after a normal exit, even while its namespace is held" {
 	start_container --ip "$(rand_cidr)" sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done'
 	hostend=$(host_end_of "$init")
@@ -265,6 +275,7 @@ stop_link_monitor() {
 	nsfd=
 }
 
+# points: 1
 @test "the veth pair is gone after the command is SIGKILLed, and no error is printed" {
 	start_container --ip "$(rand_cidr)" sh -c 'touch /ready; exec sleep 100'
 	hostend=$(host_end_of "$init")
@@ -282,6 +293,7 @@ stop_link_monitor() {
 	assert_output ""
 }
 
+# points: 1
 @test "the veth pair is gone after SIGTERM to the tool with --init" {
 	start_container --init --ip "$(rand_cidr)" sh -c 'touch /ready; exec sleep 100'
 	hostend=$(host_end_of "$init")
@@ -298,6 +310,7 @@ stop_link_monitor() {
 	nsfd=
 }
 
+# points: 1
 @test "the veth pair is gone after a setup step fails once it exists" {
 	# a copy of the rootfs without /proc: mount proc fails in the child,
 	# after the network is configured
@@ -322,6 +335,8 @@ stop_link_monitor() {
 	assert_failure
 }
 
+# points: 1
+# requires: eth0 inside has the address, in a namespace of its own; the host end has the .1
 @test "--help documents --ip and --net none" {
 	run "$CONTAINER" --help
 	assert_success
@@ -329,6 +344,7 @@ stop_link_monitor() {
 	assert_line --regexp '^ +--net none +'
 }
 
+# points: 1
 @test "earlier stages' behaviour holds: hostname, exit statuses, no chroot escape" {
 	name=$(rand_hostname)
 	run "$CONTAINER" -n "$name" sh -c 'hostname; echo $$'
@@ -346,6 +362,8 @@ stop_link_monitor() {
 	assert_output --partial "still inside"
 }
 
+# points: 1
+# requires: eth0 inside has the address, in a namespace of its own; the host end has the .1
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }

@@ -154,6 +154,7 @@ disk_of() { # DIR
 	[ -b "/dev/$name" ] && echo "/dev/$name"
 }
 
+# points: 3
 @test "the command and what it forks first start in the container's cgroups, which are / inside" {
 	# the first thing the command does is fork
 	start_container sh -c "sleep 1000 & cat /proc/1/cgroup /proc/\$!/cgroup >/tmp/cg; $WAIT_READY; kill \$!"
@@ -194,6 +195,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 2
 @test "--memory: the kernel holds the limit; memeat below it lives, above it the OOM killer ends it" {
 	need memory
 	mib=$((RANDOM % 64 + 32))
@@ -221,6 +223,7 @@ disk_of() { # DIR
 	assert_output "$prog: killed by the kernel: out of memory (limit $mib MiB)"
 }
 
+# points: 2
 @test "--memory-swap: memory and swap together, in the kernel's units" {
 	need memory
 	mem=$((RANDOM % 64 + 32))
@@ -248,6 +251,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 2
 @test "--cpus: the quota files hold it, and the cgroup's CPU time shows it" {
 	need cpu
 	# 0.30 to 0.70 CPUs, two threads that would each take a whole CPU
@@ -279,6 +283,7 @@ disk_of() { # DIR
 	assert_output --regexp '^cpu [0-9.]+ s in [0-9.]+ s wall = [0-9.]+ CPUs$'
 }
 
+# points: 1
 @test "--cpu-shares: v1 cpu.shares holds N, v2 cpu.weight the mapped weight" {
 	need cpu
 	shares=$((RANDOM * 8 % 262143 + 2))
@@ -291,6 +296,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 2
 @test "--pids-limit: pids.max holds N and a fork bomb gets fewer than N children" {
 	need pids
 	n=$((RANDOM % 31 + 10))
@@ -303,6 +309,7 @@ disk_of() { # DIR
 	finish_container
 }
 
+# points: 1
 @test "--cpuset-cpus: the container's processes may run only on the CPUs given" {
 	need cpuset
 	online=$(cat /sys/devices/system/cpu/online)
@@ -320,6 +327,7 @@ disk_of() { # DIR
 	[ ${#cpus[@]} -eq 2 ] || skip "only CPU 0 is online: CPU 1 not tried"
 }
 
+# points: 1
 @test "--device-write-bps: a direct write to the disk under the container's root takes size / rate" {
 	need blkio
 	# the container's root is an overlay whose writes go to /run/cell/<id>/upper
@@ -374,6 +382,8 @@ disk_of() { # DIR
 		fail "$mib MiB written at $rate MiB/s took $took s, not about 3 s"
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "bad sizes, rates, CPU lists and devices give 125, a clear message, and leave nothing" {
 	bad=$((RANDOM % 90 + 10))
 	for size in 12XB "${bad}q" -5m 1.5g m ""; do
@@ -438,6 +448,8 @@ disk_of() { # DIR
 	done
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "--device-read-bps on a partition: refused, naming the whole disk" {
 	# a 4 MiB disk image whose MBR holds one partition (type 83) of 2048
 	# sectors from sector 2048; the entry starts at byte 446, its type at 450
@@ -459,6 +471,8 @@ disk_of() { # DIR
 	assert_success
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "with no cgroup file system mounted, or without a controller, the tool stops with the reason" {
 	# every cgroup mount unmounted, in a mount namespace of this test only
 	run unshare --mount --propagation private sh -c \
@@ -474,6 +488,7 @@ disk_of() { # DIR
 	assert_output "$prog: --memory: the host has no memory controller: no cgroup file system mounted here carries it"
 }
 
+# points: 1
 @test "the cgroups are gone after a normal exit; containers side by side share cell" {
 	# a controller the host has (on v2, cg_dir reads the one v2 line)
 	for ctl in pids memory cpu freezer none; do
@@ -500,9 +515,10 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
 @test "the cgroups are gone after the command is SIGKILLed, with no word of memory" {
 	need memory
-	start_container -m 64m sh -c 'touch /ready; exec sleep 100'
+	start_container -m "$((RANDOM % 64 + 32))m" sh -c 'touch /ready; exec sleep 100'
 	dir=$(cg_dir "$init" memory)
 	[[ $dir == */cell/* ]] && [ -d "$dir" ]
 	kill -KILL "$init"
@@ -516,6 +532,7 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
 @test "the cgroups are gone after SIGTERM to the tool with --init" {
 	start_container -v --init sh -c 'touch /ready; exec sleep 100'
 	id=$(sed -n 's|^=> state-dir \.\.\. done (/run/cell/\(.*\))$|\1|p' "$BATS_TEST_TMPDIR/trace")
@@ -531,6 +548,8 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "the cgroups are gone after a setup step fails once the child is in them" {
 	# a copy of the rootfs without /proc: the mount of proc fails in the
 	# child, which the tool had moved into its cgroups by then
@@ -549,6 +568,8 @@ disk_of() { # DIR
 	assert_output ""
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "--help documents every cgroup option" {
 	run "$CONTAINER" --help
 	assert_success
@@ -559,6 +580,7 @@ disk_of() { # DIR
 	done
 }
 
+# points: 1
 @test "what earlier stages showed still holds: no chroot escape, the network" {
 	assert_earlier_stages_hold
 	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
@@ -582,6 +604,8 @@ disk_of() { # DIR
 	tool=
 }
 
+# points: 1
+# requires: the command and what it forks first start in the container's cgroups, which are / inside
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }
