@@ -1,29 +1,25 @@
 /*
- * 06-cgroups: limits on what the container may use, and a view of its own.
+ * 07-userns: root inside, nobody special outside.
  *
- * Stage 05 plus control groups. A cgroup is a directory in a cgroup file
- * system; the processes listed in its cgroup.procs file share the limits
- * written to its other files, and so do their descendants, which start in
- * their parent's cgroup. The tool makes cell/<id> in each hierarchy the
- * container uses, writes the limits given (memory, swap, CPU time and
- * weight, processes, CPUs, disk bandwidth), moves the child in, and
- * removes the directories again on every way out.
+ * Stage 06 plus a user namespace. A user namespace gives the processes in
+ * it user and group ids of their own: uid 0 inside is whatever host uid the
+ * map says, and the capabilities root has inside count only for what the
+ * namespace owns (its other namespaces, the file systems it mounts), never
+ * for the host's files or devices. The child is cloned into the new user
+ * namespace together with the others, so it owns them all; while it waits
+ * on the pipe, the tool writes its uid_map and gid_map.
  *
- * Two layouts exist. cgroup v1 has one hierarchy per controller (or per
- * few: "cpu,cpuacct"), each a mount of its own under /sys/fs/cgroup;
- * cgroup v2 has one tree for every controller. Many hosts still mix both.
- * The tool reads /proc/self/mountinfo to find where each controller lives
- * and then writes the files of that version: one code path for all of them.
+ * Two ways in. Run by an ordinary user (rootless, the default then), the
+ * map holds one line, the user's own uid as 0, which the kernel lets any
+ * user write for a namespace of its own: no host privilege at all. The
+ * cgroups and the veth of stages 05 and 06 need host root, so they are
+ * left out, with a notice. Run by root with -U, the map is a range of
+ * unprivileged host ids (the cell line of /etc/subuid, or a default range
+ * away from the ones useradd hands out): root inside is not root outside,
+ * and the tool still makes the cgroups and the veth, as root.
  *
- * Order matters again. The child is moved in while it still waits on the
- * pipe of stage 05, before it can run or fork anything, so the command and
- * all its descendants start inside the limits; only then does it make a
- * cgroup namespace (CLONE_NEWCGROUP), whose root is the cgroup it is in:
- * inside, /proc/self/cgroup shows "/" and nothing of the host's tree.
- *
- * Read alongside: cgroups(7), cgroup_namespaces(7), the kernel's
- * Documentation/admin-guide/cgroup-v2.rst and cgroup-v1/, cpuset(7), and
- * stage 05's pages.
+ * Read alongside: user_namespaces(7), namespaces(7), capabilities(7),
+ * subuid(5), newuidmap(1), mount_namespaces(7), and stage 06's pages.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -33,6 +29,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
@@ -74,6 +71,25 @@
 
 /* Every container's directories on the host live below this one. */
 #define STATE_ROOT "/run/cell"
+
+/*
+ * An ordinary user cannot write to /run/cell. Its containers' directories
+ * go to cell/ in $XDG_RUNTIME_DIR (/run/user/UID: the user's own tmpfs,
+ * made by the login manager), or, without one, to /tmp/cell-UID.
+ */
+#define ROOTLESS_FALLBACK "/tmp/cell-%u"
+
+/*
+ * The host ids that root -U maps the container's 0-65535 to, when
+ * /etc/subuid and /etc/subgid have no cell line. useradd hands each new
+ * user a range between SUB_UID_MIN and SUB_UID_MAX of login.defs (100000
+ * and 600100000 by default); systemd-nspawn picks from 524288-1879048191
+ * (systemd's UIDS-GIDS.md). 1879048192 (0x70000000) is above both, and
+ * far below 2^31, where tools that take uid_t as signed go wrong.
+ */
+#define USERNS_BASE  1879048192u
+#define USERNS_COUNT 65536u
+#define SUBID_NAME   "cell" /* the line of /etc/subuid and /etc/subgid we use */
 
 /*
  * Without --ip, the container takes .2 of the first 10.200.N.0/24 that no
@@ -162,6 +178,16 @@ struct config {
 	sigset_t blocked;     /* the signals the tool (and our init) wait for */
 	sigset_t child_mask;  /* the signal mask the command starts with */
 
+	/* The user namespace: whose ids become the container's. */
+	bool userns;		   /* -U, or not root: a new user namespace */
+	bool rootless;		   /* not root: the user's own ids, no cgroups, no veth */
+	bool upper_made;	   /* --upper DIR was made by us (root -U gives it away) */
+	uid_t uid_base;		   /* host uid of root inside */
+	gid_t gid_base;		   /* host gid of root's group inside */
+	unsigned int id_count;	   /* how many ids the maps hold from there */
+	int lower_fd;		   /* child: the rootfs, open for the mapped root, or -1 */
+	char state_root[PATH_MAX]; /* /run/cell, or the rootless user's directory */
+
 	/* The limits asked for, and the cgroups that enforce them. */
 	long long memory;		   /* -m: bytes, or 0: no limit */
 	long long memory_swap;		   /* --memory-swap: bytes, -1: unlimited, 0: not given */
@@ -195,6 +221,18 @@ static const char usage_text[] =
 	"hierarchy or in the v2 tree, whichever holds each controller, removed at\n"
 	"exit; the limits below are written there. In a cgroup namespace of its own,\n"
 	"the container sees its cgroup as the root, \"/\".\n"
+	"\n"
+	"With -U, or when not run as root, the container is also in a user namespace:\n"
+	"uid and gid 0 inside are unprivileged ids on the host. Run by an ordinary\n"
+	"user (rootless), root inside is that user outside, and nothing more: the\n"
+	"cgroups and the veth need root on the host, so there are no limits and\n"
+	"only loopback (a one-line notice says so), and the container's directories\n"
+	"are in $XDG_RUNTIME_DIR/cell/<id>, else /tmp/cell-UID/<id>. Run by root\n"
+	"with -U, ids 0-65535 inside are the range of the " SUBID_NAME " line of /etc/subuid\n"
+	"and /etc/subgid (\"" SUBID_NAME ":FIRST:COUNT\", see subuid(5)), or else 1879048192\n"
+	"to 1879113727: above the ranges useradd gives new users (SUB_UID_MIN to\n"
+	"SUB_UID_MAX of login.defs, 100000-600100000 by default) and systemd-nspawn's\n"
+	"(up to 1879048191), so no user's files are the container's.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
@@ -234,13 +272,17 @@ static const char usage_text[] =
 	"      --device-write-bps DEV:RATE  the same for writes (on cgroup v1 only\n"
 	"                        direct I/O: the page cache writes back later, as\n"
 	"                        the kernel's, not the container's)\n"
+	"  -U, --userns          a new user namespace, root inside mapped to the\n"
+	"                        range above (the default when not run as root)\n"
 	"  -v, --verbose         print one line per setup step on stderr\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
 	"Exit status: the command's own; 128+N if signal N killed it; 125 if the tool\n"
 	"failed; 126 if the command cannot be executed; 127 if it is not found.\n"
 	"\n"
-	"Example: sudo ./container --rootfs ../labs/rootfs ls /\n";
+	"Examples: sudo ./container --rootfs ../labs/rootfs ls /\n"
+	"          sudo ./container -U cat /proc/self/uid_map\n"
+	"          ./container --net none id    (rootless)\n";
 
 static void usage_error(const char *fmt, ...)
 {
@@ -588,7 +630,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	static const struct option options[] = {
 		{ "hostname", required_argument, NULL, 'n' },
 		{ "rootfs", required_argument, NULL, 'r' },
-		{ "upper", required_argument, NULL, 'U' },
+		{ "upper", required_argument, NULL, 'O' },
 		{ "init", no_argument, NULL, 'I' },
 		{ "ipc", required_argument, NULL, 'P' },
 		{ "ip", required_argument, NULL, 'A' },
@@ -601,6 +643,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "cpuset-cpus", required_argument, NULL, 'E' },
 		{ "device-read-bps", required_argument, NULL, 'R' },
 		{ "device-write-bps", required_argument, NULL, 'W' },
+		{ "userns", no_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }, /* getopt_long stops at the all-zero entry */
@@ -614,7 +657,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	 * options are left for the command. The ':' after it lets us word the
 	 * errors ourselves. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:n:r:m:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:n:r:m:Uvh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			if (!valid_hostname(optarg))
@@ -626,7 +669,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case 'r':
 			rootfs = optarg;
 			break;
-		case 'U':
+		case 'O':
 			cfg->upper = optarg;
 			break;
 		case 'I':
@@ -687,6 +730,9 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 			parse_device_rate(opt == 'R' ? "--device-read-bps" : "--device-write-bps",
 					  optarg, opt == 'W', cfg);
 			break;
+		case 'U':
+			cfg->userns = true;
+			break;
 		case 'v':
 			cfg->verbose = true;
 			break;
@@ -736,13 +782,114 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 }
 
 /*
- * Creating namespaces other than user namespaces needs CAP_SYS_ADMIN.
- * Saying so once, up front, is kinder than an EPERM from clone().
+ * The cell line of a subuid(5) file, "cell:FIRST:COUNT": 0 and the range
+ * when found, 1 when the file or the line is missing, -1 (having said why)
+ * when the line is malformed. The ids must stay clear of 0 (root to root
+ * would defeat the purpose) and of 4294967295, (uid_t)-1, which is no id.
  */
-static void require_root(void)
+static int read_subid(const char *path, unsigned int *first, unsigned int *count)
 {
-	if (geteuid() != 0)
-		errx(EXIT_TOOL, "this stage needs root: run it with sudo");
+	char line[256], *p, *end;
+	unsigned long long a, n;
+	int result = 1;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 1;
+		warn("open %s", path);
+		return -1;
+	}
+	while (result == 1 && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, SUBID_NAME ":", strlen(SUBID_NAME ":")) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		p = line + strlen(SUBID_NAME ":");
+		result = -1;
+		if (!isdigit((unsigned char)*p))
+			break;
+		errno = 0;
+		a = strtoull(p, &end, 10);
+		if (*end != ':' || !isdigit((unsigned char)end[1]))
+			break;
+		n = strtoull(end + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || a == 0 || n == 0 || a + n > 4294967295ULL)
+			break;
+		*first = (unsigned int)a;
+		*count = (unsigned int)n;
+		result = 0;
+	}
+	fclose(f);
+	if (result < 0)
+		warnx("%s: \"%s\" is not " SUBID_NAME ":FIRST:COUNT with FIRST > 0 and "
+		      "FIRST + COUNT <= 4294967295",
+		      path, line);
+	return result;
+}
+
+/*
+ * step: userns-ids
+ * Decide once, at the start, what this run can do. Creating a user
+ * namespace needs no privilege at all (user_namespaces(7)), and its owner
+ * has every capability inside it, enough for all the other namespaces and
+ * mounts of this program. Root on the host is needed only for what lies
+ * outside any namespace of ours: cgroups (directories in the host's cgroup
+ * tree) and the host end of a veth pair. A rootless run leaves those out,
+ * saying so once, rather than failing on an EPERM deep inside a step.
+ */
+static void check_privileges(struct config *cfg)
+{
+	unsigned int gid_first = 0, gid_count = 0;
+	bool limits, veth;
+	int u, g;
+
+	cfg->lower_fd = -1;
+	if (geteuid() != 0) {
+		cfg->rootless = cfg->userns = true;
+		cfg->uid_base = geteuid();
+		cfg->gid_base = getegid();
+		cfg->id_count = 1;
+		limits = cfg->memory_arg != NULL || cfg->cpu_quota != 0 || cfg->cpu_shares != 0 ||
+			 cfg->pids_limit != 0 || cfg->cpuset_cpus != NULL || cfg->n_io > 0;
+		veth = !cfg->net_none;
+		cfg->net_none = true;
+		cfg->ip = NULL;
+		if (veth && limits)
+			warnx("rootless: the veth and the cgroup limits skipped (loopback only, no "
+			      "limits): they need root on the host");
+		else if (veth)
+			warnx("rootless: the veth skipped (loopback only): it needs root on the "
+			      "host");
+		else if (limits)
+			warnx("rootless: the cgroup limits skipped: they need root on the host");
+		trace(cfg, "userns-ids", "rootless: uid %u and gid %u will be 0 inside",
+		      cfg->uid_base, cfg->gid_base);
+		return;
+	}
+	if (!cfg->userns)
+		return;
+	u = read_subid("/etc/subuid", &cfg->uid_base, &cfg->id_count);
+	g = read_subid("/etc/subgid", &gid_first, &gid_count);
+	if (u < 0 || g < 0)
+		exit(EXIT_TOOL);
+	if (u != g)
+		errx(EXIT_TOOL,
+		     "/etc/subuid and /etc/subgid: only %s has a " SUBID_NAME " line "
+		     "(add one to the other, or remove it)",
+		     u == 0 ? "/etc/subuid" : "/etc/subgid");
+	if (u == 1) {
+		cfg->uid_base = cfg->gid_base = USERNS_BASE;
+		cfg->id_count = USERNS_COUNT;
+	} else {
+		cfg->gid_base = gid_first;
+		if (gid_count < cfg->id_count)
+			cfg->id_count = gid_count;
+	}
+	trace(cfg, "userns-ids", "0-%u inside will be uids %u-%u, gids %u-%u on the host (%s)",
+	      cfg->id_count - 1, cfg->uid_base, cfg->uid_base + cfg->id_count - 1, cfg->gid_base,
+	      cfg->gid_base + cfg->id_count - 1,
+	      u == 0 ? "the " SUBID_NAME " lines of /etc/subuid and /etc/subgid" : "the default");
 }
 
 /*
@@ -859,6 +1006,13 @@ static void mount_in(const struct config *cfg, const char *source, const char *t
  * devices of the table above, a private devpts instance for terminals
  * (newinstance: the container's ptys are not the host's) and a tmpfs for
  * POSIX shared memory. Without MS_NODEV here, as the device nodes must work.
+ *
+ * In a user namespace, mknod(2) of a device fails with EPERM: it needs
+ * CAP_MKNOD in the initial namespace (capabilities(7)), and a file system
+ * mounted from a user namespace ignores device nodes anyway (the kernel
+ * sets SB_I_NODEV on it). So each device is the host's own node, bound
+ * onto an empty file here, as rootless runtimes do: its owner and mode are
+ * the host's (root, an unmapped id, shows as nobody inside).
  */
 static void setup_dev(const struct config *cfg)
 {
@@ -875,6 +1029,16 @@ static void setup_dev(const struct config *cfg)
 
 		snprintf(name, sizeof(name), "/dev/%s", devices[i].name);
 		in_rootfs(cfg, name, path, sizeof(path));
+		if (cfg->userns) {
+			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			if (fd == -1)
+				err(EXIT_TOOL, "create %s", path);
+			close(fd);
+			if (mount(name, path, NULL, MS_BIND, NULL) == -1)
+				err(EXIT_TOOL, "mount --bind %s on %s", name, path);
+			continue;
+		}
 		if (mknod(path, S_IFCHR, makedev(devices[i].major, devices[i].minor)) == -1)
 			err(EXIT_TOOL, "mknod %s", path);
 		/* chmod, not mknod's mode: the umask would trim that. */
@@ -895,7 +1059,8 @@ static void setup_dev(const struct config *cfg)
 	if (mkdir(path, 01777) == -1)
 		err(EXIT_TOOL, "mkdir %s", path);
 	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
-	trace(cfg, "mount-dev", "%s/dev", cfg->merged);
+	trace(cfg, "mount-dev", "%s/dev%s", cfg->merged,
+	      cfg->userns ? ", the host's device nodes bound" : "");
 }
 
 /*
@@ -1100,11 +1265,43 @@ static void configure_net(const struct config *cfg)
 	      cfg->prefix, ip_text(cfg->host_addr, b));
 }
 
+/*
+ * step: userns-root
+ * The maps are written by now. The child kept the ids it was cloned with:
+ * a rootless user's, which the map makes 0 inside; or, under root -U, the
+ * host's 0, which the map leaves out, so the child would act as an unmapped
+ * id (files it creates would fail with EOVERFLOW). Setting every id to 0
+ * of this namespace makes it the mapped root in either case. Root's
+ * supplementary groups go too, where setgroups(2) is allowed; a rootless
+ * user's stay, shown as nogroup inside (user_namespaces(7)).
+ *
+ * First, still with the ids it was cloned with, the child opens the
+ * rootfs for the mount-overlay step. Root inside is an ordinary uid on the
+ * host, which may not get through the directories above the rootfs (a
+ * 0700 home); the ids it had, host root's or the user's, do. The open file
+ * leads straight to the rootfs later, through /proc/self/fd/N. It is
+ * opened here, not by the tool: overlayfs takes layers only from the
+ * mounter's own mount namespace, and the tool's are the host's mounts.
+ */
+static void become_root(struct config *cfg)
+{
+	cfg->lower_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cfg->lower_fd == -1)
+		err(EXIT_TOOL, "open %s", cfg->rootfs);
+	if (setresgid(0, 0, 0) == -1)
+		err(EXIT_TOOL, "setresgid 0");
+	if (!cfg->rootless && setgroups(0, NULL) == -1)
+		err(EXIT_TOOL, "setgroups none");
+	if (setresuid(0, 0, 0) == -1)
+		err(EXIT_TOOL, "setresuid 0");
+	trace(cfg, "userns-root", "uid 0 inside is uid %u on the host", cfg->uid_base);
+}
+
 /* Runs in the child, inside the new namespaces, until exec. */
 static int child_main(void *arg)
 {
 	struct config *cfg = arg;
-	char opts[3 * PATH_MAX + 64], oldroot[PATH_MAX];
+	char opts[3 * PATH_MAX + 64], oldroot[PATH_MAX], lower[PATH_MAX];
 	ssize_t n;
 	char go;
 
@@ -1135,6 +1332,9 @@ static int child_main(void *arg)
 		exit(EXIT_TOOL);
 	close(cfg->sync[0]);
 	trace(cfg, "sync", "the host side is ready");
+
+	if (cfg->userns)
+		become_root(cfg);
 
 	/* step: cgroupns
 	 * The tool moved this process into its cgroups before writing to the
@@ -1169,9 +1369,22 @@ static int child_main(void *arg)
 	 * the container changes is first copied up into the upper directory,
 	 * and a deleted one is hidden there by a whiteout. The work directory
 	 * is overlayfs's scratch space on the upper layer's file system. The
-	 * mount lives in this namespace only: the host sees three directories. */
-	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cfg->rootfs,
-			     cfg->upperdir, cfg->workdir) >= sizeof(opts))
+	 * mount lives in this namespace only: the host sees three directories.
+	 * In a user namespace (overlayfs allows that since Linux 5.11) the
+	 * layers are looked up, and later read, as root inside, an ordinary
+	 * uid on the host: the rootfs is reached through the file opened in
+	 * the userns-root step, /proc/self/fd/N, without a lookup of the
+	 * directories above it. Root inside may not set the trusted.*
+	 * attributes where overlayfs keeps its records (whiteouts, opaque
+	 * directories): userxattr moves them to user.overlay.* (overlayfs.rst,
+	 * "User xattr"). */
+	if (cfg->lower_fd >= 0)
+		snprintf(lower, sizeof(lower), "/proc/self/fd/%d", cfg->lower_fd);
+	else
+		snprintf(lower, sizeof(lower), "%s", cfg->rootfs);
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", lower,
+			     cfg->upperdir, cfg->workdir,
+			     cfg->userns ? ",userxattr" : "") >= sizeof(opts))
 		errx(EXIT_TOOL, "overlay options too long");
 	if (mount("overlay", cfg->merged, "overlay", 0, opts) == -1)
 		err(EXIT_TOOL, "mount overlay on %s (%s)", cfg->merged, opts);
@@ -1179,13 +1392,20 @@ static int child_main(void *arg)
 
 	/* step: mount-proc
 	 * A proc file system shows the PID namespace of the process that
-	 * mounted it: mounted here, it lists the container's processes only. */
+	 * mounted it: mounted here, it lists the container's processes only.
+	 * From a user namespace, the kernel allows it only if that namespace
+	 * owns the PID namespace (it does: both came from one clone()) and a
+	 * proc with nothing mounted over its files is visible already, with
+	 * nosuid, nodev and noexec kept (mount_too_revealing() in
+	 * fs/namespace.c; user_namespaces(7), "Mounting"). */
 	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-proc", "%s/proc", cfg->merged);
 
 	/* step: mount-sys
 	 * Read-only: /sys holds knobs for the whole machine, and root inside
-	 * is still root. */
+	 * is still root. From a user namespace, sysfs mounts only when that
+	 * namespace owns the network namespace, and on the same terms as proc
+	 * above. */
 	mount_in(cfg, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-sys", "%s/sys, read-only", cfg->merged);
 
@@ -1230,6 +1450,13 @@ static pid_t spawn_child(struct config *cfg)
 
 	if (!cfg->ipc_host)
 		flags |= CLONE_NEWIPC;
+	/* step: userns
+	 * With the others in one call, the kernel makes the user namespace
+	 * first and the rest are owned by it (clone(2), namespaces(7)): root
+	 * inside has the capabilities over them that mounting, sethostname
+	 * and the network configuration need, and none over the host's. */
+	if (cfg->userns)
+		flags |= CLONE_NEWUSER;
 	if (stat("/proc/self/ns/net", &cfg->host_net) == -1) {
 		warn("stat /proc/self/ns/net");
 		return -1;
@@ -1242,7 +1469,10 @@ static pid_t spawn_child(struct config *cfg)
 		return -1;
 	}
 	pid = clone(child_main, (char *)stack + STACK_SIZE, flags, cfg);
-	if (pid == -1)
+	if (pid == -1 && cfg->rootless && (errno == EPERM || errno == ENOSPC))
+		warn("clone CLONE_NEWUSER (is this host refusing user namespaces to users? see "
+		     "make doctor)");
+	else if (pid == -1)
 		warn("clone");
 	munmap(stack, STACK_SIZE);
 	return pid;
@@ -1277,6 +1507,47 @@ static int make_dir(const char *path)
 }
 
 /*
+ * step: state-root
+ * Where the containers' directories go: /run/cell for root; for a rootless
+ * user, cell in $XDG_RUNTIME_DIR when that is a directory of the user's,
+ * else /tmp/cell-UID. Anyone may have made that name in /tmp first, as a
+ * link to elsewhere or a directory open to all: lstat(2), which follows no
+ * link, must find a directory of the user's, closed to others.
+ */
+static int choose_state_root(struct config *cfg)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if (!cfg->rootless) {
+		snprintf(cfg->state_root, sizeof(cfg->state_root), "%s", STATE_ROOT);
+	} else if (xdg != NULL && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
+		   st.st_uid == geteuid()) {
+		if (make_path(cfg->state_root, sizeof(cfg->state_root), "%s/cell", xdg) < 0)
+			return -1;
+	} else {
+		snprintf(cfg->state_root, sizeof(cfg->state_root), ROOTLESS_FALLBACK, geteuid());
+	}
+	if (mkdir(cfg->state_root, 0700) == -1 && errno != EEXIST) {
+		warn("mkdir %s", cfg->state_root);
+		return -1;
+	}
+	if (!cfg->rootless)
+		return 0;
+	if (lstat(cfg->state_root, &st) == -1) {
+		warn("lstat %s", cfg->state_root);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		warnx("%s: not a directory of uid %u's closed to others (mode 700): not using it",
+		      cfg->state_root, geteuid());
+		cfg->state_root[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * step: state-dir
  * The container's directories on the host: /run/cell/<id> holds the
  * overlay's upper, work and merged directories. With --upper DIR the upper
@@ -1295,11 +1566,9 @@ static int make_state_dir(struct config *cfg)
 		return -1;
 	}
 	snprintf(cfg->id, sizeof(cfg->id), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
-	if (mkdir(STATE_ROOT, 0700) == -1 && errno != EEXIST) {
-		warn("mkdir %s", STATE_ROOT);
+	if (choose_state_root(cfg) < 0)
 		return -1;
-	}
-	if (make_path(cfg->state, sizeof(cfg->state), STATE_ROOT "/%s", cfg->id) < 0 ||
+	if (make_path(cfg->state, sizeof(cfg->state), "%s/%s", cfg->state_root, cfg->id) < 0 ||
 	    make_dir(cfg->state) < 0)
 		return -1;
 	if (make_path(cfg->merged, sizeof(cfg->merged), "%s/merged", cfg->state) < 0 ||
@@ -1314,7 +1583,9 @@ static int make_state_dir(struct config *cfg)
 			return -1;
 	} else {
 		/* DIR may be new; it is the user's and stays after exit. */
-		if (mkdir(cfg->upper, 0755) == -1 && errno != EEXIST) {
+		if (mkdir(cfg->upper, 0755) == 0) {
+			cfg->upper_made = true;
+		} else if (errno != EEXIST) {
 			warn("--upper: mkdir %s", cfg->upper);
 			return -1;
 		}
@@ -1343,6 +1614,53 @@ static int make_state_dir(struct config *cfg)
 		}
 	}
 	trace(cfg, "state-dir", "%s", cfg->state);
+	return 0;
+}
+
+/* chown(2) a directory to the container's root, or say which. */
+static int give_dir(const struct config *cfg, const char *path)
+{
+	if (chown(path, cfg->uid_base, cfg->gid_base) == -1) {
+		warn("chown %u:%u %s", cfg->uid_base, cfg->gid_base, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * step: userns-own
+ * Root inside is an ordinary uid on the host, with no capability over
+ * files whose owner the map leaves out (capabilities(7), "Interaction
+ * with user namespaces"): it must own the overlay's directories, and get
+ * through the directories above them. So under root -U the state
+ * directory and the upper and work layers are given to it, and the state
+ * root becomes searchable (0711: passable, not listable). An --upper DIR
+ * the tool made is given away too; an existing one must be the mapped
+ * root's already: the tool does not take a user's directory from them.
+ * A rootless user's directories are its own already.
+ */
+static int prepare_userns(struct config *cfg)
+{
+	struct stat st;
+
+	if (chmod(cfg->state_root, 0711) == -1) {
+		warn("chmod 711 %s", cfg->state_root);
+		return -1;
+	}
+	if (give_dir(cfg, cfg->state) < 0 || give_dir(cfg, cfg->merged) < 0 ||
+	    give_dir(cfg, cfg->workdir) < 0)
+		return -1;
+	if ((cfg->upper == NULL || cfg->upper_made) && give_dir(cfg, cfg->upperdir) < 0)
+		return -1;
+	if (cfg->upper != NULL && !cfg->upper_made &&
+	    (stat(cfg->upperdir, &st) == -1 || st.st_uid != cfg->uid_base)) {
+		warnx("--upper %s: not owned by uid %u, the container's root on the host "
+		      "(chown -R %u:%u it, or give a new directory)",
+		      cfg->upperdir, cfg->uid_base, cfg->uid_base, cfg->gid_base);
+		return -1;
+	}
+	trace(cfg, "userns-own", "%s owned by uid %u; %s searchable", cfg->state, cfg->uid_base,
+	      cfg->state_root);
 	return 0;
 }
 
@@ -2084,6 +2402,50 @@ static int configure_host_end(const struct config *cfg)
 }
 
 /*
+ * Write one line to /proc/PID/FILE of the child: its uid_map, gid_map or
+ * setgroups. Each map may be written once, in one write(2) (a short write
+ * would leave a map cut short for good), and the kernel may report an
+ * error at close() too: write_file() checks all three.
+ */
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return write_file(path, text);
+}
+
+/*
+ * step: userns-map
+ * The child waits on the pipe, in its user namespace, as the overflow uid
+ * (65534, "nobody") until its maps exist. Each line of a map reads
+ * "FIRST-INSIDE FIRST-OUTSIDE COUNT" (user_namespaces(7)). A rootless user
+ * may map only its own ids, one line of one id, and first has to deny
+ * setgroups(2) in the namespace: otherwise root inside could drop the
+ * user's supplementary groups, and with them a "no access" that a group
+ * gives on some file (the fix for CVE-2014-8989, Linux 3.19). Root, who
+ * has CAP_SETUID and CAP_SETGID over the namespace, may map any range and
+ * needs no such denial. newuidmap(1), set-uid root, lets ordinary users
+ * map their /etc/subuid ranges too; one id needs no helper.
+ */
+static int write_maps(const struct config *cfg, pid_t pid)
+{
+	char uid_map[64], gid_map[64];
+
+	snprintf(uid_map, sizeof(uid_map), "0 %u %u", cfg->uid_base, cfg->id_count);
+	snprintf(gid_map, sizeof(gid_map), "0 %u %u", cfg->gid_base, cfg->id_count);
+	if (write_proc(pid, "uid_map", uid_map) < 0)
+		return -1;
+	if (cfg->rootless && write_proc(pid, "setgroups", "deny") < 0)
+		return -1;
+	if (write_proc(pid, "gid_map", gid_map) < 0)
+		return -1;
+	trace(cfg, "userns-map", "uid_map %s; %sgid_map %s", uid_map,
+	      cfg->rootless ? "setgroups deny; " : "", gid_map);
+	return 0;
+}
+
+/*
  * step: cgroup-join
  * Move the child into its cgroups: its pid, written to cgroup.procs of
  * each. It still waits on the pipe and has neither run nor forked anything
@@ -2267,6 +2629,11 @@ static void remove_state(const struct config *cfg)
 		remove_tree(cfg->workdir);
 	remove_tree(cfg->state);
 	trace(cfg, "cleanup", "%s removed", cfg->state[0] ? cfg->state : "nothing");
+	/* A rootless user's state root goes with its last container; another
+	 * one's directory keeps it (ENOTEMPTY), and so does a mistake of ours. */
+	if (cfg->rootless && cfg->state_root[0] != '\0' && rmdir(cfg->state_root) == -1 &&
+	    errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+		warn("rmdir %s", cfg->state_root);
 }
 
 /*
@@ -2307,13 +2674,15 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	parse_args(argc, argv, &cfg);
-	require_root();
+	check_privileges(&cfg);
 	block_signals(&cfg.blocked, &cfg.child_mask);
-	if (find_cgroups(&cfg) < 0)
+	if (!cfg.rootless && find_cgroups(&cfg) < 0)
 		goto out;
 	if (make_state_dir(&cfg) < 0)
 		goto out;
-	if (make_cgroups(&cfg) < 0 || set_limits(&cfg) < 0)
+	if (cfg.userns && !cfg.rootless && prepare_userns(&cfg) < 0)
+		goto out;
+	if (!cfg.rootless && (make_cgroups(&cfg) < 0 || set_limits(&cfg) < 0))
 		goto out;
 	if (!cfg.net_none && choose_addr(&cfg, &lock) < 0)
 		goto out;
@@ -2324,7 +2693,8 @@ int main(int argc, char **argv)
 	pid = spawn_child(&cfg);
 	if (pid < 0)
 		goto out;
-	if (join_cgroups(&cfg, pid) < 0 ||
+	if ((cfg.userns && write_maps(&cfg, pid) < 0) ||
+	    (!cfg.rootless && join_cgroups(&cfg, pid) < 0) ||
 	    (!cfg.net_none && (make_veth(&cfg, pid) < 0 || configure_host_end(&cfg) < 0))) {
 		/* The child reads end of file and exits 125. */
 		close(cfg.sync[1]);
