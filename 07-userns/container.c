@@ -870,8 +870,10 @@ static void check_privileges(struct config *cfg)
 	if (!cfg->userns)
 		return;
 	u = read_subid("/etc/subuid", &cfg->uid_base, &cfg->id_count);
+	if (u < 0)
+		exit(EXIT_TOOL);
 	g = read_subid("/etc/subgid", &gid_first, &gid_count);
-	if (u < 0 || g < 0)
+	if (g < 0)
 		exit(EXIT_TOOL);
 	if (u != g)
 		errx(EXIT_TOOL,
