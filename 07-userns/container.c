@@ -2483,10 +2483,22 @@ static void release_child(const struct config *cfg)
 	close(cfg->sync[0]);
 }
 
+/* Set when remove_tree() met a directory it could not read. */
+static bool unreadable;
+
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	(void)st, (void)type, (void)ftw;
-	if (remove(path) == -1)
+	(void)st, (void)ftw;
+	/* A rootless container's root can leave a directory of the user's that
+	 * the user may not read (chmod 0 inside; overlayfs's own work/work is
+	 * mode 0): root would read it anyway, the user first gives itself the
+	 * right to, and the next pass goes in. Until then its parents cannot
+	 * go either: no word of that. */
+	if (type == FTW_DNR && chmod(path, 0700) == 0) {
+		unreadable = true;
+		return 0;
+	}
+	if (remove(path) == -1 && !unreadable)
 		warn("remove %s", path);
 	return 0;
 }
@@ -2496,7 +2508,13 @@ static void remove_tree(const char *path)
 {
 	if (path[0] == '\0' || access(path, F_OK) == -1)
 		return;
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	/* again while a pass made more of the tree readable: a few levels */
+	for (int pass = 0; pass < 8; pass++) {
+		unreadable = false;
+		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		if (!unreadable)
+			break;
+	}
 }
 
 /*

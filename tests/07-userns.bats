@@ -147,8 +147,10 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	need_unprivileged_userns
 	make_user
 	limit=$((RANDOM % 50 + 10))
+	# a directory the user cannot read, left in the upper layer: the tool
+	# must still remove it
 	start_bg "${as_user[@]}" "$share/$prog" -v --rootfs "$share/rootfs" --pids-limit "$limit" \
-		sh -c "$WAIT_READY"
+		sh -c "[ -e /$TOKEN ] && mkdir -p /d/e && chmod 0 /d/e /d; $WAIT_READY"
 	# the kernel's view from the host: the user's ids, one-line maps
 	assert_equal "$(status_of "$init" Uid)" "$uid $uid $uid $uid"
 	assert_equal "$(status_of "$init" Gid)" "$gid $gid $gid $gid"
@@ -166,8 +168,11 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output ""
 	run grep -c "^$prog: rootless: the veth and the cgroup limits skipped" "$BATS_TEST_TMPDIR/trace"
 	assert_output 1
+	[ -d "$state/upper/d" ]
 	finish_bg
 	[ ! -e "$state" ]
+	run grep "^$prog: remove" "$BATS_TEST_TMPDIR/trace"
+	assert_output ""
 }
 
 @test "rootless: with --upper, what the container writes is the user's on the host" {
