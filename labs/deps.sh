@@ -21,6 +21,8 @@ for n in "${stages[@]}"; do
 	case $n in
 	05) packages+=(libnl-route-3-dev pkg-config) ;;
 	06) packages+=(gnuplot-nox qemu-system-x86) ;;
+	# 07 writes its uid and gid maps itself (newuidmap, of uidmap, is not
+	# needed); its tests use useradd and setpriv, which every Debian has
 	08) packages+=(libcap-dev libseccomp-dev) ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk

@@ -52,8 +52,8 @@ fail() {
 # partly STAGE REASON: the stage runs, but one of its parts will be skipped.
 partly() { because "$1 limited" "$2"; }
 
-# Every stage creates namespaces, mounts or cgroups, which takes root. As another user
-# the doctor checks what it can and says "skip" for the rest. Root inside a user namespace
+# Stages 01-06 create namespaces, mounts or cgroups, which takes root; 07 also runs
+# rootless. As another user the doctor checks what it can and says "skip" for the rest. Root inside a user namespace
 # (a rootless container) may not write the host's cgroups or mount tracefs.
 check_root() {
 	local outside
@@ -64,7 +64,12 @@ check_root() {
 	elif [ "$IS_ROOT" = 1 ]; then
 		ok root "running as root"
 	else
-		fail root "running as $WHO (uid $(id -u)) — run it with sudo" 01+ "needs root"
+		# from 07 on, an ordinary user gets a rootless container, without what
+		# needs host root (cgroups, the veth)
+		line FAIL root "running as $WHO (uid $(id -u)) — stages 01-06 and 09 need sudo; 07 runs rootless"
+		for s in 01 02 03 04 05 06 09; do blocked[$s]=1; done
+		because "01-06, 09" "needs root"
+		partly 07 "rootless: no cgroup limits, loopback only"
 	fi
 }
 

@@ -3,7 +3,8 @@
 # - finds the stage under test from the file's name (tests/03-foo.bats -> 03-*/),
 # - snapshots what a container could leave on the host before each test and
 #   fails the test when anything differs after it (mounts, links, network
-#   namespaces, cgroup directories, files under /run/cell),
+#   namespaces, cgroup directories, files under /run/cell and a rootless
+#   user's /tmp/cell-UID or /run/user/UID/cell),
 # - gives random names and values, so that a hard-coded answer fails.
 
 bats_require_minimum_version 1.5.0
@@ -36,6 +37,10 @@ host_snapshot() {
 	find /sys/fs/cgroup -mindepth 1 -type d -iname '*cell*' 2>/dev/null | sort
 	echo "# /run/cell"
 	find /run/cell -mindepth 1 2>/dev/null | sort
+	echo "# rootless state"
+	# a rootless container's directories (07+): /tmp/cell-UID/<id>, or
+	# $XDG_RUNTIME_DIR/cell/<id>; the tool removes the first level too
+	find /tmp/cell-[0-9]* /run/user/*/cell 2>/dev/null | sort
 	echo "# hostname"
 	hostname
 }
