@@ -956,6 +956,7 @@ static void exec_command(const struct config *cfg)
  */
 static int run_init(const struct config *cfg)
 {
+	/* solution 02 begin: init, keep cfg */
 	siginfo_t info;
 	pid_t cmd, pid;
 	int status;
@@ -981,6 +982,7 @@ static int run_init(const struct config *cfg)
 			if (pid == cmd)
 				return exit_status(status);
 	}
+	/* solution 02 end */
 }
 
 /* A path inside the container's root (the overlay), for the steps that run
@@ -1019,6 +1021,7 @@ static void mount_in(const struct config *cfg, const char *source, const char *t
  */
 static void setup_dev(const struct config *cfg)
 {
+	/* solution 03 begin: mount-dev, keep cfg devices */
 	static const char *const links[][2] = {
 		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
 		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
@@ -1064,6 +1067,7 @@ static void setup_dev(const struct config *cfg)
 	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
 	trace(cfg, "mount-dev", "%s/dev%s", cfg->merged,
 	      cfg->userns ? ", the host's device nodes bound" : "");
+	/* solution 03 end */
 }
 
 /*
@@ -1225,6 +1229,7 @@ static int add_default_route(struct nl_sock *sock, struct rtnl_link *link, uint3
  */
 static void configure_net(const struct config *cfg)
 {
+	/* solution 05 begin: net-config, keep cfg add_default_route */
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	struct rtnl_link *lo, *eth0;
 	struct nl_sock *sock;
@@ -1266,6 +1271,7 @@ static void configure_net(const struct config *cfg)
 	nl_socket_free(sock);
 	trace(cfg, "net-config", "lo up; eth0 %s/%d up; default via %s", ip_text(cfg->addr, a),
 	      cfg->prefix, ip_text(cfg->host_addr, b));
+	/* solution 05 end */
 }
 
 /*
@@ -1288,6 +1294,7 @@ static void configure_net(const struct config *cfg)
  */
 static void become_root(struct config *cfg)
 {
+	/* solution 07 begin: userns-root, keep cfg */
 	cfg->lower_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cfg->lower_fd == -1)
 		err(EXIT_TOOL, "open %s", cfg->rootfs);
@@ -1298,6 +1305,7 @@ static void become_root(struct config *cfg)
 	if (setresuid(0, 0, 0) == -1)
 		err(EXIT_TOOL, "setresuid 0");
 	trace(cfg, "userns-root", "uid 0 inside is uid %u on the host", cfg->uid_base);
+	/* solution 07 end */
 }
 
 /* Runs in the child, inside the new namespaces, until exec. */
@@ -1345,18 +1353,22 @@ static int child_main(void *arg)
 	 * makes it as its root (cgroup_namespaces(7)), so it is made only now,
 	 * once those are the container's own: inside, /proc/self/cgroup then
 	 * shows "/" in each hierarchy, and nothing of the host's tree. */
+	/* solution 06 begin: cgroupns */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		err(EXIT_TOOL, "unshare CLONE_NEWCGROUP");
 	trace(cfg, "cgroupns", "its cgroups are / inside");
+	/* solution 06 end */
 
 	configure_net(cfg);
 
 	/* step: hostname
 	 * This child is the only process in the new UTS namespace, so the
 	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
 		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
 	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
 
 	/* step: mount-private
 	 * The new mount namespace starts as a copy of the host's, and where
@@ -1381,6 +1393,7 @@ static int child_main(void *arg)
 	 * attributes where overlayfs keeps its records (whiteouts, opaque
 	 * directories): userxattr moves them to user.overlay.* (overlayfs.rst,
 	 * "User xattr"). */
+	/* solution 04 begin: mount-overlay, keep opts lower */
 	if (cfg->lower_fd >= 0)
 		snprintf(lower, sizeof(lower), "/proc/self/fd/%d", cfg->lower_fd);
 	else
@@ -1392,6 +1405,7 @@ static int child_main(void *arg)
 	if (mount("overlay", cfg->merged, "overlay", 0, opts) == -1)
 		err(EXIT_TOOL, "mount overlay on %s (%s)", cfg->merged, opts);
 	trace(cfg, "mount-overlay", "%s", cfg->merged);
+	/* solution 04 end */
 
 	/* step: mount-proc
 	 * A proc file system shows the PID namespace of the process that
@@ -1401,8 +1415,10 @@ static int child_main(void *arg)
 	 * proc with nothing mounted over its files is visible already, with
 	 * nosuid, nodev and noexec kept (mount_too_revealing() in
 	 * fs/namespace.c; user_namespaces(7), "Mounting"). */
+	/* solution 02 begin: mount-proc */
 	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-proc", "%s/proc", cfg->merged);
+	/* solution 02 end */
 
 	/* step: mount-sys
 	 * Read-only: /sys holds knobs for the whole machine, and root inside
@@ -1420,6 +1436,7 @@ static int child_main(void *arg)
 	 * Unmounting that, with MNT_DETACH because the host's mounts below it
 	 * are busy, leaves no mount in this namespace that reaches the host:
 	 * unlike after chroot, there is no "outside" left to walk to. */
+	/* solution 04 begin: pivot-root, keep oldroot */
 	in_rootfs(cfg, "/.oldroot", oldroot, sizeof(oldroot));
 	if (mkdir(oldroot, 0700) == -1)
 		err(EXIT_TOOL, "mkdir %s", oldroot);
@@ -1432,6 +1449,7 @@ static int child_main(void *arg)
 	if (rmdir("/.oldroot") == -1)
 		err(EXIT_TOOL, "rmdir /.oldroot");
 	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
+	/* solution 04 end */
 
 	if (cfg->init)
 		return run_init(cfg);
@@ -2062,6 +2080,7 @@ static int make_cgroups(struct config *cfg)
  */
 static int set_limits(struct config *cfg)
 {
+	/* solution 06 begin: cgroup-limits, return -1, keep cfg */
 	char done[TRACE_LIST] = "", path[PATH_MAX], line[128];
 	struct hierarchy *h;
 	const char *file;
@@ -2152,6 +2171,7 @@ static int set_limits(struct config *cfg)
 	}
 	trace(cfg, "cgroup-limits", "%s", done[0] != '\0' ? done : "none asked for");
 	return 0;
+	/* solution 06 end */
 }
 
 /*
@@ -2347,6 +2367,7 @@ out:
  */
 static int make_veth(struct config *cfg, pid_t pid)
 {
+	/* solution 05 begin: veth, return -1, keep cfg pid */
 	struct rtnl_link *veth, *peer;
 	struct nl_sock *sock;
 	int ret = -NLE_NOMEM;
@@ -2374,6 +2395,7 @@ static int make_veth(struct config *cfg, pid_t pid)
 	trace(cfg, "veth", "%s on the host, its peer eth0 in the namespace of pid %d", cfg->veth,
 	      pid);
 	return 0;
+	/* solution 05 end */
 }
 
 /*
@@ -2435,6 +2457,7 @@ static int write_maps(const struct config *cfg, pid_t pid)
 {
 	char uid_map[64], gid_map[64];
 
+	/* solution 07 begin: userns-map, return -1, keep cfg pid uid_map gid_map */
 	snprintf(uid_map, sizeof(uid_map), "0 %u %u", cfg->uid_base, cfg->id_count);
 	snprintf(gid_map, sizeof(gid_map), "0 %u %u", cfg->gid_base, cfg->id_count);
 	if (write_proc(pid, "uid_map", uid_map) < 0)
@@ -2445,6 +2468,7 @@ static int write_maps(const struct config *cfg, pid_t pid)
 		return -1;
 	trace(cfg, "userns-map", "uid_map %s; %sgid_map %s", uid_map,
 	      cfg->rootless ? "setgroups deny; " : "", gid_map);
+	/* solution 07 end */
 	return 0;
 }
 
@@ -2460,11 +2484,13 @@ static int write_maps(const struct config *cfg, pid_t pid)
  */
 static int join_cgroups(const struct config *cfg, pid_t pid)
 {
+	/* solution 06 begin: cgroup-join, return -1, keep cfg pid cg_write */
 	for (int i = 0; i < cfg->n_cg; i++)
 		if (cg_write(&cfg->cg[i], "cgroup.procs", NULL, "%d", pid) < 0)
 			return -1;
 	trace(cfg, "cgroup-join", "pid %d in " CGROUP_PARENT "/%s", pid, cfg->id);
 	return 0;
+	/* solution 06 end */
 }
 
 /*
