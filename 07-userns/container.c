@@ -2457,7 +2457,7 @@ static int write_maps(const struct config *cfg, pid_t pid)
 {
 	char uid_map[64], gid_map[64];
 
-	/* solution 07 begin: userns-map, return -1, keep cfg pid uid_map gid_map */
+	/* solution 07 begin: userns-map, return -1, keep cfg pid uid_map gid_map write_proc */
 	snprintf(uid_map, sizeof(uid_map), "0 %u %u", cfg->uid_base, cfg->id_count);
 	snprintf(gid_map, sizeof(gid_map), "0 %u %u", cfg->gid_base, cfg->id_count);
 	if (write_proc(pid, "uid_map", uid_map) < 0)
