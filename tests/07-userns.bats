@@ -132,6 +132,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	with_etc=(unshare --mount --propagation private sh -c 'mount --bind "$0" /etc && exec "$@"' "$etc")
 }
 
+# points: 2
 @test "rootless: an ordinary user is uid 0 inside, under maps of its own ids alone" {
 	need_unprivileged_userns
 	make_user
@@ -143,6 +144,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output "$(printf '%s\n' "0 $uid 1" "0 $gid 1" deny "Uid: 0 0 0 0" "Gid: 0 0 0 0" 0)"
 }
 
+# points: 3
 @test "rootless: the container runs as the user on the host, in namespaces of its own, loopback only" {
 	need_unprivileged_userns
 	make_user
@@ -175,6 +177,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output ""
 }
 
+# points: 2
 @test "rootless: with --upper, what the container writes is the user's on the host" {
 	need_unprivileged_userns
 	make_user
@@ -192,6 +195,8 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output "${upper##*/}"
 }
 
+# points: 1
+# requires: -U: the container's PID 1 runs as the default range's first uid on the host
 @test "rootless: a /tmp/cell-UID that is not the user's own directory is refused" {
 	need_unprivileged_userns
 	make_user
@@ -204,6 +209,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output ""
 }
 
+# points: 3
 @test "-U: the container's PID 1 runs as the default range's first uid on the host" {
 	# started with supplementary groups, which the container must not keep
 	groups=$((RANDOM % 500 + 100)),$((RANDOM % 500 + 700))
@@ -220,6 +226,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	finish_bg
 }
 
+# points: 2
 @test "-U: with a cell line in /etc/subuid and /etc/subgid, root inside is its first id" {
 	base=$((RANDOM * 1000 + 700000000))
 	gbase=$((base + RANDOM + 1))
@@ -240,6 +247,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	finish_bg
 }
 
+# points: 2
 @test "-U: mknod of a device fails inside, while stage 06 (and 07 without -U) make it" {
 	copy=$(rootfs_copy)
 	run "$CONTAINER" -U --net none --rootfs "$copy" sh -c "[ -e /$TOKEN ] && mknod /null-$TOKEN c 1 3"
@@ -262,6 +270,8 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output "1:3"
 }
 
+# points: 1
+# requires: -U: the container's PID 1 runs as the default range's first uid on the host
 @test "a malformed cell line, or one in a single file, gives 125 and leaves nothing" {
 	make_etc "cell:0:65536" "cell:0:65536"
 	run "${with_etc[@]}" "$CONTAINER" -U true
@@ -273,6 +283,8 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output "$prog: /etc/subuid and /etc/subgid: only /etc/subuid has a cell line (add one to the other, or remove it)"
 }
 
+# points: 1
+# requires: -U: the container's PID 1 runs as the default range's first uid on the host
 @test "--help documents -U, its default range and why" {
 	run "$CONTAINER" --help
 	assert_success
@@ -281,6 +293,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_output --partial "SUB_UID_MIN"
 }
 
+# points: 1
 @test "what earlier stages showed still holds, with -U too: no escape, the network" {
 	assert_earlier_stages_hold
 	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
@@ -304,6 +317,8 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	tool=
 }
 
+# points: 1
+# requires: -U: the container's PID 1 runs as the default range's first uid on the host
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }
