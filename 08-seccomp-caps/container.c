@@ -1,29 +1,27 @@
 /*
- * 06-cgroups: limits on what the container may use, and a view of its own.
+ * 08-seccomp-caps: root inside, with most of root's power taken away.
  *
- * Stage 05 plus control groups. A cgroup is a directory in a cgroup file
- * system; the processes listed in its cgroup.procs file share the limits
- * written to its other files, and so do their descendants, which start in
- * their parent's cgroup. The tool makes cell/<id> in each hierarchy the
- * container uses, writes the limits given (memory, swap, CPU time and
- * weight, processes, CPUs, disk bandwidth), moves the child in, and
- * removes the directories again on every way out.
+ * Stage 07 plus capabilities and a seccomp filter. Namespaces decide what
+ * the container sees; they do not stop its root from asking the kernel for
+ * what root may do: load a module, set the clock, reboot, mount. Two more
+ * layers do that, applied by the child last, after every setup step that
+ * still needs root's power and before the command (and --init's init) runs:
  *
- * Two layouts exist. cgroup v1 has one hierarchy per controller (or per
- * few: "cpu,cpuacct"), each a mount of its own under /sys/fs/cgroup;
- * cgroup v2 has one tree for every controller. Many hosts still mix both.
- * The tool reads /proc/self/mountinfo to find where each controller lives
- * and then writes the files of that version: one code path for all of them.
+ * - Capabilities (capabilities(7)): root's privilege comes in about forty
+ *   pieces. The child keeps the fourteen docker keeps, in the bounding set
+ *   too, so that no exec can bring the others back; inheritable and
+ *   ambient are emptied. --cap-add and --cap-drop change the set.
+ * - no_new_privs (PR_SET_NO_NEW_PRIVS, prctl(2)): no exec may grant more
+ *   than the process has, so a set-user-ID root program gains nothing.
+ * - A seccomp filter (seccomp(2)), built with libseccomp: the system calls
+ *   docker's default profile refuses fail with EPERM before the kernel
+ *   runs them, also those no capability guards (the key calls, new user
+ *   namespaces, TIOCSTI). A refused call fails; it never kills.
  *
- * Order matters again. The child is moved in while it still waits on the
- * pipe of stage 05, before it can run or fork anything, so the command and
- * all its descendants start inside the limits; only then does it make a
- * cgroup namespace (CLONE_NEWCGROUP), whose root is the cgroup it is in:
- * inside, /proc/self/cgroup shows "/" and nothing of the host's tree.
- *
- * Read alongside: cgroups(7), cgroup_namespaces(7), the kernel's
- * Documentation/admin-guide/cgroup-v2.rst and cgroup-v1/, cpuset(7), and
- * stage 05's pages.
+ * Read alongside: capabilities(7), prctl(2) (PR_SET_NO_NEW_PRIVS,
+ * PR_CAPBSET_DROP), seccomp(2), seccomp_rule_add(3), cap_set_proc(3),
+ * the kernel's Documentation/userspace-api/seccomp_filter.rst and
+ * no_new_privs.rst, and the pages of the stages before.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -43,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -59,6 +58,9 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+
+#include <seccomp.h>
+#include <sys/capability.h>
 
 /* Exit statuses, as docker run gives them. */
 #define EXIT_TOOL	 125 /* the tool itself failed: bad option, a setup step */
@@ -121,6 +123,132 @@ static const struct device {
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
+#define CAP(c) (1ULL << (c)) /* a capability's bit in a set, as /proc shows the sets */
+
+/*
+ * The capabilities a container keeps: the fourteen docker keeps by default
+ * (its oci/caps/defaults.go), 00000000a80425fb in /proc/PID/status. The
+ * lab notes say why each stays. Root's others, such as CAP_SYS_ADMIN
+ * (mount, most namespace and device knobs), CAP_NET_ADMIN, CAP_SYS_MODULE,
+ * CAP_SYS_TIME, CAP_SYS_BOOT and CAP_SYS_PTRACE, go.
+ */
+#define DEFAULT_CAPS                                                                           \
+	(CAP(CAP_CHOWN) | CAP(CAP_DAC_OVERRIDE) | CAP(CAP_FOWNER) | CAP(CAP_FSETID) |          \
+	 CAP(CAP_KILL) | CAP(CAP_SETGID) | CAP(CAP_SETUID) | CAP(CAP_SETPCAP) |                \
+	 CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_NET_RAW) | CAP(CAP_SYS_CHROOT) | CAP(CAP_MKNOD) | \
+	 CAP(CAP_AUDIT_WRITE) | CAP(CAP_SETFCAP))
+
+#define MAX_SECCOMP_FILE 512 /* system calls a --seccomp FILE may list */
+
+/*
+ * The system calls the default filter makes fail with EPERM: those that
+ * docker's default profile refuses, grouped by why. A call listed with
+ * capabilities is let through when the container keeps one of them
+ * (--cap-add), as docker's profile does: the kernel's own check of that
+ * capability then decides. Names this machine's libseccomp does not know,
+ * or that do not exist on an architecture, are skipped.
+ */
+static const struct denied_call {
+	const char *name;
+	unsigned long long lift; /* capabilities that let it through, or 0 */
+} denied_calls[] = {
+	/* The kernel keyring is not namespaced: keys of the host, and of
+	 * other containers, are one keyctl() away. */
+	{ "add_key", 0 },
+	{ "keyctl", 0 },
+	{ "request_key", 0 },
+	/* Kernel modules run with every privilege, outside any namespace. */
+	{ "init_module", CAP(CAP_SYS_MODULE) },
+	{ "finit_module", CAP(CAP_SYS_MODULE) },
+	{ "delete_module", CAP(CAP_SYS_MODULE) },
+	{ "create_module", 0 },
+	{ "get_kernel_syms", 0 },
+	{ "query_module", 0 },
+	/* A new kernel, or a reboot: the whole machine. */
+	{ "kexec_load", CAP(CAP_SYS_BOOT) },
+	{ "kexec_file_load", CAP(CAP_SYS_BOOT) },
+	{ "reboot", CAP(CAP_SYS_BOOT) },
+	/* File handles name a file by its inode on any mount of the file
+	 * system, outside the container's root too: the 2014 "shocker"
+	 * escape read the host's /etc/shadow with open_by_handle_at(). */
+	{ "open_by_handle_at", CAP(CAP_DAC_READ_SEARCH) },
+	{ "name_to_handle_at", CAP(CAP_SYS_ADMIN) },
+	/* Programs run inside the kernel, and views of the whole machine's
+	 * performance: a large attack surface, and a side channel. */
+	{ "bpf", CAP(CAP_SYS_ADMIN) | CAP(CAP_BPF) },
+	{ "perf_event_open", CAP(CAP_SYS_ADMIN) | CAP(CAP_PERFMON) },
+	/* Both let a process stall the kernel at a page fault of its choice,
+	 * the favourite tool of race-condition exploits; io_uring has had
+	 * many flaws of its own. */
+	{ "userfaultfd", 0 },
+	{ "io_uring_setup", 0 },
+	{ "io_uring_enter", 0 },
+	{ "io_uring_register", 0 },
+	/* Swap and quotas are the host's. */
+	{ "swapon", CAP(CAP_SYS_ADMIN) },
+	{ "swapoff", CAP(CAP_SYS_ADMIN) },
+	{ "quotactl", CAP(CAP_SYS_ADMIN) },
+	{ "quotactl_fd", CAP(CAP_SYS_ADMIN) },
+	/* The clock is not namespaced (time namespaces shift only the
+	 * monotonic and boot clocks): setting it sets the host's. */
+	{ "settimeofday", CAP(CAP_SYS_TIME) },
+	{ "stime", CAP(CAP_SYS_TIME) },
+	{ "clock_settime", CAP(CAP_SYS_TIME) },
+	{ "clock_adjtime", CAP(CAP_SYS_TIME) },
+	/* Mounts, old API and new: the container's mounts are set up, and
+	 * a mount could cover or reveal what the setup arranged. */
+	{ "mount", CAP(CAP_SYS_ADMIN) },
+	{ "umount", CAP(CAP_SYS_ADMIN) },
+	{ "umount2", CAP(CAP_SYS_ADMIN) },
+	{ "pivot_root", CAP(CAP_SYS_ADMIN) },
+	{ "fsopen", CAP(CAP_SYS_ADMIN) },
+	{ "fsconfig", CAP(CAP_SYS_ADMIN) },
+	{ "fsmount", CAP(CAP_SYS_ADMIN) },
+	{ "fspick", CAP(CAP_SYS_ADMIN) },
+	{ "open_tree", CAP(CAP_SYS_ADMIN) },
+	{ "move_mount", CAP(CAP_SYS_ADMIN) },
+	{ "mount_setattr", CAP(CAP_SYS_ADMIN) },
+	/* New namespaces, above all user namespaces, which any process may
+	 * make (user_namespaces(7)): inside one it holds every capability
+	 * again, and reaches kernel code written for root only. clone()
+	 * with a CLONE_NEW* flag has rules of its own below. */
+	{ "unshare", CAP(CAP_SYS_ADMIN) },
+	{ "setns", CAP(CAP_SYS_ADMIN) },
+	/* Another process's memory and files, whatever ptrace(2) would say. */
+	{ "process_vm_readv", CAP(CAP_SYS_PTRACE) },
+	{ "process_vm_writev", CAP(CAP_SYS_PTRACE) },
+	{ "kcmp", CAP(CAP_SYS_PTRACE) },
+	{ "pidfd_getfd", CAP(CAP_SYS_PTRACE) },
+	{ "process_madvise", CAP(CAP_SYS_PTRACE) },
+	/* The host's memory placement (NUMA), shared by all. */
+	{ "get_mempolicy", CAP(CAP_SYS_NICE) },
+	{ "set_mempolicy", CAP(CAP_SYS_NICE) },
+	{ "mbind", CAP(CAP_SYS_NICE) },
+	{ "move_pages", CAP(CAP_SYS_NICE) },
+	/* The kernel's log, accounting, raw I/O ports, the terminal. */
+	{ "syslog", CAP(CAP_SYSLOG) },
+	{ "acct", CAP(CAP_SYS_PACCT) },
+	{ "iopl", CAP(CAP_SYS_RAWIO) },
+	{ "ioperm", CAP(CAP_SYS_RAWIO) },
+	{ "vhangup", CAP(CAP_SYS_TTY_CONFIG) },
+	{ "fanotify_init", CAP(CAP_SYS_ADMIN) },
+	/* Obsolete calls nobody needs, each with a past of flaws. */
+	{ "lookup_dcookie", CAP(CAP_SYS_ADMIN) },
+	{ "nfsservctl", 0 },
+	{ "_sysctl", 0 },
+	{ "sysfs", 0 },
+	{ "ustat", 0 },
+	{ "uselib", 0 },
+	{ "vm86", 0 },
+	{ "vm86old", 0 },
+};
+
+/* The CLONE_NEW* flags of clone(2): each makes a namespace. */
+static const unsigned long clone_ns_flags[] = {
+	CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID,	CLONE_NEWNET,
+};
+
 /*
  * A cgroup hierarchy the container is put in: a v1 one, with the
  * controllers its mount carries ("memory", or "cpu,cpuacct" when mounted
@@ -174,6 +302,15 @@ struct config {
 	int n_io;
 	struct hierarchy cg[MAX_HIERARCHIES]; /* where the container's cgroups go */
 	int n_cg;
+
+	/* What the container keeps of root's power. */
+	unsigned long long caps;	      /* the capabilities kept: DEFAULT_CAPS, changed */
+	unsigned long long cap_add, cap_drop; /* --cap-add and --cap-drop, as sets */
+	bool cap_add_all, cap_drop_all;	      /* ALL given to either */
+	bool seccomp_unconfined;	      /* --seccomp unconfined: no filter */
+	const char *seccomp_file;	      /* --seccomp FILE, or NULL: the default list */
+	char *file_calls[MAX_SECCOMP_FILE];   /* the system calls FILE lists */
+	int n_file_calls;
 };
 
 static const char usage_text[] =
@@ -195,6 +332,15 @@ static const char usage_text[] =
 	"hierarchy or in the v2 tree, whichever holds each controller, removed at\n"
 	"exit; the limits below are written there. In a cgroup namespace of its own,\n"
 	"the container sees its cgroup as the root, \"/\".\n"
+	"\n"
+	"Last, before the command runs, the container loses most of root's power: it\n"
+	"keeps the 14 capabilities docker keeps (CHOWN, DAC_OVERRIDE, FOWNER, FSETID,\n"
+	"KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD,\n"
+	"AUDIT_WRITE, SETFCAP), in the bounding set too; no_new_privs is set, so a\n"
+	"set-user-ID program gains nothing; and a seccomp filter makes the system\n"
+	"calls docker's default profile refuses fail with EPERM (mount, reboot,\n"
+	"keyctl, bpf, unshare and clone of namespaces, ioctl TIOCSTI, ...; clone3\n"
+	"fails with ENOSYS, so that libc falls back to clone). Nothing is killed.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
@@ -234,6 +380,18 @@ static const char usage_text[] =
 	"      --device-write-bps DEV:RATE  the same for writes (on cgroup v1 only\n"
 	"                        direct I/O: the page cache writes back later, as\n"
 	"                        the kernel's, not the container's)\n"
+	"      --cap-add CAP     keep CAP too, e.g. NET_ADMIN or CAP_NET_ADMIN (any\n"
+	"                        case; capabilities(7) lists them); ALL: every one.\n"
+	"                        A call the filter refuses for want of CAP (mount\n"
+	"                        for SYS_ADMIN, say) is then let through. Repeatable\n"
+	"      --cap-drop CAP    drop CAP (a CAP both added and dropped is dropped);\n"
+	"                        ALL: drop every one but those of --cap-add. Repeatable\n"
+	"      --seccomp default|unconfined|FILE  default: the filter above;\n"
+	"                        unconfined: no filter at all; FILE: a text file of\n"
+	"                        system call names, one per line ('#' starts a\n"
+	"                        comment), which fail with EPERM instead of the\n"
+	"                        default list (no argument rules: docker's JSON\n"
+	"                        profiles are not read)\n"
 	"  -v, --verbose         print one line per setup step on stderr\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
@@ -583,6 +741,78 @@ static void parse_device_rate(const char *opt, const char *arg, bool writes, str
 		limit->rbps = rate;
 }
 
+/*
+ * --cap-add / --cap-drop CAP: a capability's name as capabilities(7)
+ * writes it, with or without "CAP_", in any case; or ALL. libcap knows
+ * the names; the running kernel may know fewer (cap_max_bits(3) reads
+ * /proc/sys/kernel/cap_last_cap).
+ */
+static void parse_cap(const char *opt, const char *arg, unsigned long long *set, bool *all)
+{
+	char name[64];
+	cap_value_t cap;
+	size_t i;
+
+	if (strcasecmp(arg, "ALL") == 0) {
+		*all = true;
+		return;
+	}
+	snprintf(name, sizeof(name), "%s%s", strncasecmp(arg, "CAP_", 4) == 0 ? "" : "cap_", arg);
+	for (i = 0; name[i] != '\0'; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	if (strlen(arg) >= sizeof(name) - 4 || cap_from_name(name, &cap) == -1)
+		usage_error("%s: \"%s\" is not a capability (try NET_ADMIN; capabilities(7) "
+			    "lists them)",
+			    opt, arg);
+	if (cap >= (cap_value_t)cap_max_bits())
+		usage_error("%s %s: this kernel has no such capability", opt, arg);
+	*set |= CAP(cap);
+}
+
+/*
+ * --seccomp FILE: the names of the system calls to refuse, one a line;
+ * blank lines and '#' comments are skipped. Each name is checked now,
+ * against libseccomp's table for this machine, so that a typo stops the
+ * tool before anything is made.
+ */
+static void read_seccomp_file(const char *path, struct config *cfg)
+{
+	char *line = NULL, *name, *end;
+	size_t cap = 0;
+	int lineno = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (f == NULL)
+		err(EXIT_TOOL, "--seccomp %s", path);
+	cfg->n_file_calls = 0;
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		line[strcspn(line, "#\n")] = '\0';
+		name = line + strspn(line, " \t");
+		end = name + strcspn(name, " \t");
+		if (*name == '\0')
+			continue;
+		if (end[strspn(end, " \t")] != '\0')
+			errx(EXIT_TOOL, "--seccomp %s:%d: one system call name a line, not \"%s\"",
+			     path, lineno, name);
+		*end = '\0';
+		if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
+			errx(EXIT_TOOL, "--seccomp %s:%d: \"%s\" is no system call known here",
+			     path, lineno, name);
+		if (cfg->n_file_calls == MAX_SECCOMP_FILE)
+			errx(EXIT_TOOL, "--seccomp %s: more than %d names", path, MAX_SECCOMP_FILE);
+		cfg->file_calls[cfg->n_file_calls] = strdup(name);
+		if (cfg->file_calls[cfg->n_file_calls++] == NULL)
+			err(EXIT_TOOL, "strdup");
+	}
+	if (ferror(f))
+		err(EXIT_TOOL, "read %s", path);
+	free(line);
+	fclose(f);
+	cfg->seccomp_file = path;
+}
+
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option options[] = {
@@ -601,6 +831,9 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "cpuset-cpus", required_argument, NULL, 'E' },
 		{ "device-read-bps", required_argument, NULL, 'R' },
 		{ "device-write-bps", required_argument, NULL, 'W' },
+		{ "cap-add", required_argument, NULL, 'a' },
+		{ "cap-drop", required_argument, NULL, 'd' },
+		{ "seccomp", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }, /* getopt_long stops at the all-zero entry */
@@ -687,6 +920,18 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 			parse_device_rate(opt == 'R' ? "--device-read-bps" : "--device-write-bps",
 					  optarg, opt == 'W', cfg);
 			break;
+		case 'a':
+			parse_cap("--cap-add", optarg, &cfg->cap_add, &cfg->cap_add_all);
+			break;
+		case 'd':
+			parse_cap("--cap-drop", optarg, &cfg->cap_drop, &cfg->cap_drop_all);
+			break;
+		case 's':
+			cfg->seccomp_unconfined = strcmp(optarg, "unconfined") == 0;
+			cfg->seccomp_file = NULL;
+			if (strcmp(optarg, "default") != 0 && !cfg->seccomp_unconfined)
+				read_seccomp_file(optarg, cfg);
+			break;
 		case 'v':
 			cfg->verbose = true;
 			break;
@@ -703,6 +948,15 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		}
 	}
 	cfg->argv = optind < argc ? &argv[optind] : default_argv;
+	/* As docker: ALL added is every capability but those dropped; ALL
+	 * dropped is none but those added; otherwise the default set changed. */
+	if (cfg->cap_add_all)
+		cfg->caps = ~0ULL & ~cfg->cap_drop;
+	else if (cfg->cap_drop_all)
+		cfg->caps = cfg->cap_add;
+	else
+		cfg->caps = (DEFAULT_CAPS | cfg->cap_add) & ~cfg->cap_drop;
+	cfg->caps &= CAP(cap_max_bits()) - 1; /* those this kernel has */
 	if (cfg->net_none && cfg->ip != NULL)
 		usage_error("--ip and --net none exclude each other");
 	/* As docker: the total means nothing without the memory part. */
@@ -1100,6 +1354,158 @@ static void configure_net(const struct config *cfg)
 	      cfg->prefix, ip_text(cfg->host_addr, b));
 }
 
+/*
+ * step: caps
+ * Keep cfg->caps, drop the rest. The bounding set goes first: it limits
+ * what any later exec can give (capabilities(7), "Transformation of
+ * capabilities during execve()"), and for root, who execs with every file
+ * capability, the command's permitted set is the bounding set. Removing
+ * from it takes CAP_SETPCAP, still held here. Then the ambient set
+ * (Linux 4.3) is cleared, and the process's own sets become the kept ones,
+ * effective and permitted, with nothing inheritable.
+ */
+static void drop_caps(const struct config *cfg)
+{
+	cap_value_t last = (cap_value_t)cap_max_bits();
+	cap_t caps;
+	char *name;
+
+	for (cap_value_t c = 0; c < last; c++) {
+		if ((cfg->caps & CAP(c)) || cap_drop_bound(c) == 0)
+			continue;
+		name = cap_to_name(c);
+		err(EXIT_TOOL, "cap_drop_bound %s", name != NULL ? name : "?");
+	}
+	if (cap_reset_ambient() == -1)
+		err(EXIT_TOOL, "cap_reset_ambient");
+	caps = cap_init();
+	if (caps == NULL)
+		err(EXIT_TOOL, "cap_init");
+	for (cap_value_t c = 0; c < last; c++) {
+		if (!(cfg->caps & CAP(c)))
+			continue;
+		if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &c, CAP_SET) == -1 ||
+		    cap_set_flag(caps, CAP_PERMITTED, 1, &c, CAP_SET) == -1)
+			err(EXIT_TOOL, "cap_set_flag %d", c);
+	}
+	if (cap_set_proc(caps) == -1)
+		err(EXIT_TOOL, "cap_set_proc");
+	cap_free(caps);
+	trace(cfg, "caps", "%016llx kept, bounding set too; inheritable and ambient empty",
+	      cfg->caps);
+}
+
+/*
+ * step: no-new-privs
+ * From here on, no execve(2) can raise privileges: set-user-ID and
+ * set-group-ID bits and file capabilities are ignored (prctl(2),
+ * PR_SET_NO_NEW_PRIVS; the kernel's no_new_privs.rst). The flag is
+ * inherited and cannot be cleared. It is also what lets a process
+ * without CAP_SYS_ADMIN install a seccomp filter, as the next step does.
+ */
+static void set_no_new_privs(const struct config *cfg)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		err(EXIT_TOOL, "prctl PR_SET_NO_NEW_PRIVS");
+	trace(cfg, "no-new-privs", "set");
+}
+
+/* One rule: system call NAME, when the comparisons hold, fails with ERRNO.
+ * Returns 1 if it was added, 0 if libseccomp does not know NAME. */
+static int deny(scmp_filter_ctx ctx, const char *name, int errnum, unsigned int n,
+		const struct scmp_arg_cmp *cmp)
+{
+	int nr = seccomp_syscall_resolve_name(name), rc;
+
+	if (nr == __NR_SCMP_ERROR)
+		return 0;
+	rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(errnum), nr, n, cmp);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_rule_add %s: %s", name, strerror(-rc));
+	return 1;
+}
+
+/*
+ * step: seccomp
+ * A filter that lets everything through (SCMP_ACT_ALLOW) except the calls
+ * listed, which fail with EPERM (SCMP_ACT_ERRNO): the command sees an
+ * ordinary error, which programs handle, rather than a kill. libseccomp
+ * compiles the rules into a classic BPF program that the kernel runs at
+ * every system call of this process and all its descendants, for good.
+ *
+ * Three cases need more than a name:
+ * - clone(2) is how fork() and threads are made, so only a clone with a
+ *   CLONE_NEW* flag fails: one rule per flag, each matching that bit of
+ *   the first argument.
+ * - clone3(2) passes its flags in a structure in memory, which a seccomp
+ *   filter cannot read (it sees the argument registers only). So clone3
+ *   fails with ENOSYS, "not implemented", on which glibc falls back to
+ *   clone(), whose flags can be checked. EPERM would be taken as a real
+ *   refusal, and thread creation would fail.
+ * - ioctl(2) TIOCSTI pushes bytes into a terminal's input: given the
+ *   terminal of a shell outside, the container could type commands
+ *   there. Only that request fails (the second argument, an int).
+ *
+ * The filter also covers i386 and x32 system calls on x86-64: a 64-bit
+ * process can make them too, and a filter that knew x86-64's numbers only
+ * would let them pass. The filter is the last step: what follows it, exec
+ * and --init's fork, waitpid and kill, is allowed.
+ */
+static void load_seccomp(const struct config *cfg)
+{
+	scmp_filter_ctx ctx;
+	int rc, n = 0;
+
+	if (cfg->seccomp_unconfined) {
+		trace(cfg, "seccomp", "unconfined: no filter");
+		return;
+	}
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (ctx == NULL)
+		errx(EXIT_TOOL, "seccomp_init: out of memory");
+	/* The no-new-privs step has set the flag; libseccomp need not. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_attr_set SCMP_FLTATR_CTL_NNP: %s", strerror(-rc));
+#ifdef __x86_64__
+	rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_arch_add x86: %s", strerror(-rc));
+	rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_arch_add x32: %s", strerror(-rc));
+#endif
+	if (cfg->seccomp_file != NULL) {
+		for (int i = 0; i < cfg->n_file_calls; i++)
+			n += deny(ctx, cfg->file_calls[i], EPERM, 0, NULL);
+	} else {
+		for (size_t i = 0; i < sizeof(denied_calls) / sizeof(denied_calls[0]); i++)
+			if (!(cfg->caps & denied_calls[i].lift))
+				n += deny(ctx, denied_calls[i].name, EPERM, 0, NULL);
+		if (!(cfg->caps & CAP(CAP_SYS_ADMIN))) {
+			for (size_t i = 0; i < sizeof(clone_ns_flags) / sizeof(clone_ns_flags[0]);
+			     i++) {
+				struct scmp_arg_cmp flag = SCMP_A0(
+					SCMP_CMP_MASKED_EQ, clone_ns_flags[i], clone_ns_flags[i]);
+
+				deny(ctx, "clone", EPERM, 1, &flag);
+			}
+			n++;
+			n += deny(ctx, "clone3", ENOSYS, 0, NULL);
+		}
+		struct scmp_arg_cmp tiocsti = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
+
+		n += deny(ctx, "ioctl", EPERM, 1, &tiocsti);
+	}
+	rc = seccomp_load(ctx);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_load: %s", strerror(-rc));
+	seccomp_release(ctx);
+	trace(cfg, "seccomp", "%d system calls refused%s%s", n,
+	      cfg->seccomp_file != NULL ? ", as listed in " : "",
+	      cfg->seccomp_file != NULL ? cfg->seccomp_file : "");
+}
+
 /* Runs in the child, inside the new namespaces, until exec. */
 static int child_main(void *arg)
 {
@@ -1209,6 +1615,12 @@ static int child_main(void *arg)
 	if (rmdir("/.oldroot") == -1)
 		err(EXIT_TOOL, "rmdir /.oldroot");
 	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
+
+	/* Every step that needed root's power is done: give it up, before
+	 * --init forks, so that init and the command are both confined. */
+	drop_caps(cfg);
+	set_no_new_privs(cfg);
+	load_seccomp(cfg);
 
 	if (cfg->init)
 		return run_init(cfg);
