@@ -383,7 +383,8 @@ static const char usage_text[] =
 	"      --cap-add CAP     keep CAP too, e.g. NET_ADMIN or CAP_NET_ADMIN (any\n"
 	"                        case; capabilities(7) lists them); ALL: every one.\n"
 	"                        A call the filter refuses for want of CAP (mount\n"
-	"                        for SYS_ADMIN, say) is then let through. Repeatable\n"
+	"                        for SYS_ADMIN, say) is then let through. Repeatable.\n"
+	"                        A capability the tool itself lacks is not kept\n"
 	"      --cap-drop CAP    drop CAP (a CAP both added and dropped is dropped);\n"
 	"                        ALL: drop every one but those of --cap-add. Repeatable\n"
 	"      --seccomp default|unconfined|FILE  default: the filter above;\n"
@@ -1356,19 +1357,31 @@ static void configure_net(const struct config *cfg)
 
 /*
  * step: caps
- * Keep cfg->caps, drop the rest. The bounding set goes first: it limits
- * what any later exec can give (capabilities(7), "Transformation of
- * capabilities during execve()"), and for root, who execs with every file
- * capability, the command's permitted set is the bounding set. Removing
- * from it takes CAP_SETPCAP, still held here. Then the ambient set
- * (Linux 4.3) is cleared, and the process's own sets become the kept ones,
- * effective and permitted, with nothing inheritable.
+ * Keep cfg->caps, drop the rest. A capability the tool itself lacks (some
+ * sandboxes and CI machines take CAP_SYS_RESOURCE from root's bounding set)
+ * cannot be given back, cap_set_proc() would fail with EPERM: those are
+ * left out, even with --cap-add ALL. The bounding set goes first: it
+ * limits what any later exec can give (capabilities(7), "Transformation
+ * of capabilities during execve()"), and for root, who execs with every
+ * file capability, the command's permitted set is the bounding set.
+ * Removing from it takes CAP_SETPCAP, still held here. Then the ambient
+ * set (Linux 4.3) is cleared, and the process's own sets become the kept
+ * ones, effective and permitted, with nothing inheritable.
  */
-static void drop_caps(const struct config *cfg)
+static void drop_caps(struct config *cfg)
 {
 	cap_value_t last = (cap_value_t)cap_max_bits();
+	cap_flag_value_t held;
 	cap_t caps;
 	char *name;
+
+	caps = cap_get_proc();
+	if (caps == NULL)
+		err(EXIT_TOOL, "cap_get_proc");
+	for (cap_value_t c = 0; c < last; c++)
+		if (cap_get_flag(caps, c, CAP_PERMITTED, &held) == 0 && held == CAP_CLEAR)
+			cfg->caps &= ~CAP(c);
+	cap_free(caps);
 
 	for (cap_value_t c = 0; c < last; c++) {
 		if ((cfg->caps & CAP(c)) || cap_drop_bound(c) == 0)
