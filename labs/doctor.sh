@@ -329,6 +329,25 @@ check_seccomp() {
 	fi
 }
 
+# 08 keeps docker's fourteen capabilities, and more with --cap-add; a capability missing
+# from this shell's own bounding set (a sandbox, a CI runner) cannot be kept by any stage.
+check_caps() {
+	local bnd last all missing
+	bnd=$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)
+	last=$(cat /proc/sys/kernel/cap_last_cap 2>/dev/null)
+	if [ -z "$bnd" ] || [ -z "$last" ]; then
+		skip capabilities "no CapBnd in /proc/self/status or no cap_last_cap"
+		return
+	fi
+	all=$(((1 << (last + 1)) - 1))
+	missing=$((all & ~0x$bnd))
+	if [ "$missing" -eq 0 ]; then
+		ok capabilities "bounding set $bnd: all $((last + 1)) (08 keeps 14 of them)"
+	else
+		info capabilities "bounding set $bnd lacks $(printf '%016x' "$missing") — 08's --cap-add cannot give those"
+	fi
+}
+
 # 09 logs the container's system calls with an eBPF program (libbcc) attached to the
 # syscall tracepoints, and 10 monitors with it. Kprobes are left alone: the functions
 # they hook change from one kernel to the next.
@@ -416,6 +435,7 @@ check_cgroups
 check_swap
 check_userns
 check_seccomp
+check_caps
 check_ebpf
 check_headers
 check_tool cc "builds every stage"

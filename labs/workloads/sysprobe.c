@@ -8,6 +8,7 @@
  * seccomp filter or its reduced capability set takes away.
  *
  * Usage: sysprobe [-a] NAME [NAME...]      (sysprobe --help lists the names)
+ *        sysprobe --creds                  (uid, euid and CapEff: stage 08's setuid test)
  *
  * Every call is made with arguments chosen so that it cannot do harm even when it is
  * allowed: a reboot with wrong "magic" numbers, a module removal of a module that does not
@@ -66,6 +67,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timex.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -388,6 +390,153 @@ static int probe_ioctl_tiocsti(void)
 	return 0;
 }
 
+static int probe_clone3(void)
+{
+	/*
+	 * A structure of size 0 is refused (EINVAL) before anything is read. A filter
+	 * cannot see clone3's flags, which are in memory, so stage 08 makes it fail with
+	 * ENOSYS: libc then falls back to clone(), whose flags a filter can check.
+	 */
+	return rc_result(syscall(SYS_clone3, NULL, 0UL));
+}
+
+static int probe_clock_adjtime(void)
+{
+	/* A missing clock (as for clock_settime) and modes 0, a read: EINVAL. */
+	struct timex tx;
+
+	memset(&tx, 0, sizeof(tx));
+	return rc_result(syscall(SYS_clock_adjtime, 0x7fff, &tx));
+}
+
+static int probe_name_to_handle_at(void)
+{
+	/* A zero-byte buffer for the handle of "/": EOVERFLOW, saying the size needed. */
+	struct file_handle fh = { .handle_bytes = 0 };
+	int mount_id;
+
+	return rc_result(syscall(SYS_name_to_handle_at, AT_FDCWD, "/", &fh, &mount_id, 0));
+}
+
+static int probe_process_vm_readv(void)
+{
+	/* Zero bytes from our own memory. */
+	return rc_result(syscall(SYS_process_vm_readv, getpid(), NULL, 0UL, NULL, 0UL, 0UL));
+}
+
+static int probe_process_vm_writev(void)
+{
+	return rc_result(syscall(SYS_process_vm_writev, getpid(), NULL, 0UL, NULL, 0UL, 0UL));
+}
+
+static int probe_kcmp(void)
+{
+	/* Comparison type 0x7f does not exist: EINVAL (ENOSYS without CONFIG_KCMP). */
+	return rc_result(syscall(SYS_kcmp, getpid(), getpid(), 0x7f, 0UL, 0UL));
+}
+
+static int probe_get_mempolicy(void)
+{
+	/* A query whose answer goes nowhere. */
+	return rc_result(syscall(SYS_get_mempolicy, NULL, NULL, 0UL, NULL, 0UL));
+}
+
+static int probe_set_mempolicy(void)
+{
+	/* Mode 0x7fff does not exist: EINVAL, nothing changed. */
+	return rc_result(syscall(SYS_set_mempolicy, 0x7fff, NULL, 0UL));
+}
+
+static int probe_mbind(void)
+{
+	return rc_result(syscall(SYS_mbind, NULL, 0UL, 0x7fff, NULL, 0UL, 0U));
+}
+
+static int probe_move_pages(void)
+{
+	/* Zero pages of our own (pid 0): nothing moves. */
+	return rc_result(syscall(SYS_move_pages, 0, 0UL, NULL, NULL, NULL, 0));
+}
+
+#ifdef SYS_iopl
+static int probe_iopl(void)
+{
+	/* I/O privilege levels stop at 3: EINVAL before the CAP_SYS_RAWIO check. */
+	return rc_result(syscall(SYS_iopl, 4));
+}
+
+static int probe_ioperm(void)
+{
+	/* Port 65536 is past the last one: EINVAL; and 0 asks to switch access off. */
+	return rc_result(syscall(SYS_ioperm, 65536UL, 1UL, 0));
+}
+#endif
+
+static int probe_open_tree(void)
+{
+	/* Without OPEN_TREE_CLONE no copy is made; the path does not exist anyway. */
+	return fd_result(syscall(SYS_open_tree, AT_FDCWD, "/nonexistent/cell-sysprobe", 0U));
+}
+
+static int probe_move_mount(void)
+{
+	/* Bad file descriptors and a flag bit that does not exist. */
+	return rc_result(syscall(SYS_move_mount, -1, "", -1, "", 0x80000000U));
+}
+
+static int probe_fsconfig(void)
+{
+	return rc_result(syscall(SYS_fsconfig, -1, 0x7f, NULL, NULL, 0));
+}
+
+static int probe_fsmount(void)
+{
+	return fd_result(syscall(SYS_fsmount, -1, 0x8000U, 0U));
+}
+
+static int probe_fspick(void)
+{
+	return fd_result(syscall(SYS_fspick, AT_FDCWD, "/nonexistent/cell-sysprobe", 0x8000U));
+}
+
+static int probe_mount_setattr(void)
+{
+	return rc_result(syscall(SYS_mount_setattr, -1, "", 0x80000000U, NULL, 0UL));
+}
+
+#ifdef SYS_sysfs
+static int probe_sysfs(void)
+{
+	/* Option 3: how many file system types the kernel knows. A query. */
+	return rc_result(syscall(SYS_sysfs, 3));
+}
+#endif
+
+#ifdef SYS_ustat
+static int probe_ustat(void)
+{
+	/* Device 0:0 holds no file system: EINVAL. */
+	char buf[64];
+
+	return rc_result(syscall(SYS_ustat, 0U, buf));
+}
+#endif
+
+static int probe_io_uring_enter(void)
+{
+	return rc_result(syscall(SYS_io_uring_enter, -1, 0U, 0U, 0U, NULL, 0UL));
+}
+
+static int probe_io_uring_register(void)
+{
+	return rc_result(syscall(SYS_io_uring_register, -1, 0U, NULL, 0U));
+}
+
+static int probe_pidfd_getfd(void)
+{
+	return fd_result(syscall(SYS_pidfd_getfd, -1, 0, 0U));
+}
+
 static int probe_ptrace(void)
 {
 	/* Attach to a pid above the kernel's maximum (4194304): ESRCH. */
@@ -435,6 +584,37 @@ static const struct probe probes[] = {
 	{ "sethostname", probe_sethostname, false, "sethostname() to the current name" },
 	{ "ioctl_tiocsti", probe_ioctl_tiocsti, false, "ioctl(0, TIOCSTI) then flush input" },
 	{ "ptrace", probe_ptrace, false, "ptrace(PTRACE_ATTACH) of a missing pid" },
+	{ "clone3", probe_clone3, false, "clone3() with a structure of size 0" },
+	{ "clock_adjtime", probe_clock_adjtime, false, "clock_adjtime() of a missing clock" },
+	{ "name_to_handle_at", probe_name_to_handle_at, false,
+	  "name_to_handle_at(\"/\") too small" },
+	{ "process_vm_readv", probe_process_vm_readv, false, "process_vm_readv() 0 bytes, self" },
+	{ "process_vm_writev", probe_process_vm_writev, false,
+	  "process_vm_writev() 0 bytes, self" },
+	{ "kcmp", probe_kcmp, false, "kcmp() of an unknown type" },
+	{ "get_mempolicy", probe_get_mempolicy, false, "get_mempolicy(): a query" },
+	{ "set_mempolicy", probe_set_mempolicy, false, "set_mempolicy() of an unknown mode" },
+	{ "mbind", probe_mbind, false, "mbind() of an unknown mode" },
+	{ "move_pages", probe_move_pages, false, "move_pages() of 0 pages, self" },
+#ifdef SYS_iopl
+	{ "iopl", probe_iopl, false, "iopl(4): no such level" },
+	{ "ioperm", probe_ioperm, false, "ioperm() past the last port, off" },
+#endif
+	{ "open_tree", probe_open_tree, false, "open_tree() of a missing path, no clone" },
+	{ "move_mount", probe_move_mount, false, "move_mount(-1) bad flags" },
+	{ "fsconfig", probe_fsconfig, false, "fsconfig(-1) bad command" },
+	{ "fsmount", probe_fsmount, false, "fsmount(-1) bad flags" },
+	{ "fspick", probe_fspick, false, "fspick() of a missing path, bad flags" },
+	{ "mount_setattr", probe_mount_setattr, false, "mount_setattr(-1) bad flags" },
+#ifdef SYS_sysfs
+	{ "sysfs", probe_sysfs, false, "sysfs(3): a query" },
+#endif
+#ifdef SYS_ustat
+	{ "ustat", probe_ustat, false, "ustat() of device 0:0" },
+#endif
+	{ "io_uring_enter", probe_io_uring_enter, false, "io_uring_enter(-1)" },
+	{ "io_uring_register", probe_io_uring_register, false, "io_uring_register(-1)" },
+	{ "pidfd_getfd", probe_pidfd_getfd, false, "pidfd_getfd(-1)" },
 };
 
 #define NPROBES (sizeof(probes) / sizeof(probes[0]))
@@ -556,14 +736,36 @@ static bool run_probe(const struct probe *p)
 	return false;
 }
 
+/*
+ * --creds: who this process is and what it may do, as the kernel says: the real and
+ * effective uid, and CapEff from /proc/self/status. A set-user-ID root copy of sysprobe
+ * run by another user shows whether the exec made it root.
+ */
+static int print_creds(void)
+{
+	char line[256], capeff[64] = "?";
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (f == NULL)
+		err(1, "open /proc/self/status");
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %63s", capeff) == 1)
+			break;
+	fclose(f);
+	printf("uid %d euid %d CapEff %s\n", (int)getuid(), (int)geteuid(), capeff);
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
 static void __attribute__((noreturn)) usage(void)
 {
 	printf("usage: sysprobe [-a] NAME [NAME...]\n"
+	       "       sysprobe --creds\n"
 	       "\n"
 	       "Try each named system call with harmless arguments and print \"NAME: ok\" or\n"
 	       "the error, e.g. \"NAME: EPERM\". Exit 0 only if every call succeeded.\n"
 	       "\n"
 	       "  -a, --all   try every call below\n"
+	       "  -c, --creds print the real and effective uid and CapEff, and exit\n"
 	       "  -h, --help  show this help\n"
 	       "\n"
 	       "Names and what is attempted:\n");
@@ -576,6 +778,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "creds", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -584,8 +787,11 @@ int main(int argc, char **argv)
 	bool all = false, need_scratch = false, all_ok = true;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ach", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'c':
+			no_operands(argc, argv);
+			return print_creds();
 		case 'a':
 			all = true;
 			break;
