@@ -441,6 +441,13 @@ static void exec_command(const struct config *cfg)
 
 	if (cfg->verbose)
 		fprintf(stderr, "=> exec %s\n", cfg->argv[0]);
+	/* The command starts with every signal at its default action. Run by
+	 * nohup, or in the background of a script, the tool inherits SIGINT
+	 * and SIGQUIT ignored, and an ignored signal stays ignored across
+	 * execve(2) (signal(7)): a Ctrl-C passed on would be lost. signal()
+	 * refuses only SIGKILL, SIGSTOP and the C library's own, no matter. */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
 	if (sigprocmask(SIG_SETMASK, &cfg->child_mask, NULL) == -1)
 		err(EXIT_TOOL, "sigprocmask");
 	execvp(cfg->argv[0], cfg->argv);

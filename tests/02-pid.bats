@@ -121,6 +121,16 @@ teardown() {
 	assert_equal "$status" 143
 }
 
+# points: 1
+# requires: the command is PID 1 and ps lists nothing of the host
+@test "the command starts with no signal ignored, even when the tool was started with SIGINT and SIGQUIT ignored" {
+	# what nohup and a script's background jobs do; the kernel keeps an
+	# ignored signal ignored across execve, so only the tool can undo it
+	run bash -c "trap '' INT QUIT; exec \"\$1\" --init grep '^SigIgn:' /proc/self/status" _ "$CONTAINER"
+	assert_success
+	assert_output "$(printf 'SigIgn:\t0000000000000000')"
+}
+
 # points: 2
 @test "killing the tool with SIGKILL takes the whole container with it" {
 	"$CONTAINER" sh -c 'touch "$0"; exec sleep 100' "$BATS_TEST_TMPDIR/ready" &
