@@ -1593,6 +1593,7 @@ static void drop_caps(struct config *cfg)
 	cap_t caps;
 	char *name;
 
+	/* solution 08 begin: caps, keep cfg last held caps name */
 	caps = cap_get_proc();
 	if (caps == NULL)
 		err(EXIT_TOOL, "cap_get_proc");
@@ -1624,6 +1625,7 @@ static void drop_caps(struct config *cfg)
 	cap_free(caps);
 	trace(cfg, "caps", "%016llx kept, bounding set too; inheritable and ambient empty",
 	      cfg->caps);
+	/* solution 08 end */
 }
 
 /*
@@ -1636,9 +1638,11 @@ static void drop_caps(struct config *cfg)
  */
 static void set_no_new_privs(const struct config *cfg)
 {
+	/* solution 08 begin: no-new-privs, keep cfg */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		err(EXIT_TOOL, "prctl PR_SET_NO_NEW_PRIVS");
 	trace(cfg, "no-new-privs", "set");
+	/* solution 08 end */
 }
 
 /* One rule: system call NAME, when the comparisons hold, fails with ERRNO.
@@ -1687,6 +1691,7 @@ static void load_seccomp(const struct config *cfg)
 	scmp_filter_ctx ctx;
 	int rc, n = 0;
 
+	/* solution 08 begin: seccomp, keep cfg ctx rc n deny denied_calls clone_ns_flags */
 	if (cfg->seccomp_unconfined) {
 		trace(cfg, "seccomp", "unconfined: no filter");
 		return;
@@ -1735,6 +1740,7 @@ static void load_seccomp(const struct config *cfg)
 	trace(cfg, "seccomp", "%d system calls refused%s%s", n,
 	      cfg->seccomp_file != NULL ? ", as listed in " : "",
 	      cfg->seccomp_file != NULL ? cfg->seccomp_file : "");
+	/* solution 08 end */
 }
 
 /* Runs in the child, inside the new namespaces, until exec. */

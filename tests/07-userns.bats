@@ -196,7 +196,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 }
 
 # points: 1
-# requires: -U: the container's PID 1 runs as the default range's first uid on the host
+# requires: rootless: an ordinary user is uid 0 inside, under maps of its own ids alone
 @test "rootless: a /tmp/cell-UID that is not the user's own directory is refused" {
 	need_unprivileged_userns
 	make_user

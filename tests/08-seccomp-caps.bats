@@ -77,6 +77,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	perf_event_open name_to_handle_at process_vm_writev move_pages io_uring_enter
 	io_uring_register pidfd_getfd"
 
+# points: 3
 @test "/proc/1/status: docker's capabilities in the bounding set too, nothing ambient, no_new_privs, a filter" {
 	run "$CONTAINER" --net none sh -c "$STATUS_LINES /proc/1/status"
 	assert_success
@@ -88,6 +89,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 		expected_status $DOCKER_CAPS 1 2 | sed 's|^|/proc/2/status:|')"
 }
 
+# points: 2
 @test "--cap-add and --cap-drop change every set, ALL included" {
 	add=$(pick NET_ADMIN SYS_TIME SYS_PTRACE SYS_NICE IPC_LOCK LEASE SYS_RAWIO NET_BROADCAST)
 	drop=$(pick CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID NET_RAW SYS_CHROOT MKNOD)
@@ -108,6 +110,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output "$(expected_status "$(capset $((all & ~(1 << CAPNUM[$drop]))))" 1 2)"
 }
 
+# points: 3
 @test "each call docker's profile refuses fails with EPERM (clone3 with ENOSYS), and nothing is killed" {
 	# shellcheck disable=SC2086 # one name per word
 	run "$CONTAINER" --net none sysprobe $DENIED clone3
@@ -117,6 +120,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output "$expected"
 }
 
+# points: 2
 @test "the filter, not the capabilities, refuses the calls that need no capability" {
 	# stdin not a terminal: unfiltered, TIOCSTI then fails with ENOTTY
 	# shellcheck disable=SC2086
@@ -128,6 +132,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	done
 }
 
+# points: 1
 @test "the calls a container needs are allowed" {
 	run "$CONTAINER" --net none sysprobe getpid open socket personality chroot mknod ptrace
 	assert_output "$(printf '%s\n' "getpid: ok" "open: ok" "socket: ok" "personality: ok" \
@@ -138,6 +143,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output "threads ok"
 }
 
+# points: 2
 @test "mount fails inside, and --cap-add SYS_ADMIN lets it through the filter" {
 	tag=cell$(rand_token 8)
 	run "$CONTAINER" --net none sh -c "mount -t tmpfs $tag /mnt && echo mounted; grep -c $tag /proc/self/mounts"
@@ -147,6 +153,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output 1
 }
 
+# points: 1
 @test "--cap-add NET_ADMIN: adding a link works, and without it fails" {
 	link=v$(rand_token 8)
 	run "$CONTAINER" --net none ip link add "$link" type veth
@@ -158,12 +165,14 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output --regexp "^ *$link:$"
 }
 
+# points: 1
 @test "--seccomp unconfined: Seccomp 0, the capabilities and no_new_privs stay" {
 	run "$CONTAINER" --net none --seccomp unconfined sh -c "$STATUS_LINES /proc/1/status"
 	assert_success
 	assert_output "$(expected_status $DOCKER_CAPS 1 0)"
 }
 
+# points: 1
 @test "--seccomp FILE: the calls listed fail with EPERM, instead of the default list" {
 	listed=$(pick getpid sysfs get_mempolicy personality)
 	file=$BATS_TEST_TMPDIR/calls
@@ -174,6 +183,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output "$(expected_status $DOCKER_CAPS 1 2)"
 }
 
+# points: 2
 @test "a set-user-ID root program run by another user inside gains nothing" {
 	TOKEN=$(rand_token 12)
 	copy=$(rootfs_copy)
@@ -191,6 +201,8 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output "uid 0 euid 0 CapEff $DOCKER_CAPS"
 }
 
+# points: 1
+# requires: /proc/1/status: docker's capabilities in the bounding set too, nothing ambient, no_new_privs, a filter
 @test "bad capabilities and seccomp files give 125, a clear message, and leave nothing" {
 	run "$CONTAINER" --cap-add NOT_A_CAP true
 	assert_failure 125
@@ -208,6 +220,8 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_output "$prog: --seccomp $file:2: \"$bad\" is no system call known here"
 }
 
+# points: 1
+# requires: /proc/1/status: docker's capabilities in the bounding set too, nothing ambient, no_new_privs, a filter
 @test "--help documents the capability and seccomp options" {
 	run "$CONTAINER" --help
 	assert_success
@@ -216,6 +230,7 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	assert_line --regexp '^ +--seccomp default\|unconfined\|FILE +'
 }
 
+# points: 1
 @test "what earlier stages showed still holds: no chroot escape, the network, the cgroups" {
 	assert_earlier_stages_hold
 	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
@@ -239,6 +254,8 @@ FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clo
 	tool=
 }
 
+# points: 1
+# requires: /proc/1/status: docker's capabilities in the bounding set too, nothing ambient, no_new_privs, a filter
 @test "the lab notes cite only step markers that exist" {
 	assert_notes_markers_exist
 }
