@@ -48,8 +48,10 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +61,13 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <bcc/perf_reader.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <seccomp.h>
 
 /* Exit statuses, as docker run gives them. */
 #define EXIT_TOOL	 125 /* the tool itself failed: bad option, a setup step */
@@ -104,6 +113,11 @@
 #define MEMORY_MIN    (6LL << 20) /* the smallest --memory docker accepts, too */
 #define MAX_IO_LIMITS 8		  /* block devices with a --device-*-bps limit */
 #define TRACE_LIST    256	  /* the list of files written, for the -v trace */
+
+#ifndef CELL_HEADERS /* the Makefile passes the tree `make deps` unpacks */
+#define CELL_HEADERS "../labs/cache/linux-headers"
+#endif
+#define TRACEFS "/sys/kernel/tracing"
 
 /* The v2 controllers this stage turns on for its cgroups, where offered. */
 static const char *const v2_controllers[] = { "memory", "cpu", "io", "pids", "cpuset" };
@@ -174,6 +188,17 @@ struct config {
 	int n_io;
 	struct hierarchy cg[MAX_HIERARCHIES]; /* where the container's cgroups go */
 	int n_cg;
+
+	/* --trace: the eBPF program and what it reports through. */
+	const char *trace_path;	      /* --trace FILE, "-" for stderr, or NULL */
+	FILE *trace_out;	      /* the log */
+	void *bpf;		      /* the module libbcc compiled */
+	int prog_fd, tp_fd;	      /* the loaded program, the attached tracepoint */
+	struct perf_reader **readers; /* one perf buffer per CPU */
+	int n_cpus;
+	struct timespec trace_t0;	 /* when the target was set: time 0 of the log */
+	unsigned long long logged, lost; /* events written to the log, events dropped */
+	char *names[512];		 /* system call names, by number, once looked up */
 };
 
 static const char usage_text[] =
@@ -234,6 +259,13 @@ static const char usage_text[] =
 	"      --device-write-bps DEV:RATE  the same for writes (on cgroup v1 only\n"
 	"                        direct I/O: the page cache writes back later, as\n"
 	"                        the kernel's, not the container's)\n"
+	"      --trace FILE      log every system call the container's processes make\n"
+	"                        to FILE (- for stderr): seconds since the start, PID\n"
+	"                        inside, command, call, and for clone, clone3, unshare,\n"
+	"                        setns, mount, umount2, pivot_root, execve and openat\n"
+	"                        the arguments; at exit, a table of calls per system\n"
+	"                        call. An eBPF program on the raw_syscalls:sys_enter\n"
+	"                        tracepoint does it, compiled at start by libbcc\n"
 	"  -v, --verbose         print one line per setup step on stderr\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
@@ -601,6 +633,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "cpuset-cpus", required_argument, NULL, 'E' },
 		{ "device-read-bps", required_argument, NULL, 'R' },
 		{ "device-write-bps", required_argument, NULL, 'W' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }, /* getopt_long stops at the all-zero entry */
@@ -686,6 +719,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case 'W':
 			parse_device_rate(opt == 'R' ? "--device-read-bps" : "--device-write-bps",
 					  optarg, opt == 'W', cfg);
+			break;
+		case 'T':
+			cfg->trace_path = optarg;
+			cfg->prog_fd = cfg->tp_fd = -1;
 			break;
 		case 'v':
 			cfg->verbose = true;
@@ -2270,18 +2307,739 @@ static void remove_state(const struct config *cfg)
 }
 
 /*
+ * The tracer: an eBPF program, written in C, that the kernel runs at every
+ * system call entry. libbcc compiles it at start (clang, built into the
+ * library) against kernel headers and the tracepoint's layout, read from
+ * tracefs. One copy of struct event's layout serves both sides: the
+ * program's text below embeds this macro as a string, and the tool's
+ * decoder uses it as C. Its fields are declared one per line, without
+ * commas, because a comma would end the macro argument of TEXT().
+ */
+#define TEXT_(...) #__VA_ARGS__
+#define TEXT(...)  TEXT_(__VA_ARGS__)
+#define NR_SLOTS   512 /* counters, one per system call number; the last: any larger */
+#define STR_LEN	   128 /* bytes of a path argument kept, with its NUL */
+#define PERF_PAGES 256 /* the perf buffer's size per CPU, in pages: 1 MiB */
+#define EVENT_STRUCT                   \
+	struct event {                 \
+		uint64_t ts;           \
+		uint64_t nr;           \
+		uint64_t args[6];      \
+		uint64_t clone3_flags; \
+		uint32_t pid;          \
+		uint32_t tid;          \
+		char comm[16];         \
+		char str[3][STR_LEN];  \
+	}
+EVENT_STRUCT;
+
+/*
+ * The program. The filter comes first: bpf_get_ns_current_pid_tgid()
+ * (kernel 5.7) answers whether the calling task's PID namespace is the one
+ * whose device and inode the tool wrote into "target", and if so, with the
+ * task's PID inside it. A process of the host returns there, at the cost
+ * of a few instructions, and nothing is copied out. A cgroup id would not
+ * do: on a cgroup v1 host every process has the same cgroup-v2 id (the
+ * root's). Then the call is counted in a per-CPU array, which no other CPU
+ * writes to, so no lock is needed; then the event goes to user space
+ * through the perf buffer, the full struct only for the calls with paths
+ * and flags to decode, the first bytes, up to the strings, for the rest.
+ */
+static const char bpf_text[] = TEXT(
+	EVENT_STRUCT) ";\n"
+		      "struct target_ns { u64 dev; u64 ino; };\n"
+		      "BPF_ARRAY(target, struct target_ns, 1);\n"
+		      "BPF_PERCPU_ARRAY(counts, u64, NR_SLOTS);\n"
+		      "BPF_PERCPU_ARRAY(scratch, struct event, 1);\n"
+		      "BPF_PERF_OUTPUT(events);\n"
+		      "\n"
+		      "static void read_str(struct event *e, int i, u64 ptr)\n"
+		      "{\n"
+		      "	if (ptr != 0)\n"
+		      "		bpf_probe_read_user_str(e->str[i], STR_LEN, (void *)ptr);\n"
+		      "}\n"
+		      "\n"
+		      "TRACEPOINT_PROBE(raw_syscalls, sys_enter)\n"
+		      "{\n"
+		      "	int zero = 0;\n"
+		      "	struct target_ns *t = target.lookup(&zero);\n"
+		      "	struct bpf_pidns_info ns = {};\n"
+		      "	struct event *e;\n"
+		      "	u32 slot;\n"
+		      "	u64 *n;\n"
+		      "	int full = 1;\n"
+		      "\n"
+		      "	if (t == NULL || t->ino == 0)\n"
+		      "		return 0;\n"
+		      "	if (bpf_get_ns_current_pid_tgid(t->dev, t->ino, &ns, sizeof(ns)) != 0)\n"
+		      "		return 0;\n"
+		      "	slot = args->id >= 0 && args->id < NR_SLOTS ? args->id : NR_SLOTS - 1;\n"
+		      "	n = counts.lookup(&slot);\n"
+		      "	if (n != NULL)\n"
+		      "		(*n)++;\n"
+		      "	e = scratch.lookup(&zero);\n"
+		      "	if (e == NULL)\n"
+		      "		return 0;\n"
+		      "	e->ts = bpf_ktime_get_ns();\n"
+		      "	e->nr = args->id;\n"
+		      "	e->pid = ns.tgid;\n"
+		      "	e->tid = ns.pid;\n"
+		      "	bpf_get_current_comm(e->comm, sizeof(e->comm));\n"
+		      "	for (int i = 0; i < 6; i++)\n"
+		      "		e->args[i] = args->args[i];\n"
+		      "	e->str[0][0] = e->str[1][0] = e->str[2][0] = 0;\n"
+		      "	switch (args->id) {\n"
+		      "	case NR_OPENAT:\n"
+		      "		read_str(e, 0, e->args[1]);\n"
+		      "		break;\n"
+		      "	case NR_MOUNT:\n"
+		      "		read_str(e, 2, e->args[2]);\n"
+		      "		read_str(e, 1, e->args[1]);\n"
+		      "		/* fall through: the source is argument 0 */\n"
+		      "	case NR_UMOUNT2:\n"
+		      "	case NR_EXECVE:\n"
+		      "		read_str(e, 0, e->args[0]);\n"
+		      "		break;\n"
+		      "	case NR_PIVOT_ROOT:\n"
+		      "		read_str(e, 0, e->args[0]);\n"
+		      "		read_str(e, 1, e->args[1]);\n"
+		      "		break;\n"
+		      "	case NR_CLONE3:\n"
+		      "		e->clone3_flags = 0;\n"
+		      "		bpf_probe_read_user(&e->clone3_flags, 8, (void *)e->args[0]);\n"
+		      "		break;\n"
+		      "	case NR_CLONE:\n"
+		      "	case NR_UNSHARE:\n"
+		      "	case NR_SETNS:\n"
+		      "		break;\n"
+		      "	default:\n"
+		      "		full = 0;\n"
+		      "	}\n"
+		      "	if (full)\n"
+		      "		events.perf_submit(args, e, sizeof(*e));\n"
+		      "	else\n"
+		      "		events.perf_submit(args, e, offsetof(struct event, str));\n"
+		      "	return 0;\n"
+		      "}\n";
+
+/*
+ * step: tracefs
+ * libbcc reads the layout of the raw_syscalls:sys_enter tracepoint, and
+ * attaches to it, through tracefs (/sys/kernel/tracing). A host may not
+ * have it mounted (this one is the rule on minimal systems). Mounting it
+ * for the host would change the host; so the tool moves itself into a mount
+ * namespace of its own, makes every mount in it private first (the
+ * container's step: mount-private, for the same reason), and mounts
+ * tracefs there. The container's namespace is later copied from this
+ * one, and pivot_root leaves tracefs behind with the rest of the host.
+ */
+static int mount_tracefs(const struct config *cfg)
+{
+	struct statfs fs;
+
+	if (statfs(TRACEFS, &fs) == 0 && fs.f_type == TRACEFS_MAGIC) {
+		trace(cfg, "tracefs", "%s already mounted", TRACEFS);
+		return 0;
+	}
+	if (unshare(CLONE_NEWNS) == -1) {
+		warn("--trace: unshare a mount namespace for tracefs");
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		warn("--trace: make / private");
+		return -1;
+	}
+	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1) {
+		warn("--trace: mount tracefs on %s%s", TRACEFS,
+		     errno == ENODEV ? " (a kernel without CONFIG_FTRACE?)" : "");
+		return -1;
+	}
+	trace(cfg, "tracefs", "mounted on %s in the tool's own mount namespace", TRACEFS);
+	return 0;
+}
+
+/*
+ * libbcc compiles against the headers in /lib/modules/$(uname -r)/build,
+ * or in $BCC_KERNEL_SOURCE. A kernel with no headers package, like those
+ * of many clouds and VMs, has neither: then the tree `make deps` unpacked
+ * (CELL_HEADERS) is used, through the same variable. Returns the tree
+ * used, for messages, or NULL when there is none.
+ */
+static const char *kernel_headers(void)
+{
+	static char path[PATH_MAX];
+	struct utsname un;
+	struct stat st;
+
+	if (getenv("BCC_KERNEL_SOURCE") != NULL)
+		return getenv("BCC_KERNEL_SOURCE");
+	if (uname(&un) == 0) {
+		snprintf(path, sizeof(path), "/lib/modules/%s/build", un.release);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return path;
+	}
+	if (stat(CELL_HEADERS "/include/generated/autoconf.h", &st) == -1)
+		return NULL;
+	if (setenv("BCC_KERNEL_SOURCE", CELL_HEADERS, 1) == -1)
+		return NULL;
+	return CELL_HEADERS;
+}
+
+/* Whether the effective capability set holds CAP (capabilities(7)), read
+ * from the CapEff line of /proc/self/status, so no library is needed. */
+static bool has_cap(int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> cap) & 1;
+}
+
+/*
+ * step: bpf-load
+ * Compile the program with libbcc: clang turns the C above into BPF
+ * instructions, rewriting args->id into reads of the tracepoint's record
+ * (whose layout comes from tracefs) and the BPF_* declarations into maps
+ * the kernel creates (bpf(2), BPF_MAP_CREATE). Then bpf(BPF_PROG_LOAD)
+ * hands the instructions to the kernel's verifier, which proves that the
+ * program ends, reads only what it may and calls only the helpers allowed
+ * for tracepoints; it refuses it otherwise, with its log on stderr.
+ */
+static int load_bpf(struct config *cfg)
+{
+	static const struct {
+		const char *name;
+		long value;
+	} defs[] = {
+		{ "NR_OPENAT", SYS_openat },
+		{ "NR_MOUNT", SYS_mount },
+		{ "NR_UMOUNT2", SYS_umount2 },
+		{ "NR_EXECVE", SYS_execve },
+		{ "NR_PIVOT_ROOT", SYS_pivot_root },
+		{ "NR_CLONE3", SYS_clone3 },
+		{ "NR_CLONE", SYS_clone },
+		{ "NR_UNSHARE", SYS_unshare },
+		{ "NR_SETNS", SYS_setns },
+		{ "NR_SLOTS", NR_SLOTS },
+		{ "STR_LEN", STR_LEN },
+	};
+	enum { N_DEFS = sizeof(defs) / sizeof(defs[0]) };
+	static const char fn[] = "tracepoint__raw_syscalls__sys_enter";
+	char text[N_DEFS][48];
+	const char *cflags[N_DEFS];
+	const char *headers;
+
+	/* The numbers come from this program's own <sys/syscall.h>, as -D
+	 * options: the BPF side keeps no table of its own. */
+	for (int i = 0; i < N_DEFS; i++) {
+		snprintf(text[i], sizeof(text[i]), "-D%s=%ld", defs[i].name, defs[i].value);
+		cflags[i] = text[i];
+	}
+	headers = kernel_headers();
+	if (headers == NULL) {
+		warnx("--trace: no kernel headers for libbcc: no /lib/modules/$(uname -r)/build "
+		      "and no %s (run make deps)",
+		      CELL_HEADERS);
+		return -1;
+	}
+	cfg->bpf = bpf_module_create_c_from_string(bpf_text, 0, cflags, N_DEFS, true, NULL);
+	if (cfg->bpf == NULL) {
+		warnx("--trace: libbcc could not compile the BPF program with the kernel headers "
+		      "in %s (why: above)",
+		      headers);
+		return -1;
+	}
+	cfg->prog_fd = bcc_func_load(
+		cfg->bpf, BPF_PROG_TYPE_TRACEPOINT, fn, bpf_function_start(cfg->bpf, fn),
+		(int)bpf_function_size(cfg->bpf, fn), bpf_module_license(cfg->bpf),
+		bpf_module_kern_version(cfg->bpf), 0, NULL, 0, NULL, 0);
+	if (cfg->prog_fd < 0) {
+		warn("--trace: bpf BPF_PROG_LOAD %s", fn);
+		return -1;
+	}
+	trace(cfg, "bpf-load", "compiled with the headers in %s, verified: fd %d", headers,
+	      cfg->prog_fd);
+	return 0;
+}
+
+/*
+ * step: bpf-attach
+ * Attach the program to the raw_syscalls:sys_enter tracepoint: a perf
+ * event opened on the tracepoint's id (perf_event_open(2)), with the
+ * program set on it (PERF_EVENT_IOC_SET_BPF). From now on the kernel runs
+ * it at every system call of every process; "target" is still empty, so it
+ * returns at once. Closing the event's file descriptor detaches it, and the
+ * kernel does that too if the tool dies.
+ */
+static int attach_bpf(struct config *cfg)
+{
+	cfg->tp_fd = bpf_attach_tracepoint(cfg->prog_fd, "raw_syscalls", "sys_enter");
+	if (cfg->tp_fd < 0) {
+		warn("--trace: attach to the tracepoint raw_syscalls:sys_enter");
+		cfg->tp_fd = -1;
+		return -1;
+	}
+	trace(cfg, "bpf-attach", "raw_syscalls:sys_enter, perf event fd %d", cfg->tp_fd);
+	return 0;
+}
+
+/* The CPUs the kernel may ever run on, "0-N": one perf buffer each. */
+static int possible_cpus(void)
+{
+	static const char path[] = "/sys/devices/system/cpu/possible";
+	char text[64];
+	int first, last;
+
+	if (read_file(path, text, sizeof(text)) < 0)
+		return -1;
+	if (sscanf(text, "%d-%d", &first, &last) == 2)
+		return last + 1;
+	return 1;
+}
+
+static void on_event(void *cookie, void *data, int size);
+static void on_lost(void *cookie, uint64_t lost);
+
+/*
+ * step: perf-buffer
+ * One ring buffer per CPU, shared with the kernel (mmap of a perf event,
+ * perf_event_open(2)), whose file descriptor goes into the "events" map at
+ * that CPU's index: perf_submit() on a CPU writes to that CPU's buffer. A
+ * full buffer drops the event, and the kernel counts the drops: on_lost()
+ * reports them.
+ */
+static int open_perf_buffers(struct config *cfg)
+{
+	int map = bpf_table_fd(cfg->bpf, "events");
+
+	cfg->n_cpus = possible_cpus();
+	if (cfg->n_cpus < 0)
+		return -1;
+	cfg->readers = calloc((size_t)cfg->n_cpus, sizeof(*cfg->readers));
+	if (cfg->readers == NULL) {
+		warn("--trace: perf buffers");
+		return -1;
+	}
+	for (int cpu = 0; cpu < cfg->n_cpus; cpu++) {
+		int fd;
+
+		cfg->readers[cpu] =
+			bpf_open_perf_buffer(on_event, on_lost, cfg, -1, cpu, PERF_PAGES);
+		if (cfg->readers[cpu] == NULL) {
+			warn("--trace: open a perf buffer on CPU %d", cpu);
+			return -1;
+		}
+		fd = perf_reader_fd(cfg->readers[cpu]);
+		if (bpf_update_elem(map, &cpu, &fd, 0) == -1) {
+			warn("--trace: bpf BPF_MAP_UPDATE_ELEM events[%d]", cpu);
+			return -1;
+		}
+	}
+	trace(cfg, "perf-buffer", "%d CPUs, %d KiB each", cfg->n_cpus, PERF_PAGES * 4);
+	return 0;
+}
+
+/*
+ * --trace FILE: everything the tracer needs, set up before anything of the
+ * container exists, so that a host without eBPF, or a user without the
+ * privilege, fails here with nothing to undo. The log goes to FILE through
+ * a buffer of its own: to a copy of stderr for "-", whose own unbuffered
+ * writes would make a system call per line.
+ */
+static int start_tracing(struct config *cfg)
+{
+	int fd;
+
+	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON))) {
+		warnx("--trace needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, which this "
+		      "process lacks");
+		return -1;
+	}
+	if (strcmp(cfg->trace_path, "-") == 0)
+		fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	else
+		fd = open(cfg->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		warn("--trace %s", cfg->trace_path);
+		return -1;
+	}
+	cfg->trace_out = fdopen(fd, "w");
+	if (cfg->trace_out == NULL) {
+		warn("--trace %s: fdopen", cfg->trace_path);
+		close(fd);
+		return -1;
+	}
+	if (mount_tracefs(cfg) < 0 || load_bpf(cfg) < 0 || attach_bpf(cfg) < 0 ||
+	    open_perf_buffers(cfg) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * step: trace-target
+ * Tell the program which PID namespace to follow: the child's, named by
+ * the device and inode of /proc/PID/ns/pid (namespaces(7)). The child
+ * still waits on the pipe, so nothing of the container's own has run yet.
+ * stat(2) gives the device in the C library's encoding, the helper expects
+ * the kernel's (major << 20 | minor), as MKDEV() makes it.
+ */
+static int set_trace_target(struct config *cfg, pid_t pid)
+{
+	struct {
+		uint64_t dev, ino;
+	} target;
+	char path[64];
+	struct stat st;
+	int zero = 0;
+
+	if (cfg->trace_path == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if (stat(path, &st) == -1) {
+		warn("--trace: stat %s", path);
+		return -1;
+	}
+	target.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+	target.ino = st.st_ino;
+	clock_gettime(CLOCK_MONOTONIC, &cfg->trace_t0);
+	if (bpf_update_elem(bpf_table_fd(cfg->bpf, "target"), &zero, &target, 0) == -1) {
+		warn("--trace: bpf BPF_MAP_UPDATE_ELEM target");
+		return -1;
+	}
+	trace(cfg, "trace-target", "PID namespace %lu on device %u:%u", (unsigned long)st.st_ino,
+	      major(st.st_dev), minor(st.st_dev));
+	return 0;
+}
+
+/* A system call's name, from libseccomp's table for this architecture,
+ * looked up once per number. */
+static const char *syscall_name(struct config *cfg, uint64_t nr)
+{
+	static char unknown[32];
+
+	if (nr < NR_SLOTS - 1 && cfg->names[nr] == NULL)
+		cfg->names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+	if (nr < NR_SLOTS - 1 && cfg->names[nr] != NULL)
+		return cfg->names[nr];
+	snprintf(unknown, sizeof(unknown), "syscall_%llu", (unsigned long long)nr);
+	return unknown;
+}
+
+struct flag {
+	unsigned long long value;
+	const char *name;
+};
+#define FLAG(f)       \
+	{             \
+		f, #f \
+	}
+
+static const struct flag clone_flags[] = {
+	FLAG(CLONE_VM),
+	FLAG(CLONE_FS),
+	FLAG(CLONE_FILES),
+	FLAG(CLONE_SIGHAND),
+	FLAG(CLONE_PIDFD),
+	FLAG(CLONE_PTRACE),
+	FLAG(CLONE_VFORK),
+	FLAG(CLONE_PARENT),
+	FLAG(CLONE_THREAD),
+	FLAG(CLONE_NEWNS),
+	FLAG(CLONE_SYSVSEM),
+	FLAG(CLONE_SETTLS),
+	FLAG(CLONE_PARENT_SETTID),
+	FLAG(CLONE_CHILD_CLEARTID),
+	FLAG(CLONE_DETACHED),
+	FLAG(CLONE_UNTRACED),
+	FLAG(CLONE_CHILD_SETTID),
+	FLAG(CLONE_NEWCGROUP),
+	FLAG(CLONE_NEWUTS),
+	FLAG(CLONE_NEWIPC),
+	FLAG(CLONE_NEWUSER),
+	FLAG(CLONE_NEWPID),
+	FLAG(CLONE_NEWNET),
+	FLAG(CLONE_IO),
+	{ 0, NULL },
+};
+
+static const struct flag mount_flags[] = {
+	FLAG(MS_RDONLY),      FLAG(MS_NOSUID),	  FLAG(MS_NODEV),      FLAG(MS_NOEXEC),
+	FLAG(MS_SYNCHRONOUS), FLAG(MS_REMOUNT),	  FLAG(MS_MANDLOCK),   FLAG(MS_DIRSYNC),
+	FLAG(MS_NOSYMFOLLOW), FLAG(MS_NOATIME),	  FLAG(MS_NODIRATIME), FLAG(MS_BIND),
+	FLAG(MS_MOVE),	      FLAG(MS_REC),	  FLAG(MS_SILENT),     FLAG(MS_POSIXACL),
+	FLAG(MS_UNBINDABLE),  FLAG(MS_PRIVATE),	  FLAG(MS_SLAVE),      FLAG(MS_SHARED),
+	FLAG(MS_RELATIME),    FLAG(MS_KERNMOUNT), FLAG(MS_I_VERSION),  FLAG(MS_STRICTATIME),
+	FLAG(MS_LAZYTIME),    { 0, NULL },
+};
+
+static const struct flag umount_flags[] = {
+	FLAG(MNT_FORCE), FLAG(MNT_DETACH), FLAG(MNT_EXPIRE), FLAG(UMOUNT_NOFOLLOW), { 0, NULL },
+};
+
+/* After the access mode (O_RDONLY 0, O_WRONLY, O_RDWR), which is no bit. */
+static const struct flag open_flags[] = {
+	FLAG(O_CREAT),	   FLAG(O_EXCL),    FLAG(O_NOCTTY),    FLAG(O_TRUNC),	 FLAG(O_APPEND),
+	FLAG(O_NONBLOCK),  FLAG(O_SYNC),    FLAG(O_DSYNC),     FLAG(O_ASYNC),	 FLAG(O_DIRECT),
+	FLAG(O_LARGEFILE), FLAG(O_TMPFILE), FLAG(O_DIRECTORY), FLAG(O_NOFOLLOW), FLAG(O_NOATIME),
+	FLAG(O_CLOEXEC),   FLAG(O_PATH),    { 0, NULL },
+};
+
+/* Flags as names joined by '|', what no name covers in hexadecimal; "0". */
+static void put_flags(FILE *out, unsigned long long v, const struct flag *table, bool first)
+{
+	for (; table->name != NULL; table++) {
+		if ((v & table->value) != table->value || table->value == 0)
+			continue;
+		fprintf(out, "%s%s", first ? "" : "|", table->name);
+		v &= ~table->value;
+		first = false;
+	}
+	if (v != 0 || first)
+		fprintf(out, "%s%#llx", first ? "" : "|", v);
+}
+
+/* A path argument as read in the kernel; "..." when cut at STR_LEN. */
+static void put_str(FILE *out, uint64_t ptr, const char *s)
+{
+	if (ptr == 0)
+		fputs("NULL", out);
+	else
+		fprintf(out, "\"%.*s\"%s", STR_LEN, s,
+			strnlen(s, STR_LEN) == STR_LEN - 1 ? "..." : "");
+}
+
+/* clone(2)'s flags: CSIGNAL, the low byte, is the signal sent at exit. */
+static void put_clone_flags(FILE *out, uint64_t flags)
+{
+	const char *sig = sigabbrev_np((int)(flags & CSIGNAL));
+
+	put_flags(out, flags & ~(uint64_t)CSIGNAL, clone_flags, true);
+	if (sig != NULL)
+		fprintf(out, "|SIG%s", sig);
+}
+
+/* The arguments of the calls the lab is about, decoded as strace would. */
+static void put_args(FILE *out, const struct event *e)
+{
+	const uint64_t *a = e->args;
+
+	switch (e->nr) {
+	case SYS_openat:
+		if ((int)a[0] == AT_FDCWD)
+			fputs("(AT_FDCWD, ", out);
+		else
+			fprintf(out, "(%d, ", (int)a[0]);
+		put_str(out, a[1], e->str[0]);
+		fputs(", ", out);
+		fputs((a[2] & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
+		      : (a[2] & O_ACCMODE) == O_RDWR ? "O_RDWR"
+						     : "O_RDONLY",
+		      out);
+		if ((a[2] & ~(uint64_t)O_ACCMODE) != 0)
+			put_flags(out, a[2] & ~(uint64_t)O_ACCMODE, open_flags, false);
+		if ((a[2] & O_CREAT) || (a[2] & O_TMPFILE) == O_TMPFILE)
+			fprintf(out, ", %#llo", (unsigned long long)a[3]);
+		fputc(')', out);
+		break;
+	case SYS_mount:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ", out);
+		put_str(out, a[1], e->str[1]);
+		fputs(", ", out);
+		put_str(out, a[2], e->str[2]);
+		fputs(", ", out);
+		put_flags(out, a[3], mount_flags, true);
+		fputc(')', out);
+		break;
+	case SYS_umount2:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ", out);
+		put_flags(out, a[1], umount_flags, true);
+		fputc(')', out);
+		break;
+	case SYS_pivot_root:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ", out);
+		put_str(out, a[1], e->str[1]);
+		fputc(')', out);
+		break;
+	case SYS_execve:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ...)", out);
+		break;
+	case SYS_clone:
+		fputc('(', out);
+		put_clone_flags(out, a[0]);
+		fputs(", ...)", out);
+		break;
+	case SYS_clone3:
+		fputs("({flags=", out);
+		put_clone_flags(out, e->clone3_flags);
+		fprintf(out, ", ...}, %llu)", (unsigned long long)a[1]);
+		break;
+	case SYS_unshare:
+		fputc('(', out);
+		put_flags(out, a[0], clone_flags, true);
+		fputc(')', out);
+		break;
+	case SYS_setns:
+		fprintf(out, "(%d, ", (int)a[0]);
+		put_flags(out, a[1], clone_flags, true);
+		fputc(')', out);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * One line per call: seconds since the container was made, the PID in the
+ * container's namespace, the command name, the call, and for the calls
+ * above their arguments.
+ */
+static void on_event(void *cookie, void *data, int size)
+{
+	struct config *cfg = cookie;
+	struct event e;
+	double t0 = (double)cfg->trace_t0.tv_sec * 1e9 + (double)cfg->trace_t0.tv_nsec;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(&e, data, (size_t)size < sizeof(e) ? (size_t)size : sizeof(e));
+	fprintf(cfg->trace_out, "%11.6f %5u %-16.16s %s", ((double)e.ts - t0) / 1e9, e.pid, e.comm,
+		syscall_name(cfg, e.nr));
+	put_args(cfg->trace_out, &e);
+	fputc('\n', cfg->trace_out);
+	cfg->logged++;
+}
+
+static void on_lost(void *cookie, uint64_t lost)
+{
+	struct config *cfg = cookie;
+
+	cfg->lost += lost;
+}
+
+/* Read what the perf buffers hold, for up to TIMEOUT ms. */
+static void poll_trace(struct config *cfg, int timeout)
+{
+	if (cfg->readers == NULL)
+		return;
+	perf_reader_poll(cfg->n_cpus, cfg->readers, timeout);
+	fflush(cfg->trace_out);
+}
+
+/*
+ * step: trace-table
+ * The container has ended. Detach the program first, then read what is
+ * still in the buffers, which also holds the last calls of a container
+ * killed with SIGKILL: each event was written when its call began. Last,
+ * the table, from the kernel's own counters: one value per CPU for each
+ * call, summed here.
+ */
+static void finish_tracing(struct config *cfg)
+{
+	struct row {
+		uint64_t nr, calls;
+	} rows[NR_SLOTS];
+	int n_rows = 0, map;
+	unsigned long long total = 0;
+	uint64_t *per_cpu;
+
+	if (cfg->tp_fd >= 0) {
+		close(cfg->tp_fd);
+		cfg->tp_fd = -1;
+	}
+	if (cfg->readers == NULL || cfg->trace_out == NULL || cfg->trace_t0.tv_sec == 0)
+		return;
+	perf_reader_consume(cfg->n_cpus, cfg->readers);
+	map = bpf_table_fd(cfg->bpf, "counts");
+	per_cpu = calloc((size_t)cfg->n_cpus, sizeof(*per_cpu));
+	if (per_cpu == NULL) {
+		warn("--trace: the count table");
+		return;
+	}
+	for (uint32_t nr = 0; nr < NR_SLOTS; nr++) {
+		uint64_t sum = 0;
+
+		if (bpf_lookup_elem(map, &nr, per_cpu) == -1) {
+			warn("--trace: bpf BPF_MAP_LOOKUP_ELEM counts[%u]", nr);
+			break;
+		}
+		for (int cpu = 0; cpu < cfg->n_cpus; cpu++)
+			sum += per_cpu[cpu];
+		if (sum == 0)
+			continue;
+		/* most calls first: insertion into the sorted rows */
+		int i = n_rows++;
+		for (; i > 0 && rows[i - 1].calls < sum; i--)
+			rows[i] = rows[i - 1];
+		rows[i] = (struct row){ nr, sum };
+		total += sum;
+	}
+	free(per_cpu);
+	fprintf(cfg->trace_out, "\n%-20s %10s\n", "SYSCALL", "CALLS");
+	for (int i = 0; i < n_rows; i++)
+		fprintf(cfg->trace_out, "%-20s %10llu\n",
+			rows[i].nr == NR_SLOTS - 1 ? "(others)" : syscall_name(cfg, rows[i].nr),
+			(unsigned long long)rows[i].calls);
+	fprintf(cfg->trace_out, "%llu calls counted, %llu logged, %llu lost\n", total, cfg->logged,
+		cfg->lost);
+	fflush(cfg->trace_out);
+	if (cfg->lost > 0)
+		warnx("--trace: %llu events lost: the perf buffers were full", cfg->lost);
+	trace(cfg, "trace-table", "%llu calls, %llu logged, %llu lost", total, cfg->logged,
+	      cfg->lost);
+}
+
+/* Undo start_tracing, whatever part of it was done. */
+static void stop_tracing(struct config *cfg)
+{
+	if (cfg->trace_path == NULL)
+		return;
+	finish_tracing(cfg);
+	for (int cpu = 0; cfg->readers != NULL && cpu < cfg->n_cpus; cpu++)
+		if (cfg->readers[cpu] != NULL)
+			perf_reader_free(cfg->readers[cpu]);
+	free(cfg->readers);
+	cfg->readers = NULL;
+	if (cfg->prog_fd >= 0)
+		close(cfg->prog_fd);
+	if (cfg->bpf != NULL)
+		bpf_module_destroy(cfg->bpf);
+	for (int i = 0; i < NR_SLOTS; i++)
+		free(cfg->names[i]);
+	if (cfg->trace_out != NULL && fclose(cfg->trace_out) == EOF)
+		warn("--trace %s", cfg->trace_path);
+}
+
+/*
  * step: wait
  * Wait for the child, passing on every signal the tool receives, and turn
  * its end into an exit status: its own status, or 128+N for signal N.
  */
-static int wait_child(pid_t pid, const sigset_t *blocked)
+static int wait_child(struct config *cfg, pid_t pid, const sigset_t *blocked)
 {
+	const struct timespec now = { 0 };
 	siginfo_t info;
 	int status;
 
 	for (;;) {
-		if (sigwaitinfo(blocked, &info) == -1) {
-			if (errno == EINTR)
+		/* With --trace, the log is read between looks for a signal. */
+		poll_trace(cfg, 50);
+		if ((cfg->readers != NULL ? sigtimedwait(blocked, &info, &now)
+					  : sigwaitinfo(blocked, &info)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			/* Cannot wait properly: end the container, so that
 			 * main() can still clean up after it. */
@@ -2309,6 +3067,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cfg);
 	require_root();
 	block_signals(&cfg.blocked, &cfg.child_mask);
+	if (cfg.trace_path != NULL && start_tracing(&cfg) < 0)
+		goto out;
 	if (find_cgroups(&cfg) < 0)
 		goto out;
 	if (make_state_dir(&cfg) < 0)
@@ -2324,7 +3084,7 @@ int main(int argc, char **argv)
 	pid = spawn_child(&cfg);
 	if (pid < 0)
 		goto out;
-	if (join_cgroups(&cfg, pid) < 0 ||
+	if (join_cgroups(&cfg, pid) < 0 || set_trace_target(&cfg, pid) < 0 ||
 	    (!cfg.net_none && (make_veth(&cfg, pid) < 0 || configure_host_end(&cfg) < 0))) {
 		/* The child reads end of file and exits 125. */
 		close(cfg.sync[1]);
@@ -2333,7 +3093,7 @@ int main(int argc, char **argv)
 	}
 	unlock_net(&lock);
 	release_child(&cfg);
-	status = wait_child(pid, &cfg.blocked);
+	status = wait_child(&cfg, pid, &cfg.blocked);
 	if (status == 128 + SIGKILL)
 		report_oom(&cfg);
 out:
@@ -2341,5 +3101,6 @@ out:
 	unlock_net(&lock);
 	remove_cgroups(&cfg);
 	remove_state(&cfg);
+	stop_tracing(&cfg);
 	return status;
 }
