@@ -1,29 +1,27 @@
 /*
- * 06-cgroups: limits on what the container may use, and a view of its own.
+ * 09-ebpf: watch the container's system calls from inside the kernel.
  *
- * Stage 05 plus control groups. A cgroup is a directory in a cgroup file
- * system; the processes listed in its cgroup.procs file share the limits
- * written to its other files, and so do their descendants, which start in
- * their parent's cgroup. The tool makes cell/<id> in each hierarchy the
- * container uses, writes the limits given (memory, swap, CPU time and
- * weight, processes, CPUs, disk bandwidth), moves the child in, and
- * removes the directories again on every way out.
+ * Stage 08 plus tracing. With --trace FILE, the tool compiles a small
+ * program in restricted C into eBPF instructions (libbcc, which embeds
+ * clang), has the kernel verify and load it (bpf(2)), and attaches it to
+ * the raw_syscalls:sys_enter tracepoint, a fixed hook at the entry of every
+ * system call. The kernel then runs the program at each call of every
+ * process; the program keeps the calls of the container's PID namespace
+ * only, counts them in a map and sends each one to the tool through a
+ * per-CPU perf buffer. The tool writes one line per call, decoding the
+ * arguments of the calls a container runtime is made of (clone, unshare,
+ * setns, mount, pivot_root, execve...), and at exit a table of counts.
  *
- * Two layouts exist. cgroup v1 has one hierarchy per controller (or per
- * few: "cpu,cpuacct"), each a mount of its own under /sys/fs/cgroup;
- * cgroup v2 has one tree for every controller. Many hosts still mix both.
- * The tool reads /proc/self/mountinfo to find where each controller lives
- * and then writes the files of that version: one code path for all of them.
+ * Tracepoints, not kprobes: a kprobe hooks a kernel function by name, and
+ * both the names and the very presence of kprobes (CONFIG_KPROBES) change
+ * from one kernel to the next; the syscall tracepoints are a stable
+ * interface. The target is set after clone() and before the child is
+ * released from the pipe of stage 05: nothing the command does is missed.
  *
- * Order matters again. The child is moved in while it still waits on the
- * pipe of stage 05, before it can run or fork anything, so the command and
- * all its descendants start inside the limits; only then does it make a
- * cgroup namespace (CLONE_NEWCGROUP), whose root is the cgroup it is in:
- * inside, /proc/self/cgroup shows "/" and nothing of the host's tree.
- *
- * Read alongside: cgroups(7), cgroup_namespaces(7), the kernel's
- * Documentation/admin-guide/cgroup-v2.rst and cgroup-v1/, cpuset(7), and
- * stage 05's pages.
+ * Read alongside: bpf(2), bpf-helpers(7), perf_event_open(2),
+ * namespaces(7), pid_namespaces(7), the kernel's
+ * Documentation/trace/events.rst and Documentation/bpf/, and bcc's
+ * reference guide (docs/reference_guide.md in its sources).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -117,7 +115,10 @@
 #ifndef CELL_HEADERS /* the Makefile passes the tree `make deps` unpacks */
 #define CELL_HEADERS "../labs/cache/linux-headers"
 #endif
-#define TRACEFS "/sys/kernel/tracing"
+#define TRACEFS	   "/sys/kernel/tracing"
+#define NR_SLOTS   512 /* counters, one per system call number; the last: any larger */
+#define STR_LEN	   128 /* bytes of a path argument kept, with its NUL */
+#define PERF_PAGES 256 /* the perf buffer's size per CPU, in pages: 1 MiB */
 
 /* The v2 controllers this stage turns on for its cgroups, where offered. */
 static const char *const v2_controllers[] = { "memory", "cpu", "io", "pids", "cpuset" };
@@ -2312,14 +2313,10 @@ static void remove_state(const struct config *cfg)
  * library) against kernel headers and the tracepoint's layout, read from
  * tracefs. One copy of struct event's layout serves both sides: the
  * program's text below embeds this macro as a string, and the tool's
- * decoder uses it as C. Its fields are declared one per line, without
- * commas, because a comma would end the macro argument of TEXT().
+ * decoder uses it as C, so the two cannot disagree on an offset.
  */
 #define TEXT_(...) #__VA_ARGS__
 #define TEXT(...)  TEXT_(__VA_ARGS__)
-#define NR_SLOTS   512 /* counters, one per system call number; the last: any larger */
-#define STR_LEN	   128 /* bytes of a path argument kept, with its NUL */
-#define PERF_PAGES 256 /* the perf buffer's size per CPU, in pages: 1 MiB */
 #define EVENT_STRUCT                   \
 	struct event {                 \
 		uint64_t ts;           \
