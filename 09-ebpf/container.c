@@ -119,6 +119,9 @@
 #define NR_SLOTS   512 /* counters, one per system call number; the last: any larger */
 #define STR_LEN	   128 /* bytes of a path argument kept, with its NUL */
 #define PERF_PAGES 256 /* the perf buffer's size per CPU, in pages: 1 MiB */
+#ifndef PERF_WAKEUP
+#define PERF_WAKEUP 64 /* events per wakeup of the tool (the 50 ms poll reads the rest) */
+#endif
 
 /* The v2 controllers this stage turns on for its cgroups, where offered. */
 static const char *const v2_controllers[] = { "memory", "cpu", "io", "pids", "cpuset" };
@@ -2625,10 +2628,13 @@ static int open_perf_buffers(struct config *cfg)
 		return -1;
 	}
 	for (int cpu = 0; cpu < cfg->n_cpus; cpu++) {
+		struct bcc_perf_buffer_opts opts = { .pid = -1,
+						     .cpu = cpu,
+						     .wakeup_events = PERF_WAKEUP };
 		int fd;
 
 		cfg->readers[cpu] =
-			bpf_open_perf_buffer(on_event, on_lost, cfg, -1, cpu, PERF_PAGES);
+			bpf_open_perf_buffer_opts(on_event, on_lost, cfg, PERF_PAGES, &opts);
 		if (cfg->readers[cpu] == NULL) {
 			warn("--trace: open a perf buffer on CPU %d", cpu);
 			return -1;
