@@ -9,8 +9,8 @@ cd "$(dirname "$0")"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (sudo make -C 09-ebpf bench)" >&2; exit 1; }
 command -v strace >/dev/null || { echo "bench: no strace (make deps STAGE=09)" >&2; exit 1; }
 
-CALLS=${CALLS:-2000000}
-SLOW_CALLS=${SLOW_CALLS:-100000} # strace stops twice per call: fewer calls
+CALLS=${CALLS:-1000000}
+SLOW_CALLS=${SLOW_CALLS:-50000} # strace stops twice per call: fewer calls
 log=$(mktemp /tmp/cell-bench.XXXXXX)
 trap 'rm -f "$log"' EXIT
 
