@@ -97,6 +97,7 @@ check: deps rootfs
 	@$(MAKE) --no-print-directory build BUILD_ARGS="SANITIZE=1"
 	@rm -f $(SANLOG).*
 	@ASAN_OPTIONS=detect_leaks=1:log_path=$(SANLOG) \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(SANLOG) \
 		CELL_BINARY=container-san tests/run $(NUMBERS); rc=$$?; \
 	if grep -l -e 'ERROR: ' -e 'runtime error' $(SANLOG).* 2>/dev/null; then \

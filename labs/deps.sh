@@ -3,7 +3,9 @@
 # when none is given), and only those that are missing, saying which. Then it
 # fetches the static busybox that `make rootfs` puts in the root filesystem:
 # the package is unpacked into labs/cache, not installed, so the host's own
-# busybox (which the initramfs may use) is left alone.
+# busybox (which the initramfs may use) is left alone. For stage 09 it also
+# unpacks Debian's kernel headers into labs/cache/linux-headers, the tree
+# libbcc compiles against when the running kernel has no headers package.
 #
 #   labs/deps.sh [NN ...]
 set -euo pipefail
@@ -15,8 +17,17 @@ cd "$(dirname "$0")"
 packages=(make gcc libc6-dev bats bats-support bats-assert iproute2 procps util-linux
 	clang-format jq)
 
-stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(01 02 03 04 05 06 07 08 09 10)
+want_headers=false
+# A stage's program is the one before it plus one feature, so it needs the
+# packages of every stage up to its own: "09" means 01 to 09.
+stages=()
+for a in "${@:-10}"; do
+	if [[ $a =~ ^[0-9]+$ ]]; then
+		for ((k = 1; k <= 10#$a; k++)); do stages+=("$(printf %02d "$k")"); done
+	else
+		stages+=("$a")
+	fi
+done
 for n in "${stages[@]}"; do
 	case $n in
 	05) packages+=(libnl-route-3-dev pkg-config) ;;
@@ -24,6 +35,9 @@ for n in "${stages[@]}"; do
 	# 07 writes its uid and gid maps itself (newuidmap, of uidmap, is not
 	# needed); its tests use useradd and setpriv, which every Debian has
 	08) packages+=(libcap-dev libseccomp-dev) ;;
+	# libbcc compiles the tracer; libseccomp names the system calls;
+	# strace for the benchmark's comparison
+	09) packages+=(libbpfcc-dev libseccomp-dev strace) want_headers=true ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk
 	vm) packages+=(qemu-system-x86 xz-utils zstd e2fsprogs) ;;
@@ -41,9 +55,16 @@ for p in "${packages[@]}"; do
 done
 need_busybox=false
 [ -x cache/busybox ] || need_busybox=true
+# The header tree is needed where the running kernel has none of its own.
+need_headers=false
+if $want_headers && [ ! -d "/lib/modules/$(uname -r)/build" ] &&
+	[ ! -f cache/linux-headers/include/generated/autoconf.h ]; then
+	need_headers=true
+fi
 
 wanted=("${missing[@]}")
 $need_busybox && wanted+=(busybox-static)
+$need_headers && wanted+=(linux-headers-amd64)
 [ ${#wanted[@]} -gt 0 ] || exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing ${wanted[*]}; run it with sudo" >&2
@@ -62,15 +83,48 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# apt drops privileges to _apt for downloads; let it write here.
+chmod 755 "$tmp"
+chown _apt "$tmp" 2>/dev/null || true
+
 if $need_busybox; then
 	echo "deps: fetching busybox-static into labs/cache (not installed on the host)"
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	# apt drops privileges to _apt for downloads; let it write here.
-	chmod 755 "$tmp"
-	chown _apt "$tmp" 2>/dev/null || true
 	(cd "$tmp" && apt-get download -qq busybox-static)
 	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
 	mkdir -p cache
 	install -m 755 "$tmp/x/bin/busybox" cache/busybox
+fi
+
+# Debian splits a kernel's headers in two packages: -common (the sources'
+# include/ and arch/*/include) and -amd64 (what the build generated:
+# include/generated, autoconf.h), whose directory points at the other one
+# through an absolute symbolic link into /usr/src. Installed, they would
+# sit in /lib/modules/<their version>, not the running kernel's. So both
+# are unpacked here instead, and merged into one tree that libbcc takes
+# through BCC_KERNEL_SOURCE (09's Makefile compiles its path in): nothing
+# is written to /lib/modules or /usr/src. These are not the running
+# kernel's own headers; a tracepoint program reads its event's layout from
+# tracefs, and needs from the headers only the types that stay put.
+if $need_headers; then
+	[ "$(uname -m)" = x86_64 ] || { echo "deps: the header tree is made for x86_64 only" >&2; exit 1; }
+	abi=$(apt-cache depends linux-headers-amd64 | sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
+	[ -n "$abi" ] || { echo "deps: no linux-headers-*-amd64 package known to apt" >&2; exit 1; }
+	echo "deps: fetching linux-headers-$abi-{common,amd64} into labs/cache/linux-headers (not installed)"
+	(cd "$tmp" && apt-get download -qq "linux-headers-$abi-common" "linux-headers-$abi-amd64")
+	for deb in "$tmp"/linux-headers-*.deb; do
+		dpkg-deb -x "$deb" "$tmp/x"
+	done
+	common=$tmp/x/usr/src/linux-headers-$abi-common
+	arch=$tmp/x/usr/src/linux-headers-$abi-amd64
+	rm -rf cache/linux-headers.new
+	mkdir -p cache/linux-headers.new/arch/x86
+	cp -a "$common/include" cache/linux-headers.new/
+	cp -a "$common/arch/x86/include" cache/linux-headers.new/arch/x86/
+	cp -a "$arch/include/." cache/linux-headers.new/include/
+	cp -a "$arch/arch/x86/include/." cache/linux-headers.new/arch/x86/include/
+	echo "$abi" >cache/linux-headers.new/VERSION
+	rm -rf cache/linux-headers
+	mv cache/linux-headers.new cache/linux-headers
 fi

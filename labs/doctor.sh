@@ -400,12 +400,18 @@ check_ebpf() {
 	info kprobes "$([[ $found == *kprobe_events* ]] || echo "no ")kprobe_events (Cell does not use kprobes)"
 }
 
-# libbcc compiles 09's program against headers matching the running kernel.
+# libbcc compiles 09's program against kernel headers: the running kernel's own, or the
+# tree `make deps` unpacks into labs/cache/linux-headers when the kernel has none.
 check_headers() {
+	local tree
+	tree=$(cd "$(dirname "$0")" && pwd)/cache/linux-headers
 	if [ -e "/lib/modules/$KVER/build" ]; then
 		ok "kernel headers" "/lib/modules/$KVER/build"
+	elif [ -f "$tree/include/generated/autoconf.h" ]; then
+		ok "kernel headers" "none for $KVER; 09 uses $tree ($(cat "$tree/VERSION" 2>/dev/null || echo "?"))"
 	else
-		warn "kernel headers" "no /lib/modules/$KVER/build — make deps provides a header tree for libbcc under the build directory without touching /lib/modules"
+		warn "kernel headers" "no /lib/modules/$KVER/build — make deps STAGE=09 unpacks a header tree for libbcc into labs/cache, without touching /lib/modules"
+		partly 09 "no kernel headers yet"
 	fi
 }
 
@@ -444,6 +450,7 @@ check_tool bats "make test"
 check_tool clang-format "make check"
 check_tool gnuplot "06's plots"
 check_tool qemu-system-x86_64 "make test-vm"
+check_tool strace "09's bench"
 can="" cannot="" partial=""
 for s in $STAGES; do [ -n "${blocked[$s]:-}" ] || can+=" $s"; done
 for s in "${ORDER[@]}"; do

@@ -1,0 +1,3971 @@
+/*
+ * 09-ebpf: watch the container's system calls from inside the kernel.
+ *
+ * Stage 08 plus tracing. With --trace FILE, the tool compiles a small
+ * program in restricted C into eBPF instructions (libbcc, which embeds
+ * clang), has the kernel verify and load it (bpf(2)), and attaches it to
+ * the raw_syscalls:sys_enter tracepoint, a fixed hook at the entry of every
+ * system call. The kernel then runs the program at each call of every
+ * process; the program keeps the calls of the container's PID namespace
+ * only, counts them in a map and sends each one to the tool through a
+ * per-CPU perf buffer. The tool writes one line per call, decoding the
+ * arguments of the calls a container runtime is made of (clone, unshare,
+ * setns, mount, pivot_root, execve...), and at exit a table of counts.
+ *
+ * Tracepoints, not kprobes: a kprobe hooks a kernel function by name, and
+ * both the names and the very presence of kprobes (CONFIG_KPROBES) change
+ * from one kernel to the next; the syscall tracepoints are a stable
+ * interface. The target is set after clone() and before the child is
+ * released from the pipe of stage 05: nothing the command does is missed.
+ *
+ * Read alongside: bpf(2), bpf-helpers(7), perf_event_open(2),
+ * namespaces(7), pid_namespaces(7), the kernel's
+ * Documentation/trace/events.rst and Documentation/bpf/, and bcc's
+ * reference guide (docs/reference_guide.md in its sources).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <bcc/perf_reader.h>
+#include <linux/magic.h>
+#include <seccomp.h>
+#include <sys/capability.h>
+
+/* Exit statuses, as docker run gives them. */
+#define EXIT_TOOL	 125 /* the tool itself failed: bad option, a setup step */
+#define EXIT_CANNOT_EXEC 126 /* the command exists but cannot be executed */
+#define EXIT_NOT_FOUND	 127 /* the command does not exist */
+
+#define STACK_SIZE   (1024 * 1024)
+#define HOSTNAME_MAX 64 /* HOST_NAME_MAX on Linux, see sethostname(2) */
+
+#ifndef CELL_ROOTFS /* the Makefile passes the tree `make rootfs` builds */
+#define CELL_ROOTFS "../labs/rootfs"
+#endif
+
+/* Every container's directories on the host live below this one. */
+#define STATE_ROOT "/run/cell"
+
+/*
+ * An ordinary user cannot write to /run/cell. Its containers' directories
+ * go to cell/ in $XDG_RUNTIME_DIR (/run/user/UID: the user's own tmpfs,
+ * made by the login manager), or, without one, to /tmp/cell-UID.
+ */
+#define ROOTLESS_FALLBACK "/tmp/cell-%u"
+
+/*
+ * The host ids that root -U maps the container's 0-65535 to, when
+ * /etc/subuid and /etc/subgid have no cell line. useradd hands each new
+ * user a range between SUB_UID_MIN and SUB_UID_MAX of login.defs (100000
+ * and 600100000 by default); systemd-nspawn picks from 524288-1879048191
+ * (systemd's UIDS-GIDS.md). 1879048192 (0x70000000) is above both, and
+ * far below 2^31, where tools that take uid_t as signed go wrong.
+ */
+#define USERNS_BASE  1879048192u
+#define USERNS_COUNT 65536u
+#define SUBID_NAME   "cell" /* the line of /etc/subuid and /etc/subgid we use */
+
+/*
+ * Without --ip, the container takes .2 of the first 10.200.N.0/24 that no
+ * route of the host overlaps, and the host end .1: private addresses
+ * (RFC 1918), from a corner that home and office networks rarely use.
+ */
+#define AUTO_NET    0x0ac80000u /* 10.200.0.0, in host byte order */
+#define AUTO_PREFIX 24
+
+/* Held from choosing a subnet until the host end's route to it exists. */
+#define NET_LOCK STATE_ROOT "/net.lock"
+
+/* Each container's cgroup is cell/<id>, in every hierarchy it uses. */
+#define CGROUP_PARENT	"cell"
+#define MAX_HIERARCHIES 16 /* v1 has one per controller: about a dozen at most */
+
+/*
+ * --cpus is a CFS bandwidth quota: the container's threads together may run
+ * for QUOTA microseconds in every period of CFS_PERIOD (100 ms, the
+ * kernel's default, as docker uses). The kernel takes no quota below 1 ms.
+ */
+#define CFS_PERIOD    100000
+#define CFS_QUOTA_MIN 1000
+
+#define SHARES_MIN    2 /* cpu.shares bounds (v1), as docker checks them */
+#define SHARES_MAX    262144
+#define PIDS_MAX      4194304	  /* PID_MAX_LIMIT: the kernel takes no larger pids.max */
+#define MEMORY_MIN    (6LL << 20) /* the smallest --memory docker accepts, too */
+#define MAX_IO_LIMITS 8		  /* block devices with a --device-*-bps limit */
+#define TRACE_LIST    256	  /* the list of files written, for the -v trace */
+
+#ifndef CELL_HEADERS /* the Makefile passes the tree `make deps` unpacks */
+#define CELL_HEADERS "../labs/cache/linux-headers"
+#endif
+#define TRACEFS	   "/sys/kernel/tracing"
+#define NR_SLOTS   512 /* counters, one per system call number; the last: any larger */
+#define STR_LEN	   128 /* bytes of a path argument kept, with its NUL */
+#define PERF_PAGES 256 /* the perf buffer's size per CPU, in pages: 1 MiB */
+#ifndef PERF_WAKEUP
+#define PERF_WAKEUP 64 /* events per wakeup of the tool (the 50 ms poll reads the rest) */
+#endif
+
+/* The v2 controllers this stage turns on for its cgroups, where offered. */
+static const char *const v2_controllers[] = { "memory", "cpu", "io", "pids", "cpuset" };
+
+/*
+ * The devices a container gets: harmless ones only. Each is a new node on
+ * the container's own /dev; binding the host's nodes would carry over their
+ * owners and modes, and a mistake there would open a real disk.
+ */
+static const struct device {
+	const char *name;
+	unsigned int major, minor;
+} devices[] = {
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+#define CAP(c) (1ULL << (c)) /* a capability's bit in a set, as /proc shows the sets */
+
+/*
+ * The capabilities a container keeps: the fourteen docker keeps by default
+ * (its oci/caps/defaults.go), 00000000a80425fb in /proc/PID/status. The
+ * lab notes say why each stays. Root's others, such as CAP_SYS_ADMIN
+ * (mount, most namespace and device knobs), CAP_NET_ADMIN, CAP_SYS_MODULE,
+ * CAP_SYS_TIME, CAP_SYS_BOOT and CAP_SYS_PTRACE, go.
+ */
+#define DEFAULT_CAPS                                                                           \
+	(CAP(CAP_CHOWN) | CAP(CAP_DAC_OVERRIDE) | CAP(CAP_FOWNER) | CAP(CAP_FSETID) |          \
+	 CAP(CAP_KILL) | CAP(CAP_SETGID) | CAP(CAP_SETUID) | CAP(CAP_SETPCAP) |                \
+	 CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_NET_RAW) | CAP(CAP_SYS_CHROOT) | CAP(CAP_MKNOD) | \
+	 CAP(CAP_AUDIT_WRITE) | CAP(CAP_SETFCAP))
+
+#define MAX_SECCOMP_FILE 512 /* system calls a --seccomp FILE may list */
+
+/*
+ * The system calls the default filter makes fail with EPERM: those that
+ * docker's default profile refuses, grouped by why. A call listed with
+ * capabilities is let through when the container keeps one of them
+ * (--cap-add), as docker's profile does: the kernel's own check of that
+ * capability then decides. Names this machine's libseccomp does not know,
+ * or that do not exist on an architecture, are skipped.
+ */
+static const struct denied_call {
+	const char *name;
+	unsigned long long lift; /* capabilities that let it through, or 0 */
+} denied_calls[] = {
+	/* The kernel keyring is not namespaced: keys of the host, and of
+	 * other containers, are one keyctl() away. */
+	{ "add_key", 0 },
+	{ "keyctl", 0 },
+	{ "request_key", 0 },
+	/* Kernel modules run with every privilege, outside any namespace. */
+	{ "init_module", CAP(CAP_SYS_MODULE) },
+	{ "finit_module", CAP(CAP_SYS_MODULE) },
+	{ "delete_module", CAP(CAP_SYS_MODULE) },
+	{ "create_module", 0 },
+	{ "get_kernel_syms", 0 },
+	{ "query_module", 0 },
+	/* A new kernel, or a reboot: the whole machine. */
+	{ "kexec_load", CAP(CAP_SYS_BOOT) },
+	{ "kexec_file_load", CAP(CAP_SYS_BOOT) },
+	{ "reboot", CAP(CAP_SYS_BOOT) },
+	/* File handles name a file by its inode on any mount of the file
+	 * system, outside the container's root too: the 2014 "shocker"
+	 * escape read the host's /etc/shadow with open_by_handle_at(). */
+	{ "open_by_handle_at", CAP(CAP_DAC_READ_SEARCH) },
+	{ "name_to_handle_at", CAP(CAP_SYS_ADMIN) },
+	/* Programs run inside the kernel, and views of the whole machine's
+	 * performance: a large attack surface, and a side channel. */
+	{ "bpf", CAP(CAP_SYS_ADMIN) | CAP(CAP_BPF) },
+	{ "perf_event_open", CAP(CAP_SYS_ADMIN) | CAP(CAP_PERFMON) },
+	/* Both let a process stall the kernel at a page fault of its choice,
+	 * the favourite tool of race-condition exploits; io_uring has had
+	 * many flaws of its own. */
+	{ "userfaultfd", 0 },
+	{ "io_uring_setup", 0 },
+	{ "io_uring_enter", 0 },
+	{ "io_uring_register", 0 },
+	/* Swap and quotas are the host's. */
+	{ "swapon", CAP(CAP_SYS_ADMIN) },
+	{ "swapoff", CAP(CAP_SYS_ADMIN) },
+	{ "quotactl", CAP(CAP_SYS_ADMIN) },
+	{ "quotactl_fd", CAP(CAP_SYS_ADMIN) },
+	/* The clock is not namespaced (time namespaces shift only the
+	 * monotonic and boot clocks): setting it sets the host's. */
+	{ "settimeofday", CAP(CAP_SYS_TIME) },
+	{ "stime", CAP(CAP_SYS_TIME) },
+	{ "clock_settime", CAP(CAP_SYS_TIME) },
+	{ "clock_adjtime", CAP(CAP_SYS_TIME) },
+	/* Mounts, old API and new: the container's mounts are set up, and
+	 * a mount could cover or reveal what the setup arranged. */
+	{ "mount", CAP(CAP_SYS_ADMIN) },
+	{ "umount", CAP(CAP_SYS_ADMIN) },
+	{ "umount2", CAP(CAP_SYS_ADMIN) },
+	{ "pivot_root", CAP(CAP_SYS_ADMIN) },
+	{ "fsopen", CAP(CAP_SYS_ADMIN) },
+	{ "fsconfig", CAP(CAP_SYS_ADMIN) },
+	{ "fsmount", CAP(CAP_SYS_ADMIN) },
+	{ "fspick", CAP(CAP_SYS_ADMIN) },
+	{ "open_tree", CAP(CAP_SYS_ADMIN) },
+	{ "move_mount", CAP(CAP_SYS_ADMIN) },
+	{ "mount_setattr", CAP(CAP_SYS_ADMIN) },
+	/* New namespaces, above all user namespaces, which any process may
+	 * make (user_namespaces(7)): inside one it holds every capability
+	 * again, and reaches kernel code written for root only. clone()
+	 * with a CLONE_NEW* flag has rules of its own below. */
+	{ "unshare", CAP(CAP_SYS_ADMIN) },
+	{ "setns", CAP(CAP_SYS_ADMIN) },
+	/* Another process's memory and files, whatever ptrace(2) would say. */
+	{ "process_vm_readv", CAP(CAP_SYS_PTRACE) },
+	{ "process_vm_writev", CAP(CAP_SYS_PTRACE) },
+	{ "kcmp", CAP(CAP_SYS_PTRACE) },
+	{ "pidfd_getfd", CAP(CAP_SYS_PTRACE) },
+	{ "process_madvise", CAP(CAP_SYS_PTRACE) },
+	/* The host's memory placement (NUMA), shared by all. */
+	{ "get_mempolicy", CAP(CAP_SYS_NICE) },
+	{ "set_mempolicy", CAP(CAP_SYS_NICE) },
+	{ "mbind", CAP(CAP_SYS_NICE) },
+	{ "move_pages", CAP(CAP_SYS_NICE) },
+	/* The kernel's log, accounting, raw I/O ports, the terminal. */
+	{ "syslog", CAP(CAP_SYSLOG) },
+	{ "acct", CAP(CAP_SYS_PACCT) },
+	{ "iopl", CAP(CAP_SYS_RAWIO) },
+	{ "ioperm", CAP(CAP_SYS_RAWIO) },
+	{ "vhangup", CAP(CAP_SYS_TTY_CONFIG) },
+	{ "fanotify_init", CAP(CAP_SYS_ADMIN) },
+	/* Obsolete calls nobody needs, each with a past of flaws. */
+	{ "lookup_dcookie", CAP(CAP_SYS_ADMIN) },
+	{ "nfsservctl", 0 },
+	{ "_sysctl", 0 },
+	{ "sysfs", 0 },
+	{ "ustat", 0 },
+	{ "uselib", 0 },
+	{ "vm86", 0 },
+	{ "vm86old", 0 },
+};
+
+/* The CLONE_NEW* flags of clone(2): each makes a namespace. */
+static const unsigned long clone_ns_flags[] = {
+	CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID,	CLONE_NEWNET,
+};
+
+/*
+ * A cgroup hierarchy the container is put in: a v1 one, with the
+ * controllers its mount carries ("memory", or "cpu,cpuacct" when mounted
+ * together), or the v2 one, with those of ours it offers.
+ */
+struct hierarchy {
+	char mount[PATH_MAX];  /* its mount point, e.g. /sys/fs/cgroup/memory */
+	char controllers[256]; /* v1: "cpu,cpuacct" as in mountinfo; v2: "memory pids" */
+	bool v2;
+	bool cell;	    /* cell made or found: removed at exit if empty */
+	char dir[PATH_MAX]; /* <mount>/cell/<id>, once made */
+};
+
+/* --device-read-bps and --device-write-bps, gathered per device. */
+struct io_limit {
+	unsigned int major, minor;
+	long long rbps, wbps; /* bytes per second, or 0: no limit */
+};
+
+struct config {
+	const char *hostname;
+	char rootfs[PATH_MAX]; /* absolute path of the root file system */
+	const char *upper;     /* --upper DIR, or NULL */
+	char **argv;	       /* the command and its arguments */
+	char id[9];	       /* 8 random hex digits naming this container */
+	char state[PATH_MAX];  /* /run/cell/<id>: the container's directories */
+	char upperdir[PATH_MAX], workdir[PATH_MAX], merged[PATH_MAX];
+	bool verbose;
+	bool init;	      /* --init: a minimal init is PID 1, the command PID 2 */
+	bool ipc_host;	      /* --ipc host: share the host's IPC namespace */
+	bool net_none;	      /* --net none: loopback only, no veth pair */
+	const char *ip;	      /* --ip CIDR as given, or NULL: pick a subnet */
+	uint32_t addr;	      /* the container's address, in host byte order */
+	uint32_t host_addr;   /* the host end's: the subnet's first address */
+	int prefix;	      /* the subnet's prefix length */
+	char veth[IFNAMSIZ];  /* cell<id>, the host end, once it exists */
+	struct stat host_net; /* the host's network namespace, to tell ours apart */
+	int sync[2];	      /* the pipe the child waits on: read end, write end */
+	sigset_t blocked;     /* the signals the tool (and our init) wait for */
+	sigset_t child_mask;  /* the signal mask the command starts with */
+
+	/* The user namespace: whose ids become the container's. */
+	bool userns;		   /* -U, or not root: a new user namespace */
+	bool rootless;		   /* not root: the user's own ids, no cgroups, no veth */
+	bool upper_made;	   /* --upper DIR was made by us (root -U gives it away) */
+	uid_t uid_base;		   /* host uid of root inside */
+	gid_t gid_base;		   /* host gid of root's group inside */
+	unsigned int id_count;	   /* how many ids the maps hold from there */
+	int lower_fd;		   /* child: the rootfs, open for the mapped root, or -1 */
+	char state_root[PATH_MAX]; /* /run/cell, or the rootless user's directory */
+
+	/* The limits asked for, and the cgroups that enforce them. */
+	long long memory;		   /* -m: bytes, or 0: no limit */
+	long long memory_swap;		   /* --memory-swap: bytes, -1: unlimited, 0: not given */
+	const char *memory_arg, *swap_arg; /* the two as given, for messages */
+	long cpu_quota;			   /* --cpus, in microseconds per CFS_PERIOD, or 0 */
+	long cpu_shares;		   /* --cpu-shares, or 0 */
+	long pids_limit;		   /* --pids-limit, or 0 */
+	const char *cpuset_cpus;	   /* --cpuset-cpus LIST, or NULL */
+	struct io_limit io[MAX_IO_LIMITS]; /* --device-*-bps, n_io of them */
+	int n_io;
+	struct hierarchy cg[MAX_HIERARCHIES]; /* where the container's cgroups go */
+	int n_cg;
+
+	/* What the container keeps of root's power. */
+	unsigned long long caps;	      /* the capabilities kept: DEFAULT_CAPS, changed */
+	unsigned long long cap_add, cap_drop; /* --cap-add and --cap-drop, as sets */
+	bool cap_add_all, cap_drop_all;	      /* ALL given to either */
+	bool seccomp_unconfined;	      /* --seccomp unconfined: no filter */
+	const char *seccomp_file;	      /* --seccomp FILE, or NULL: the default list */
+	char *file_calls[MAX_SECCOMP_FILE];   /* the system calls FILE lists */
+	int n_file_calls;
+	/* --trace: the eBPF program and what it reports through. */
+	const char *trace_path;	      /* --trace FILE, "-" for stderr, or NULL */
+	FILE *trace_out;	      /* the log */
+	void *bpf;		      /* the module libbcc compiled */
+	int prog_fd, tp_fd;	      /* the loaded program, the attached tracepoint */
+	struct perf_reader **readers; /* one perf buffer per CPU */
+	int n_cpus;
+	struct timespec trace_t0;	 /* when the target was set: time 0 of the log */
+	unsigned long long logged, lost; /* events written to the log, events dropped */
+	char *names[512];		 /* system call names, by number, once looked up */
+};
+
+static const char usage_text[] =
+	"Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
+	"\n"
+	"Run COMMAND (default /bin/sh) as PID 1 of a new PID namespace, with a\n"
+	"hostname, a mount table, IPC objects and a network stack of its own, in a\n"
+	"root file system entered with pivot_root. The root file system is the\n"
+	"read-only lower layer of an overlay; the container's writes go to\n"
+	"/run/cell/<id>/upper, removed at exit, or to --upper DIR.\n"
+	"\n"
+	"A veth pair joins the container to the host: eth0 inside, cell<id> on the\n"
+	"host. The container's address is --ip, or .2 of the first 10.200.N.0/24\n"
+	"that no host route overlaps; the host end takes the subnet's first address\n"
+	"(.1) and is the container's default route. No NAT, no forwarding: the\n"
+	"container reaches the host, and nothing beyond it.\n"
+	"\n"
+	"The container runs in cgroups of its own, cell/<id> in every cgroup v1\n"
+	"hierarchy or in the v2 tree, whichever holds each controller, removed at\n"
+	"exit; the limits below are written there. In a cgroup namespace of its own,\n"
+	"the container sees its cgroup as the root, \"/\".\n"
+	"\n"
+	"With -U, or when not run as root, the container is also in a user namespace:\n"
+	"uid and gid 0 inside are unprivileged ids on the host. Run by an ordinary\n"
+	"user (rootless), root inside is that user outside, and nothing more: the\n"
+	"cgroups and the veth need root on the host, so there are no limits and\n"
+	"only loopback (a one-line notice says so), and the container's directories\n"
+	"are in $XDG_RUNTIME_DIR/cell/<id>, else /tmp/cell-UID/<id>. Run by root\n"
+	"with -U, ids 0 to COUNT-1 inside are FIRST to FIRST+COUNT-1 of the " SUBID_NAME " line\n"
+	"of /etc/subuid and /etc/subgid (\"" SUBID_NAME ":FIRST:COUNT\", see subuid(5)); with\n"
+	"no such line, 0-65535 are 1879048192-1879113727: above the ranges useradd\n"
+	"gives new users (SUB_UID_MIN to SUB_UID_MAX of login.defs, 100000-600100000\n"
+	"by default) and systemd-nspawn's (up to 1879048191), so that no user's files\n"
+	"are the container's.\n"
+	"Last, before the command runs, the container loses most of root's power: it\n"
+	"keeps the 14 capabilities docker keeps (CHOWN, DAC_OVERRIDE, FOWNER, FSETID,\n"
+	"KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD,\n"
+	"AUDIT_WRITE, SETFCAP), in the bounding set too; no_new_privs is set, so a\n"
+	"set-user-ID program gains nothing; and a seccomp filter makes the system\n"
+	"calls docker's default profile refuses fail with EPERM (mount, reboot,\n"
+	"keyctl, bpf, unshare and clone of namespaces, ioctl TIOCSTI, ...; clone3\n"
+	"fails with ENOSYS, so that libc falls back to clone). Nothing is killed.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
+	"                        dot-separated labels of letters, digits and '-'\n"
+	"  -r, --rootfs DIR      root file system (default: the one `make rootfs`\n"
+	"                        builds, " CELL_ROOTFS ")\n"
+	"      --upper DIR       keep the container's writes (the overlay's upper\n"
+	"                        layer) in DIR; a deleted file shows there as a\n"
+	"                        whiteout (a 0:0 character device)\n"
+	"      --init            run a minimal init as PID 1: it reaps orphans and\n"
+	"                        passes signals on to the command\n"
+	"      --ipc host        share the host's IPC namespace (default: private,\n"
+	"                        a new one)\n"
+	"      --ip CIDR         the container's address and subnet, e.g. 10.200.7.2/24\n"
+	"                        (prefix 8-30); the host end gets the subnet's first\n"
+	"                        address; the subnet must not overlap a host route\n"
+	"      --net none        loopback only: a network namespace with no veth\n"
+	"  -m, --memory SIZE     at most SIZE of memory; beyond it the kernel's OOM\n"
+	"                        killer ends a process of the container. SIZE is\n"
+	"                        bytes, or KiB, MiB, GiB with k, m, g (any case,\n"
+	"                        optionally followed by b): 64m, 1g; at least 6m\n"
+	"      --memory-swap SIZE  memory and swap together, at least --memory, which\n"
+	"                        it needs; -1: swap without limit. Without it, the\n"
+	"                        container's use of swap is not limited\n"
+	"      --cpus DECIMAL    at most this many CPUs' worth of time, e.g. 0.5 (from\n"
+	"                        0.01 to the number of CPUs online): a quota of\n"
+	"                        DECIMAL x 100 ms in every period of 100 ms\n"
+	"      --cpu-shares N    relative CPU weight against other cgroups when the\n"
+	"                        CPUs are busy, 2-262144 (the default is 1024); on\n"
+	"                        cgroup v2, cpu.weight 1 + (N - 2) * 9999 / 262142\n"
+	"      --pids-limit N    at most N processes and threads at once (N > 0)\n"
+	"      --cpuset-cpus LIST  run on these CPUs only, e.g. 0, 0-1 or 0,1: CPUs\n"
+	"                        that are online\n"
+	"      --device-read-bps DEV:RATE  read from block device DEV, a whole disk\n"
+	"                        (e.g. /dev/vda), at most RATE bytes per second,\n"
+	"                        written like SIZE: 1mb, 512kb. May be repeated\n"
+	"      --device-write-bps DEV:RATE  the same for writes (on cgroup v1 only\n"
+	"                        direct I/O: the page cache writes back later, as\n"
+	"                        the kernel's, not the container's)\n"
+	"  -U, --userns          a new user namespace, root inside mapped to the\n"
+	"                        range above (the default when not run as root)\n"
+	"      --cap-add CAP     keep CAP too, e.g. NET_ADMIN or CAP_NET_ADMIN (any\n"
+	"                        case; capabilities(7) lists them); ALL: every one.\n"
+	"                        A call the filter refuses for want of CAP (mount\n"
+	"                        for SYS_ADMIN, say) is then let through. Repeatable.\n"
+	"                        A capability the tool itself lacks is not kept\n"
+	"      --cap-drop CAP    drop CAP (a CAP both added and dropped is dropped);\n"
+	"                        ALL: drop every one but those of --cap-add. Repeatable\n"
+	"      --seccomp default|unconfined|FILE  default: the filter above;\n"
+	"                        unconfined: no filter at all; FILE: a text file of\n"
+	"                        system call names, one per line ('#' starts a\n"
+	"                        comment), which fail with EPERM instead of the\n"
+	"                        default list (no argument rules: docker's JSON\n"
+	"                        profiles are not read)\n"
+	"      --trace FILE      log every system call the container's processes make\n"
+	"                        to FILE (- for stderr): seconds since the start, PID\n"
+	"                        inside, command, call, and for clone, clone3, unshare,\n"
+	"                        setns, mount, umount2, pivot_root, execve and openat\n"
+	"                        the arguments; at exit, a table of calls per system\n"
+	"                        call. An eBPF program on the raw_syscalls:sys_enter\n"
+	"                        tracepoint does it, compiled at start by libbcc\n"
+	"  -v, --verbose         print one line per setup step on stderr\n"
+	"  -h, --help            show this help and exit\n"
+	"\n"
+	"Exit status: the command's own; 128+N if signal N killed it; 125 if the tool\n"
+	"failed; 126 if the command cannot be executed; 127 if it is not found.\n"
+	"\n"
+	"Examples: sudo ./container --rootfs ../labs/rootfs ls /\n"
+	"          sudo ./container -U cat /proc/self/uid_map\n"
+	"          ./container --net none id    (rootless)\n";
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'container --help' for more information.\n");
+	exit(EXIT_TOOL);
+}
+
+/* With -v, one line per completed step: "=> STEP ... done (DETAIL)". */
+static void trace(const struct config *cfg, const char *step, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	if (!cfg->verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "=> %s ... done (%s)\n", step, detail);
+}
+
+/*
+ * A hostname is what RFC 1123 allows: labels of letters, digits and hyphens,
+ * 1-63 characters each, not starting or ending with a hyphen, joined by dots.
+ * The kernel itself accepts any bytes up to 64; checking here turns a typo
+ * into a clear message instead of a surprising prompt.
+ */
+static bool valid_hostname(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    c != '-')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+/* An IPv4 address as text, in buf (INET_ADDRSTRLEN bytes), for messages. */
+static const char *ip_text(uint32_t addr, char *buf)
+{
+	struct in_addr in = { .s_addr = htonl(addr) };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+/*
+ * "10.200.7.2/24" as an address (in host byte order) and a prefix length;
+ * false for anything else. inet_pton(3) takes exactly four decimal numbers,
+ * where inet_aton(3) would also take "10.1" or hexadecimal.
+ */
+static bool parse_cidr(const char *arg, uint32_t *addr, int *prefix)
+{
+	const char *slash = strchr(arg, '/');
+	char text[INET_ADDRSTRLEN];
+	struct in_addr in;
+	char *end;
+	long len;
+
+	if (slash == NULL || (size_t)(slash - arg) >= sizeof(text) ||
+	    !isdigit((unsigned char)slash[1]))
+		return false;
+	memcpy(text, arg, (size_t)(slash - arg));
+	text[slash - arg] = '\0';
+	if (inet_pton(AF_INET, text, &in) != 1)
+		return false;
+	len = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || len > 32)
+		return false;
+	*addr = ntohl(in.s_addr);
+	*prefix = (int)len;
+	return true;
+}
+
+/*
+ * --ip CIDR: the container's address and its subnet. The host end takes the
+ * subnet's first address, so the container's must be another host address:
+ * not that one, not the network address (host bits all 0) and not the
+ * broadcast address (all 1). The prefix stays within 8-30: a /31 or /32
+ * leaves no room for two hosts beside those two, and a subnet wider than a
+ * /8 would cover a good part of all addresses.
+ */
+static void parse_ip(const char *arg, struct config *cfg)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	uint32_t mask, net;
+
+	if (!parse_cidr(arg, &cfg->addr, &cfg->prefix))
+		usage_error("--ip: \"%s\" is not an IPv4 address with a prefix (try 10.200.7.2/24)",
+			    arg);
+	if (cfg->prefix < 8 || cfg->prefix > 30)
+		usage_error("--ip %s: the prefix length must be 8 to 30 (try /24)", arg);
+	mask = ~0u << (32 - cfg->prefix);
+	net = cfg->addr & mask;
+	cfg->host_addr = net + 1;
+	if (cfg->addr == net)
+		usage_error("--ip %s: %s is the subnet's network address, not a host's (try %s/%d)",
+			    arg, ip_text(net, a), ip_text(net + 2, b), cfg->prefix);
+	if (cfg->addr == (net | ~mask))
+		usage_error("--ip %s: %s is the subnet's broadcast address (try %s/%d)", arg,
+			    ip_text(cfg->addr, a), ip_text(net + 2, b), cfg->prefix);
+	if (cfg->addr == cfg->host_addr)
+		usage_error(
+			"--ip %s: %s, the subnet's first address, is the host end's (try %s/%d)",
+			arg, ip_text(cfg->addr, a), ip_text(net + 2, b), cfg->prefix);
+	cfg->ip = arg;
+}
+
+/*
+ * A size as docker writes one: a whole number of bytes, or of KiB, MiB or
+ * GiB with the suffix k, m or g, in either case and optionally followed by
+ * b ("512kb", "1MB"). Like docker and the kernel's own suffixes, k is 1024.
+ */
+static bool parse_size(const char *arg, long long *bytes)
+{
+	static const char units[] = "bkmg";
+	unsigned long long n;
+	const char *unit;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)arg[0]))
+		return false;
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno != 0)
+		return false;
+	if (*end != '\0') {
+		unit = strchr(units, tolower((unsigned char)*end));
+		if (unit == NULL)
+			return false;
+		shift = 10 * (int)(unit - units);
+		end++;
+		if (shift > 0 && tolower((unsigned char)*end) == 'b')
+			end++;
+	}
+	if (*end != '\0' || n > (unsigned long long)LLONG_MAX >> shift)
+		return false;
+	*bytes = (long long)(n << shift);
+	return true;
+}
+
+/* A size for messages: "64 MiB", "1 GiB", or bytes when no unit divides it. */
+static const char *size_text(long long bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB" };
+	int u = 0;
+
+	while (u < 3 && bytes != 0 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%lld %s", bytes, units[u]);
+	return buf;
+}
+
+/* A whole number from min to max, or false. */
+static bool parse_long(const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)arg[0]))
+		return false;
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+/*
+ * A CPU list in the kernel's own format (cpuset(7), "FORMATS"): numbers and
+ * ranges separated by commas, e.g. "0-3,8". False for anything else.
+ */
+static bool parse_cpu_list(const char *text, cpu_set_t *set)
+{
+	const char *p = text;
+	unsigned long first, last;
+	char *end;
+
+	CPU_ZERO(set);
+	do {
+		if (!isdigit((unsigned char)*p))
+			return false;
+		first = last = strtoul(p, &end, 10);
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return false;
+			last = strtoul(end + 1, &end, 10);
+		}
+		if (first > last || last >= CPU_SETSIZE)
+			return false;
+		for (; first <= last; first++)
+			CPU_SET(first, set);
+		p = end;
+	} while (*p++ == ',');
+	return p[-1] == '\0';
+}
+
+/* The CPUs online now, as a set and as the kernel lists them ("0-1"). */
+static void online_cpus(cpu_set_t *set, char *text, size_t size)
+{
+	static const char path[] = "/sys/devices/system/cpu/online";
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		err(EXIT_TOOL, "open %s", path);
+	if (fgets(text, (int)size, f) == NULL)
+		errx(EXIT_TOOL, "read %s: empty", path);
+	fclose(f);
+	text[strcspn(text, "\n")] = '\0';
+	if (!parse_cpu_list(text, set))
+		errx(EXIT_TOOL, "%s: \"%s\" is not a CPU list", path, text);
+}
+
+/*
+ * --cpus DECIMAL: a number such as 0.5 or 2, turned into a quota of
+ * microseconds per CFS_PERIOD. At most the CPUs online: a bigger quota is
+ * allowed by the kernel, but no more CPUs than exist can run the threads.
+ */
+static void parse_cpus(const char *arg, struct config *cfg)
+{
+	const char *p = arg;
+	char online_text[256];
+	cpu_set_t online;
+	double cpus;
+
+	/* digits, then maybe a point and digits: strtod() alone would also
+	 * take "1e3", "inf" and hexadecimal */
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p != arg && *p == '.' && isdigit((unsigned char)p[1])) {
+		p++;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (p == arg || *p != '\0')
+		usage_error("--cpus: \"%s\" is not a number of CPUs (try 0.5 or 1.5)", arg);
+	cpus = strtod(arg, NULL);
+	online_cpus(&online, online_text, sizeof(online_text));
+	if (cpus > CPU_COUNT(&online))
+		usage_error("--cpus %s: this host has %d CPUs online (try 0.01 to %d)", arg,
+			    CPU_COUNT(&online), CPU_COUNT(&online));
+	cfg->cpu_quota = (long)(cpus * CFS_PERIOD + 0.5);
+	if (cfg->cpu_quota < CFS_QUOTA_MIN)
+		usage_error("--cpus %s: less than 0.01, the kernel's smallest quota (1 ms in "
+			    "every 100 ms)",
+			    arg);
+}
+
+/* --cpuset-cpus LIST: a valid list of CPUs that are all online. */
+static void parse_cpuset(const char *arg, struct config *cfg)
+{
+	char online_text[256];
+	cpu_set_t want, online;
+
+	if (!parse_cpu_list(arg, &want))
+		usage_error("--cpuset-cpus: \"%s\" is not a list of CPUs (try 0, 0-1 or 0,1)", arg);
+	online_cpus(&online, online_text, sizeof(online_text));
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &want) && !CPU_ISSET(cpu, &online))
+			usage_error("--cpuset-cpus %s: CPU %d is not online (online: %s)", arg, cpu,
+				    online_text);
+	cfg->cpuset_cpus = arg;
+}
+
+/*
+ * --device-read-bps / --device-write-bps DEV:RATE. The kernel takes the
+ * device as its major:minor numbers, which stat(2) of DEV gives. It limits
+ * whole disks only (a partition's I/O is counted as its disk's), so a
+ * partition is refused here, naming its disk: /sys/dev/block/MAJ:MIN is a
+ * link into sysfs, where a partition's directory sits inside its disk's.
+ */
+static void parse_device_rate(const char *opt, const char *arg, bool writes, struct config *cfg)
+{
+	const char *colon = strrchr(arg, ':');
+	char path[PATH_MAX], sys[64], disk[PATH_MAX];
+	struct io_limit *limit = NULL;
+	struct stat st;
+	long long rate;
+	int i;
+
+	if (colon == NULL || colon == arg || (size_t)(colon - arg) >= sizeof(path))
+		usage_error("%s: \"%s\" is not DEVICE:RATE (try /dev/vda:1mb)", opt, arg);
+	memcpy(path, arg, (size_t)(colon - arg));
+	path[colon - arg] = '\0';
+	if (!parse_size(colon + 1, &rate) || rate == 0)
+		usage_error("%s %s: \"%s\" is not a rate in bytes per second (try 1mb or 512kb)",
+			    opt, arg, colon + 1);
+	if (stat(path, &st) == -1)
+		err(EXIT_TOOL, "%s %s", opt, path);
+	if (!S_ISBLK(st.st_mode))
+		errx(EXIT_TOOL, "%s %s: not a block device", opt, path);
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/partition", major(st.st_rdev),
+		 minor(st.st_rdev));
+	if (access(sys, F_OK) == 0) {
+		*strrchr(sys, '/') = '\0';
+		strcat(sys, "/..");
+		if (realpath(sys, disk) == NULL)
+			snprintf(disk, sizeof(disk), "/?");
+		errx(EXIT_TOOL,
+		     "%s %s: a partition; the kernel limits whole disks only (try /dev/%s)", opt,
+		     path, strrchr(disk, '/') + 1);
+	}
+	for (i = 0; i < cfg->n_io; i++)
+		if (cfg->io[i].major == major(st.st_rdev) && cfg->io[i].minor == minor(st.st_rdev))
+			limit = &cfg->io[i];
+	if (limit == NULL) {
+		if (cfg->n_io == MAX_IO_LIMITS)
+			usage_error("%s %s: more than %d devices", opt, arg, MAX_IO_LIMITS);
+		limit = &cfg->io[cfg->n_io++];
+		limit->major = major(st.st_rdev);
+		limit->minor = minor(st.st_rdev);
+	}
+	if (writes)
+		limit->wbps = rate;
+	else
+		limit->rbps = rate;
+}
+
+/*
+ * --cap-add / --cap-drop CAP: a capability's name as capabilities(7)
+ * writes it, with or without "CAP_", in any case; or ALL. libcap knows
+ * the names; the running kernel may know fewer (cap_max_bits(3) reads
+ * /proc/sys/kernel/cap_last_cap).
+ */
+static void parse_cap(const char *opt, const char *arg, unsigned long long *set, bool *all)
+{
+	char name[64];
+	cap_value_t cap;
+	size_t i;
+
+	if (strcasecmp(arg, "ALL") == 0) {
+		*all = true;
+		return;
+	}
+	snprintf(name, sizeof(name), "%s%s", strncasecmp(arg, "CAP_", 4) == 0 ? "" : "cap_", arg);
+	for (i = 0; name[i] != '\0'; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	if (strlen(arg) >= sizeof(name) - 4 || cap_from_name(name, &cap) == -1)
+		usage_error("%s: \"%s\" is not a capability (try NET_ADMIN; capabilities(7) "
+			    "lists them)",
+			    opt, arg);
+	if (cap >= (cap_value_t)cap_max_bits())
+		usage_error("%s %s: this kernel has no such capability", opt, arg);
+	*set |= CAP(cap);
+}
+
+/*
+ * --seccomp FILE: the names of the system calls to refuse, one a line;
+ * blank lines and '#' comments are skipped. Each name is checked now,
+ * against libseccomp's table for this machine, so that a typo stops the
+ * tool before anything is made.
+ */
+static void read_seccomp_file(const char *path, struct config *cfg)
+{
+	char *line = NULL, *name, *end;
+	size_t cap = 0;
+	int lineno = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (f == NULL)
+		err(EXIT_TOOL, "--seccomp %s", path);
+	cfg->n_file_calls = 0;
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		line[strcspn(line, "#\n")] = '\0';
+		name = line + strspn(line, " \t");
+		end = name + strcspn(name, " \t");
+		if (*name == '\0')
+			continue;
+		if (end[strspn(end, " \t")] != '\0')
+			errx(EXIT_TOOL, "--seccomp %s:%d: one system call name a line, not \"%s\"",
+			     path, lineno, name);
+		*end = '\0';
+		if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
+			errx(EXIT_TOOL, "--seccomp %s:%d: \"%s\" is no system call known here",
+			     path, lineno, name);
+		if (cfg->n_file_calls == MAX_SECCOMP_FILE)
+			errx(EXIT_TOOL, "--seccomp %s: more than %d names", path, MAX_SECCOMP_FILE);
+		cfg->file_calls[cfg->n_file_calls] = strdup(name);
+		if (cfg->file_calls[cfg->n_file_calls++] == NULL)
+			err(EXIT_TOOL, "strdup");
+	}
+	if (ferror(f))
+		err(EXIT_TOOL, "read %s", path);
+	free(line);
+	fclose(f);
+	cfg->seccomp_file = path;
+}
+
+static void parse_args(int argc, char **argv, struct config *cfg)
+{
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ "rootfs", required_argument, NULL, 'r' },
+		{ "upper", required_argument, NULL, 'O' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "ipc", required_argument, NULL, 'P' },
+		{ "ip", required_argument, NULL, 'A' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "memory-swap", required_argument, NULL, 'S' },
+		{ "cpus", required_argument, NULL, 'C' },
+		{ "cpu-shares", required_argument, NULL, 'H' },
+		{ "pids-limit", required_argument, NULL, 'L' },
+		{ "cpuset-cpus", required_argument, NULL, 'E' },
+		{ "device-read-bps", required_argument, NULL, 'R' },
+		{ "device-write-bps", required_argument, NULL, 'W' },
+		{ "userns", no_argument, NULL, 'U' },
+		{ "cap-add", required_argument, NULL, 'a' },
+		{ "cap-drop", required_argument, NULL, 'd' },
+		{ "seccomp", required_argument, NULL, 's' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }, /* getopt_long stops at the all-zero entry */
+	};
+	static char *default_argv[] = { "/bin/sh", NULL };
+	const char *rootfs = CELL_ROOTFS;
+	struct stat st;
+	int opt;
+
+	/* The leading '+' stops at the first non-option: the command's own
+	 * options are left for the command. The ':' after it lets us word the
+	 * errors ourselves. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:n:r:m:Uvh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (!valid_hostname(optarg))
+				usage_error("--hostname: \"%s\" is not a valid hostname "
+					    "(1-64 characters: letters, digits, '-' and '.')",
+					    optarg);
+			cfg->hostname = optarg;
+			break;
+		case 'r':
+			rootfs = optarg;
+			break;
+		case 'O':
+			cfg->upper = optarg;
+			break;
+		case 'I':
+			cfg->init = true;
+			break;
+		case 'P':
+			if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
+				usage_error("--ipc: \"%s\" is not host or private", optarg);
+			cfg->ipc_host = strcmp(optarg, "host") == 0;
+			break;
+		case 'A':
+			parse_ip(optarg, cfg);
+			break;
+		case 'N':
+			if (strcmp(optarg, "none") != 0)
+				usage_error("--net: \"%s\": this stage knows only none", optarg);
+			cfg->net_none = true;
+			break;
+		case 'm':
+			if (!parse_size(optarg, &cfg->memory))
+				usage_error("--memory: \"%s\" is not a size (try 64m or 1g)",
+					    optarg);
+			if (cfg->memory < MEMORY_MIN)
+				usage_error("--memory %s: less than 6m, the smallest limit taken "
+					    "(as by docker)",
+					    optarg);
+			cfg->memory_arg = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, "-1") == 0)
+				cfg->memory_swap = -1;
+			else if (!parse_size(optarg, &cfg->memory_swap))
+				usage_error("--memory-swap: \"%s\" is not a size (try 128m, or -1 "
+					    "for no limit)",
+					    optarg);
+			cfg->swap_arg = optarg;
+			break;
+		case 'C':
+			parse_cpus(optarg, cfg);
+			break;
+		case 'H':
+			if (!parse_long(optarg, SHARES_MIN, SHARES_MAX, &cfg->cpu_shares))
+				usage_error(
+					"--cpu-shares: \"%s\" is not a whole number from %d to %d",
+					optarg, SHARES_MIN, SHARES_MAX);
+			break;
+		case 'L':
+			if (!parse_long(optarg, 1, PIDS_MAX, &cfg->pids_limit))
+				usage_error(
+					"--pids-limit: \"%s\" is not a whole number from 1 to %d",
+					optarg, PIDS_MAX);
+			break;
+		case 'E':
+			parse_cpuset(optarg, cfg);
+			break;
+		case 'R':
+		case 'W':
+			parse_device_rate(opt == 'R' ? "--device-read-bps" : "--device-write-bps",
+					  optarg, opt == 'W', cfg);
+			break;
+		case 'U':
+			cfg->userns = true;
+			break;
+		case 'a':
+			parse_cap("--cap-add", optarg, &cfg->cap_add, &cfg->cap_add_all);
+			break;
+		case 'd':
+			parse_cap("--cap-drop", optarg, &cfg->cap_drop, &cfg->cap_drop_all);
+			break;
+		case 's':
+			cfg->seccomp_unconfined = strcmp(optarg, "unconfined") == 0;
+			cfg->seccomp_file = NULL;
+			if (strcmp(optarg, "default") != 0 && !cfg->seccomp_unconfined)
+				read_seccomp_file(optarg, cfg);
+			break;
+		case 'T':
+			cfg->trace_path = optarg;
+			cfg->prog_fd = cfg->tp_fd = -1;
+			break;
+		case 'v':
+			cfg->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			if (optopt)
+				usage_error("invalid option -- '%c'", optopt);
+			usage_error("unrecognized option '%s'", argv[optind - 1]);
+		}
+	}
+	cfg->argv = optind < argc ? &argv[optind] : default_argv;
+	/* As docker: ALL added is every capability but those dropped; ALL
+	 * dropped is none but those added; otherwise the default set changed. */
+	if (cfg->cap_add_all)
+		cfg->caps = ~0ULL & ~cfg->cap_drop;
+	else if (cfg->cap_drop_all)
+		cfg->caps = cfg->cap_add;
+	else
+		cfg->caps = (DEFAULT_CAPS | cfg->cap_add) & ~cfg->cap_drop;
+	cfg->caps &= CAP(cap_max_bits()) - 1; /* those this kernel has */
+	if (cfg->net_none && cfg->ip != NULL)
+		usage_error("--ip and --net none exclude each other");
+	/* As docker: the total means nothing without the memory part. */
+	if (cfg->swap_arg != NULL && cfg->memory_arg == NULL)
+		usage_error("--memory-swap needs --memory: it is the total of memory and swap");
+	if (cfg->swap_arg != NULL && cfg->memory_swap != -1 && cfg->memory_swap < cfg->memory)
+		usage_error("--memory-swap %s is less than --memory %s: it is the total of memory "
+			    "and swap",
+			    cfg->swap_arg, cfg->memory_arg);
+
+	/* Mount targets are built from this path, so make it absolute, and
+	 * check it now rather than from deep inside the child. */
+	if (realpath(rootfs, cfg->rootfs) == NULL) {
+		if (errno == ENOENT && strcmp(rootfs, CELL_ROOTFS) == 0)
+			errx(EXIT_TOOL,
+			     "the default root file system %s is missing: "
+			     "build it with make rootfs, or give --rootfs DIR",
+			     rootfs);
+		err(EXIT_TOOL, "--rootfs %s", rootfs);
+	}
+	if (stat(cfg->rootfs, &st) == -1)
+		err(EXIT_TOOL, "stat %s", cfg->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		errx(EXIT_TOOL, "--rootfs %s: not a directory", rootfs);
+	if (strcmp(cfg->rootfs, "/") == 0)
+		errx(EXIT_TOOL, "--rootfs /: the host's own root is not a container's");
+	/* overlayfs separates its options with ',' and its layers with ':'. */
+	if (strpbrk(cfg->rootfs, ",:") != NULL)
+		errx(EXIT_TOOL, "--rootfs %s: overlayfs cannot take a path with ',' or ':'",
+		     cfg->rootfs);
+}
+
+/*
+ * The cell line of a subuid(5) file, "cell:FIRST:COUNT": 0 and the range
+ * when found, 1 when the file or the line is missing, -1 (having said why)
+ * when the line is malformed. The ids must stay clear of 0 (root to root
+ * would defeat the purpose) and of 4294967295, (uid_t)-1, which is no id.
+ */
+static int read_subid(const char *path, unsigned int *first, unsigned int *count)
+{
+	char line[256], *p, *end;
+	unsigned long long a, n;
+	int result = 1;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 1;
+		warn("open %s", path);
+		return -1;
+	}
+	while (result == 1 && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, SUBID_NAME ":", strlen(SUBID_NAME ":")) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		p = line + strlen(SUBID_NAME ":");
+		result = -1;
+		if (!isdigit((unsigned char)*p))
+			break;
+		errno = 0;
+		a = strtoull(p, &end, 10);
+		if (*end != ':' || !isdigit((unsigned char)end[1]))
+			break;
+		n = strtoull(end + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || a == 0 || n == 0 || a + n > 4294967295ULL)
+			break;
+		*first = (unsigned int)a;
+		*count = (unsigned int)n;
+		result = 0;
+	}
+	fclose(f);
+	if (result < 0)
+		warnx("%s: \"%s\" is not " SUBID_NAME ":FIRST:COUNT with FIRST > 0 and "
+		      "FIRST + COUNT <= 4294967295",
+		      path, line);
+	return result;
+}
+
+/*
+ * step: userns-ids
+ * Decide once, at the start, what this run can do. Creating a user
+ * namespace needs no privilege at all (user_namespaces(7)), and its owner
+ * has every capability inside it, enough for all the other namespaces and
+ * mounts of this program. Root on the host is needed only for what lies
+ * outside any namespace of ours: cgroups (directories in the host's cgroup
+ * tree) and the host end of a veth pair. A rootless run leaves those out,
+ * saying so once, rather than failing on an EPERM deep inside a step.
+ */
+static void check_privileges(struct config *cfg)
+{
+	unsigned int gid_first = 0, gid_count = 0;
+	bool limits, veth;
+	int u, g;
+
+	cfg->lower_fd = -1;
+	if (geteuid() != 0) {
+		cfg->rootless = cfg->userns = true;
+		cfg->uid_base = geteuid();
+		cfg->gid_base = getegid();
+		cfg->id_count = 1;
+		limits = cfg->memory_arg != NULL || cfg->cpu_quota != 0 || cfg->cpu_shares != 0 ||
+			 cfg->pids_limit != 0 || cfg->cpuset_cpus != NULL || cfg->n_io > 0;
+		veth = !cfg->net_none;
+		cfg->net_none = true;
+		cfg->ip = NULL;
+		if (veth && limits)
+			warnx("rootless: the veth and the cgroup limits skipped (loopback only, no "
+			      "limits): they need root on the host");
+		else if (veth)
+			warnx("rootless: the veth skipped (loopback only): it needs root on the "
+			      "host");
+		else if (limits)
+			warnx("rootless: the cgroup limits skipped: they need root on the host");
+		trace(cfg, "userns-ids", "rootless: uid %u and gid %u will be 0 inside",
+		      cfg->uid_base, cfg->gid_base);
+		return;
+	}
+	if (!cfg->userns)
+		return;
+	u = read_subid("/etc/subuid", &cfg->uid_base, &cfg->id_count);
+	if (u < 0)
+		exit(EXIT_TOOL);
+	g = read_subid("/etc/subgid", &gid_first, &gid_count);
+	if (g < 0)
+		exit(EXIT_TOOL);
+	if (u != g)
+		errx(EXIT_TOOL,
+		     "/etc/subuid and /etc/subgid: only %s has a " SUBID_NAME " line "
+		     "(add one to the other, or remove it)",
+		     u == 0 ? "/etc/subuid" : "/etc/subgid");
+	if (u == 1) {
+		cfg->uid_base = cfg->gid_base = USERNS_BASE;
+		cfg->id_count = USERNS_COUNT;
+	} else {
+		cfg->gid_base = gid_first;
+		if (gid_count < cfg->id_count)
+			cfg->id_count = gid_count;
+	}
+	trace(cfg, "userns-ids", "0-%u inside will be uids %u-%u, gids %u-%u on the host (%s)",
+	      cfg->id_count - 1, cfg->uid_base, cfg->uid_base + cfg->id_count - 1, cfg->gid_base,
+	      cfg->gid_base + cfg->id_count - 1,
+	      u == 0 ? "the " SUBID_NAME " lines of /etc/subuid and /etc/subgid" : "the default");
+}
+
+/*
+ * The parent handles signals synchronously: it blocks them here and later
+ * collects them one at a time with sigwaitinfo(). No handler can then run
+ * in the middle of a step. The child gets the original mask back just
+ * before exec, so the command starts with the signals its parent had.
+ */
+static void block_signals(sigset_t *blocked, sigset_t *saved)
+{
+	sigemptyset(blocked);
+	sigaddset(blocked, SIGCHLD);
+	sigaddset(blocked, SIGINT);
+	sigaddset(blocked, SIGTERM);
+	sigaddset(blocked, SIGHUP);
+	sigaddset(blocked, SIGQUIT);
+	sigaddset(blocked, SIGUSR1);
+	sigaddset(blocked, SIGUSR2);
+	/* A SIGCHLD ignored by whoever started us would make the kernel reap
+	 * the child itself, and waitpid() would never see its status. */
+	signal(SIGCHLD, SIG_DFL);
+	if (sigprocmask(SIG_BLOCK, blocked, saved) == -1)
+		err(EXIT_TOOL, "sigprocmask");
+}
+
+/* A wait status as an exit status: the command's own, or 128+N for signal N. */
+static int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* step: exec
+ * execvp() returns only on failure; the status tells the parent why, with
+ * the numbers docker run uses. */
+static void exec_command(const struct config *cfg)
+{
+	int saved;
+
+	if (cfg->verbose)
+		fprintf(stderr, "=> exec %s\n", cfg->argv[0]);
+	/* The command starts with every signal at its default action. Run by
+	 * nohup, or in the background of a script, the tool inherits SIGINT
+	 * and SIGQUIT ignored, and an ignored signal stays ignored across
+	 * execve(2) (signal(7)): a Ctrl-C passed on would be lost. signal()
+	 * refuses only SIGKILL, SIGSTOP and the C library's own, no matter. */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (sigprocmask(SIG_SETMASK, &cfg->child_mask, NULL) == -1)
+		err(EXIT_TOOL, "sigprocmask");
+	execvp(cfg->argv[0], cfg->argv);
+	saved = errno; /* warn() may change errno when stderr is unusable */
+	warn("exec %s", cfg->argv[0]);
+	_exit(saved == ENOENT || saved == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+/*
+ * step: init
+ * With --init, PID 1 is this loop and the command is its child. Signals
+ * stay blocked, and the kernel never drops a blocked signal as unwanted,
+ * not even for PID 1 (see sig_ignored() in kernel/signal.c), so every
+ * signal the tool passes on arrives here and goes on to the command.
+ * Every orphan of the namespace is re-parented to PID 1; each SIGCHLD
+ * reaps all children that have ended, so none lingers as a zombie. When
+ * the command ends, init ends with its status, and the kernel kills
+ * whatever is left in the namespace.
+ */
+static int run_init(const struct config *cfg)
+{
+	/* solution 02 begin: init, keep cfg */
+	siginfo_t info;
+	pid_t cmd, pid;
+	int status;
+
+	cmd = fork();
+	if (cmd == -1)
+		err(EXIT_TOOL, "fork command");
+	if (cmd == 0)
+		exec_command(cfg);
+	trace(cfg, "init", "init is PID 1, the command PID %d", cmd);
+	for (;;) {
+		if (sigwaitinfo(&cfg->blocked, &info) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_TOOL, "init: sigwaitinfo");
+		}
+		if (info.si_signo != SIGCHLD) {
+			if (kill(cmd, info.si_signo) == -1 && errno != ESRCH)
+				warn("init: kill %d %s", cmd, strsignal(info.si_signo));
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == cmd)
+				return exit_status(status);
+	}
+	/* solution 02 end */
+}
+
+/* A path inside the container's root (the overlay), for the steps that run
+ * before pivot_root. */
+static void in_rootfs(const struct config *cfg, const char *path, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s%s", cfg->merged, path) >= size)
+		errx(EXIT_TOOL, "%s%s: path too long", cfg->merged, path);
+}
+
+/* mount(2) onto a path inside the root file system, or fail with a message
+ * that names both. */
+static void mount_in(const struct config *cfg, const char *source, const char *target,
+		     const char *fstype, unsigned long flags, const char *data)
+{
+	char path[PATH_MAX];
+
+	in_rootfs(cfg, target, path, sizeof(path));
+	if (mount(source, path, fstype, flags, data) == -1)
+		err(EXIT_TOOL, "mount %s on %s", fstype, path);
+}
+
+/*
+ * step: mount-dev
+ * /dev is a small tmpfs of the container's own, holding the harmless
+ * devices of the table above, a private devpts instance for terminals
+ * (newinstance: the container's ptys are not the host's) and a tmpfs for
+ * POSIX shared memory. Without MS_NODEV here, as the device nodes must work.
+ *
+ * In a user namespace, mknod(2) of a device fails with EPERM: it needs
+ * CAP_MKNOD in the initial namespace (capabilities(7)), and a file system
+ * mounted from a user namespace ignores device nodes anyway (the kernel
+ * sets SB_I_NODEV on it). So each device is the host's own node, bound
+ * onto an empty file here, as rootless runtimes do: its owner and mode are
+ * the host's (root, an unmapped id, shows as nobody inside).
+ */
+static void setup_dev(const struct config *cfg)
+{
+	/* solution 03 begin: mount-dev, keep cfg devices */
+	static const char *const links[][2] = {
+		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+	char path[PATH_MAX];
+
+	mount_in(cfg, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "/dev/%s", devices[i].name);
+		in_rootfs(cfg, name, path, sizeof(path));
+		if (cfg->userns) {
+			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			if (fd == -1)
+				err(EXIT_TOOL, "create %s", path);
+			close(fd);
+			if (mount(name, path, NULL, MS_BIND, NULL) == -1)
+				err(EXIT_TOOL, "mount --bind %s on %s", name, path);
+			continue;
+		}
+		if (mknod(path, S_IFCHR, makedev(devices[i].major, devices[i].minor)) == -1)
+			err(EXIT_TOOL, "mknod %s", path);
+		/* chmod, not mknod's mode: the umask would trim that. */
+		if (chmod(path, 0666) == -1)
+			err(EXIT_TOOL, "chmod %s", path);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		in_rootfs(cfg, links[i][0], path, sizeof(path));
+		if (symlink(links[i][1], path) == -1)
+			err(EXIT_TOOL, "symlink %s", path);
+	}
+	in_rootfs(cfg, "/dev/pts", path, sizeof(path));
+	if (mkdir(path, 0755) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(cfg, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620");
+	in_rootfs(cfg, "/dev/shm", path, sizeof(path));
+	if (mkdir(path, 01777) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	trace(cfg, "mount-dev", "%s/dev%s", cfg->merged,
+	      cfg->userns ? ", the host's device nodes bound" : "");
+	/* solution 03 end */
+}
+
+/*
+ * rtnetlink answers a request it refuses with an NLMSG_ERROR message that
+ * carries an errno (netlink(7)). libnl turns that into a code of its own,
+ * a coarser one ("Object exists"); this handler, set on every socket, keeps
+ * the errno itself, so that the messages read like all the others here
+ * ("File exists"). Returning NL_STOP lets libnl fail the call as usual.
+ */
+static int kernel_errno;
+
+static int keep_errno(struct sockaddr_nl *from, struct nlmsgerr *e, void *arg)
+{
+	(void)from, (void)arg;
+	kernel_errno = -e->error;
+	return NL_STOP;
+}
+
+/* Why a libnl call failed: the kernel's errno if it sent one, else libnl's reason. */
+static const char *nl_reason(int ret)
+{
+	int e = kernel_errno;
+
+	kernel_errno = 0;
+	return e != 0 ? strerror(e) : nl_geterror(ret);
+}
+
+/*
+ * A socket for rtnetlink requests. It belongs to the network namespace its
+ * opener is in when opening it, for its whole life (network_namespaces(7)):
+ * opened by the tool, it configures the host; by the child, the container.
+ */
+static struct nl_sock *nl_open(void)
+{
+	struct nl_sock *sock;
+	int ret;
+
+	sock = nl_socket_alloc();
+	if (sock == NULL) {
+		warnx("nl_socket_alloc: out of memory");
+		return NULL;
+	}
+	nl_socket_modify_err_cb(sock, NL_CB_CUSTOM, keep_errno, NULL);
+	ret = nl_connect(sock, NETLINK_ROUTE);
+	if (ret < 0) {
+		warnx("connect to rtnetlink: %s", nl_reason(ret));
+		nl_socket_free(sock);
+		return NULL;
+	}
+	return sock;
+}
+
+/* An IPv4 address and prefix length as libnl takes them; NULL if out of memory. */
+static struct nl_addr *nl_ipv4(uint32_t addr, int prefix)
+{
+	uint32_t be = htonl(addr);
+	struct nl_addr *a = nl_addr_build(AF_INET, &be, sizeof(be));
+
+	if (a != NULL)
+		nl_addr_set_prefixlen(a, prefix);
+	return a;
+}
+
+/* The kernel's record of a link, found by name: what ip link show NAME prints. */
+static struct rtnl_link *get_link(struct nl_sock *sock, const char *name)
+{
+	struct rtnl_link *link;
+	int ret;
+
+	ret = rtnl_link_get_kernel(sock, 0, name, &link);
+	if (ret < 0) {
+		warnx("get link %s: %s", name, nl_reason(ret));
+		return NULL;
+	}
+	return link;
+}
+
+/* ip link set NAME up: a change that sets IFF_UP and leaves the other flags. */
+static int link_up(struct nl_sock *sock, struct rtnl_link *link)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	int ret = -NLE_NOMEM;
+
+	if (change != NULL) {
+		rtnl_link_set_flags(change, IFF_UP);
+		ret = rtnl_link_change(sock, link, change, 0);
+		rtnl_link_put(change);
+	}
+	if (ret < 0) {
+		warnx("set link %s up: %s", rtnl_link_get_name(link), nl_reason(ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* ip address add ADDR/PREFIX dev NAME. */
+static int add_address(struct nl_sock *sock, struct rtnl_link *link, uint32_t addr, int prefix)
+{
+	struct rtnl_addr *ra = rtnl_addr_alloc();
+	struct nl_addr *local = nl_ipv4(addr, prefix);
+	char text[INET_ADDRSTRLEN];
+	int ret = -NLE_NOMEM;
+
+	if (ra != NULL && local != NULL) {
+		rtnl_addr_set_ifindex(ra, rtnl_link_get_ifindex(link));
+		ret = rtnl_addr_set_local(ra, local);
+		if (ret == 0)
+			ret = rtnl_addr_add(sock, ra, NLM_F_EXCL);
+	}
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	if (ret < 0) {
+		warnx("add address %s/%d to %s: %s", ip_text(addr, text), prefix,
+		      rtnl_link_get_name(link), nl_reason(ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* ip route add default via GATEWAY dev NAME. */
+static int add_default_route(struct nl_sock *sock, struct rtnl_link *link, uint32_t gateway)
+{
+	struct rtnl_route *route = rtnl_route_alloc();
+	struct rtnl_nexthop *hop = rtnl_route_nh_alloc();
+	struct nl_addr *any = nl_ipv4(0, 0), *via = nl_ipv4(gateway, 32);
+	char text[INET_ADDRSTRLEN];
+	int ret = -NLE_NOMEM;
+
+	if (route != NULL && hop != NULL && any != NULL && via != NULL) {
+		rtnl_route_nh_set_ifindex(hop, rtnl_link_get_ifindex(link));
+		rtnl_route_nh_set_gateway(hop, via);
+		rtnl_route_add_nexthop(route, hop);
+		hop = NULL; /* the route owns it now */
+		ret = rtnl_route_set_dst(route, any);
+		if (ret == 0)
+			ret = rtnl_route_add(sock, route, NLM_F_EXCL);
+	}
+	if (hop != NULL)
+		rtnl_route_nh_free(hop);
+	nl_addr_put(via);
+	nl_addr_put(any);
+	rtnl_route_put(route);
+	if (ret < 0) {
+		warnx("add default route via %s dev %s: %s", ip_text(gateway, text),
+		      rtnl_link_get_name(link), nl_reason(ret));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * step: net-config
+ * In the child, in its new network namespace. A new namespace has its own
+ * loopback device, down (network_namespaces(7)): until it is up, not even
+ * 127.0.0.1 answers. eth0 gets the container's address, and once eth0 is
+ * up the kernel adds the route to the subnet by itself; the default route
+ * sends everything else to the host end. The child exits on any failure:
+ * the tool then cleans up what it made.
+ */
+static void configure_net(const struct config *cfg)
+{
+	/* solution 05 begin: net-config, keep cfg add_default_route */
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct rtnl_link *lo, *eth0;
+	struct nl_sock *sock;
+	struct stat net;
+
+	/* A build without CLONE_NEWNET (one of the "Break it" exercises) gets
+	 * here in the host's namespace, and would take over the host's own
+	 * lo and eth0. Two namespaces are the same one when their files in
+	 * /proc/PID/ns have the same device and inode (namespaces(7)). */
+	if (stat("/proc/self/ns/net", &net) == -1)
+		err(EXIT_TOOL, "stat /proc/self/ns/net");
+	if (net.st_dev == cfg->host_net.st_dev && net.st_ino == cfg->host_net.st_ino)
+		errx(EXIT_TOOL, "the child is in the host's network namespace: not configuring it");
+
+	sock = nl_open();
+	if (sock == NULL)
+		exit(EXIT_TOOL);
+	lo = get_link(sock, "lo");
+	if (lo == NULL)
+		exit(EXIT_TOOL);
+	if (link_up(sock, lo) < 0)
+		exit(EXIT_TOOL);
+	rtnl_link_put(lo);
+	if (cfg->net_none) {
+		nl_socket_free(sock);
+		trace(cfg, "net-config", "lo up; no other link");
+		return;
+	}
+	eth0 = get_link(sock, "eth0");
+	if (eth0 == NULL)
+		exit(EXIT_TOOL);
+	if (add_address(sock, eth0, cfg->addr, cfg->prefix) < 0)
+		exit(EXIT_TOOL);
+	if (link_up(sock, eth0) < 0)
+		exit(EXIT_TOOL);
+	if (add_default_route(sock, eth0, cfg->host_addr) < 0)
+		exit(EXIT_TOOL);
+	rtnl_link_put(eth0);
+	nl_socket_free(sock);
+	trace(cfg, "net-config", "lo up; eth0 %s/%d up; default via %s", ip_text(cfg->addr, a),
+	      cfg->prefix, ip_text(cfg->host_addr, b));
+	/* solution 05 end */
+}
+
+/*
+ * step: userns-root
+ * The maps are written by now. The child kept the ids it was cloned with:
+ * a rootless user's, which the map makes 0 inside; or, under root -U, the
+ * host's 0, which the map leaves out, so the child would act as an unmapped
+ * id (files it creates would fail with EOVERFLOW). Setting every id to 0
+ * of this namespace makes it the mapped root in either case. Root's
+ * supplementary groups go too, where setgroups(2) is allowed; a rootless
+ * user's stay, shown as nogroup inside (user_namespaces(7)).
+ *
+ * First, still with the ids it was cloned with, the child opens the
+ * rootfs for the mount-overlay step. Root inside is an ordinary uid on the
+ * host, which may not get through the directories above the rootfs (a
+ * 0700 home); the ids it had, host root's or the user's, do. The open file
+ * leads straight to the rootfs later, through /proc/self/fd/N. It is
+ * opened here, not by the tool: overlayfs takes layers only from the
+ * mounter's own mount namespace, and the tool's are the host's mounts.
+ */
+static void become_root(struct config *cfg)
+{
+	/* solution 07 begin: userns-root, keep cfg */
+	cfg->lower_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cfg->lower_fd == -1)
+		err(EXIT_TOOL, "open %s", cfg->rootfs);
+	if (setresgid(0, 0, 0) == -1)
+		err(EXIT_TOOL, "setresgid 0");
+	if (!cfg->rootless && setgroups(0, NULL) == -1)
+		err(EXIT_TOOL, "setgroups none");
+	if (setresuid(0, 0, 0) == -1)
+		err(EXIT_TOOL, "setresuid 0");
+	trace(cfg, "userns-root", "uid 0 inside is uid %u on the host", cfg->uid_base);
+	/* solution 07 end */
+}
+
+/*
+ * step: caps
+ * Keep cfg->caps, drop the rest. A capability the tool itself lacks (some
+ * sandboxes and CI machines take CAP_SYS_RESOURCE from root's bounding set)
+ * cannot be given back, cap_set_proc() would fail with EPERM: those are
+ * left out, even with --cap-add ALL. The bounding set goes first: it
+ * limits what any later exec can give (capabilities(7), "Transformation
+ * of capabilities during execve()"), and for root, who execs with every
+ * file capability, the command's permitted set is the bounding set.
+ * Removing from it takes CAP_SETPCAP, still held here. Then the ambient
+ * set (Linux 4.3) is cleared, and the process's own sets become the kept
+ * ones, effective and permitted, with nothing inheritable.
+ */
+static void drop_caps(struct config *cfg)
+{
+	cap_value_t last = (cap_value_t)cap_max_bits();
+	cap_flag_value_t held;
+	cap_t caps;
+	char *name;
+
+	/* solution 08 begin: caps, keep cfg last held caps name */
+	caps = cap_get_proc();
+	if (caps == NULL)
+		err(EXIT_TOOL, "cap_get_proc");
+	for (cap_value_t c = 0; c < last; c++)
+		if (cap_get_flag(caps, c, CAP_PERMITTED, &held) == 0 && held == CAP_CLEAR)
+			cfg->caps &= ~CAP(c);
+	cap_free(caps);
+
+	for (cap_value_t c = 0; c < last; c++) {
+		if ((cfg->caps & CAP(c)) || cap_drop_bound(c) == 0)
+			continue;
+		name = cap_to_name(c);
+		err(EXIT_TOOL, "cap_drop_bound %s", name != NULL ? name : "?");
+	}
+	if (cap_reset_ambient() == -1)
+		err(EXIT_TOOL, "cap_reset_ambient");
+	caps = cap_init();
+	if (caps == NULL)
+		err(EXIT_TOOL, "cap_init");
+	for (cap_value_t c = 0; c < last; c++) {
+		if (!(cfg->caps & CAP(c)))
+			continue;
+		if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &c, CAP_SET) == -1 ||
+		    cap_set_flag(caps, CAP_PERMITTED, 1, &c, CAP_SET) == -1)
+			err(EXIT_TOOL, "cap_set_flag %d", c);
+	}
+	if (cap_set_proc(caps) == -1)
+		err(EXIT_TOOL, "cap_set_proc");
+	cap_free(caps);
+	trace(cfg, "caps", "%016llx kept, bounding set too; inheritable and ambient empty",
+	      cfg->caps);
+	/* solution 08 end */
+}
+
+/*
+ * step: no-new-privs
+ * From here on, no execve(2) can raise privileges: set-user-ID and
+ * set-group-ID bits and file capabilities are ignored (prctl(2),
+ * PR_SET_NO_NEW_PRIVS; the kernel's no_new_privs.rst). The flag is
+ * inherited and cannot be cleared. It is also what lets a process
+ * without CAP_SYS_ADMIN install a seccomp filter, as the next step does.
+ */
+static void set_no_new_privs(const struct config *cfg)
+{
+	/* solution 08 begin: no-new-privs, keep cfg */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		err(EXIT_TOOL, "prctl PR_SET_NO_NEW_PRIVS");
+	trace(cfg, "no-new-privs", "set");
+	/* solution 08 end */
+}
+
+/* One rule: system call NAME, when the comparisons hold, fails with ERRNO.
+ * Returns 1 if it was added, 0 if libseccomp does not know NAME. */
+static int deny(scmp_filter_ctx ctx, const char *name, int errnum, unsigned int n,
+		const struct scmp_arg_cmp *cmp)
+{
+	int nr = seccomp_syscall_resolve_name(name), rc;
+
+	if (nr == __NR_SCMP_ERROR)
+		return 0;
+	rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(errnum), nr, n, cmp);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_rule_add %s: %s", name, strerror(-rc));
+	return 1;
+}
+
+/*
+ * step: seccomp
+ * A filter that lets everything through (SCMP_ACT_ALLOW) except the calls
+ * listed, which fail with EPERM (SCMP_ACT_ERRNO): the command sees an
+ * ordinary error, which programs handle, rather than a kill. libseccomp
+ * compiles the rules into a classic BPF program that the kernel runs at
+ * every system call of this process and all its descendants, for good.
+ *
+ * Three cases need more than a name:
+ * - clone(2) is how fork() and threads are made, so only a clone with a
+ *   CLONE_NEW* flag fails: one rule per flag, each matching that bit of
+ *   the first argument.
+ * - clone3(2) passes its flags in a structure in memory, which a seccomp
+ *   filter cannot read (it sees the argument registers only). So clone3
+ *   fails with ENOSYS, "not implemented", on which glibc falls back to
+ *   clone(), whose flags can be checked. EPERM would be taken as a real
+ *   refusal, and thread creation would fail.
+ * - ioctl(2) TIOCSTI pushes bytes into a terminal's input: given the
+ *   terminal of a shell outside, the container could type commands
+ *   there. Only that request fails (the second argument, an int).
+ *
+ * The filter also covers i386 and x32 system calls on x86-64: a 64-bit
+ * process can make them too, and a filter that knew x86-64's numbers only
+ * would let them pass. The filter is the last step: what follows it, exec
+ * and --init's fork, waitpid and kill, is allowed.
+ */
+static void load_seccomp(const struct config *cfg)
+{
+	scmp_filter_ctx ctx;
+	int rc, n = 0;
+
+	/* solution 08 begin: seccomp, keep cfg ctx rc n deny denied_calls clone_ns_flags */
+	if (cfg->seccomp_unconfined) {
+		trace(cfg, "seccomp", "unconfined: no filter");
+		return;
+	}
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (ctx == NULL)
+		errx(EXIT_TOOL, "seccomp_init: out of memory");
+	/* The no-new-privs step has set the flag; libseccomp need not. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_attr_set SCMP_FLTATR_CTL_NNP: %s", strerror(-rc));
+#ifdef __x86_64__
+	rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_arch_add x86: %s", strerror(-rc));
+	rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_arch_add x32: %s", strerror(-rc));
+#endif
+	if (cfg->seccomp_file != NULL) {
+		for (int i = 0; i < cfg->n_file_calls; i++)
+			n += deny(ctx, cfg->file_calls[i], EPERM, 0, NULL);
+	} else {
+		for (size_t i = 0; i < sizeof(denied_calls) / sizeof(denied_calls[0]); i++)
+			if (!(cfg->caps & denied_calls[i].lift))
+				n += deny(ctx, denied_calls[i].name, EPERM, 0, NULL);
+		if (!(cfg->caps & CAP(CAP_SYS_ADMIN))) {
+			for (size_t i = 0; i < sizeof(clone_ns_flags) / sizeof(clone_ns_flags[0]);
+			     i++) {
+				struct scmp_arg_cmp flag = SCMP_A0(
+					SCMP_CMP_MASKED_EQ, clone_ns_flags[i], clone_ns_flags[i]);
+
+				deny(ctx, "clone", EPERM, 1, &flag);
+			}
+			n++;
+			n += deny(ctx, "clone3", ENOSYS, 0, NULL);
+		}
+		struct scmp_arg_cmp tiocsti = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
+
+		n += deny(ctx, "ioctl", EPERM, 1, &tiocsti);
+	}
+	rc = seccomp_load(ctx);
+	if (rc < 0)
+		errx(EXIT_TOOL, "seccomp_load: %s", strerror(-rc));
+	seccomp_release(ctx);
+	trace(cfg, "seccomp", "%d system calls refused%s%s", n,
+	      cfg->seccomp_file != NULL ? ", as listed in " : "",
+	      cfg->seccomp_file != NULL ? cfg->seccomp_file : "");
+	/* solution 08 end */
+}
+
+/* Runs in the child, inside the new namespaces, until exec. */
+static int child_main(void *arg)
+{
+	struct config *cfg = arg;
+	char opts[3 * PATH_MAX + 64], oldroot[PATH_MAX], lower[PATH_MAX];
+	ssize_t n;
+	char go;
+
+	/*
+	 * If the tool dies (even by SIGKILL), the kernel sends this child
+	 * SIGKILL, and the whole PID namespace goes with it. Nothing inside
+	 * can outlive the tool that is meant to clean up after it.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		err(EXIT_TOOL, "prctl PR_SET_PDEATHSIG");
+
+	/* The child reports the clone step itself, so that the trace lines
+	 * come out in the order the steps happen. */
+	trace(cfg, "clone", "pid %d in the new PID namespace", getpid());
+
+	/* step: sync
+	 * Wait until the tool has made the veth pair and configured its end.
+	 * Our copy of the write end goes first: a pipe shows end of file only
+	 * once every write end is closed (pipe(7)), and this one would keep
+	 * the child waiting on itself. End of file without a byte means that
+	 * the tool's part failed; it has said why, and cleans up. */
+	if (close(cfg->sync[1]) == -1)
+		err(EXIT_TOOL, "close the sync pipe's write end");
+	n = read(cfg->sync[0], &go, 1);
+	if (n == -1)
+		err(EXIT_TOOL, "read from the sync pipe");
+	if (n == 0)
+		exit(EXIT_TOOL);
+	close(cfg->sync[0]);
+	trace(cfg, "sync", "the host side is ready");
+
+	if (cfg->userns)
+		become_root(cfg);
+
+	/* step: cgroupns
+	 * The tool moved this process into its cgroups before writing to the
+	 * pipe. A new cgroup namespace takes the cgroups of the process that
+	 * makes it as its root (cgroup_namespaces(7)), so it is made only now,
+	 * once those are the container's own: inside, /proc/self/cgroup then
+	 * shows "/" in each hierarchy, and nothing of the host's tree. */
+	/* solution 06 begin: cgroupns */
+	if (unshare(CLONE_NEWCGROUP) == -1)
+		err(EXIT_TOOL, "unshare CLONE_NEWCGROUP");
+	trace(cfg, "cgroupns", "its cgroups are / inside");
+	/* solution 06 end */
+
+	configure_net(cfg);
+
+	/* step: hostname
+	 * This child is the only process in the new UTS namespace, so the
+	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
+	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
+		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
+	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
+
+	/* step: mount-private
+	 * The new mount namespace starts as a copy of the host's, and where
+	 * the host's mounts are shared (systemd makes / shared) a mount made
+	 * here would propagate back to the host. Making every mount private
+	 * first cuts that link (mount_namespaces(7), "Shared subtrees"). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		err(EXIT_TOOL, "mount --make-rprivate /");
+	trace(cfg, "mount-private", "/ and everything below it");
+
+	/* step: mount-overlay
+	 * The rootfs is the lower layer, which overlayfs only reads; a file
+	 * the container changes is first copied up into the upper directory,
+	 * and a deleted one is hidden there by a whiteout. The work directory
+	 * is overlayfs's scratch space on the upper layer's file system. The
+	 * mount lives in this namespace only: the host sees three directories.
+	 * In a user namespace (overlayfs allows that since Linux 5.11) the
+	 * layers are looked up, and later read, as root inside, an ordinary
+	 * uid on the host: the rootfs is reached through the file opened in
+	 * the userns-root step, /proc/self/fd/N, without a lookup of the
+	 * directories above it. Root inside may not set the trusted.*
+	 * attributes where overlayfs keeps its records (whiteouts, opaque
+	 * directories): userxattr moves them to user.overlay.* (overlayfs.rst,
+	 * "User xattr"). */
+	/* solution 04 begin: mount-overlay, keep opts lower */
+	if (cfg->lower_fd >= 0)
+		snprintf(lower, sizeof(lower), "/proc/self/fd/%d", cfg->lower_fd);
+	else
+		snprintf(lower, sizeof(lower), "%s", cfg->rootfs);
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", lower,
+			     cfg->upperdir, cfg->workdir,
+			     cfg->userns ? ",userxattr" : "") >= sizeof(opts))
+		errx(EXIT_TOOL, "overlay options too long");
+	if (mount("overlay", cfg->merged, "overlay", 0, opts) == -1)
+		err(EXIT_TOOL, "mount overlay on %s (%s)", cfg->merged, opts);
+	trace(cfg, "mount-overlay", "%s", cfg->merged);
+	/* solution 04 end */
+
+	/* step: mount-proc
+	 * A proc file system shows the PID namespace of the process that
+	 * mounted it: mounted here, it lists the container's processes only.
+	 * From a user namespace, the kernel allows it only if that namespace
+	 * owns the PID namespace (it does: both came from one clone()) and a
+	 * proc with nothing mounted over its files is visible already, with
+	 * nosuid, nodev and noexec kept (mount_too_revealing() in
+	 * fs/namespace.c; user_namespaces(7), "Mounting"). */
+	/* solution 02 begin: mount-proc */
+	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	trace(cfg, "mount-proc", "%s/proc", cfg->merged);
+	/* solution 02 end */
+
+	/* step: mount-sys
+	 * Read-only: /sys holds knobs for the whole machine, and root inside
+	 * is still root. From a user namespace, sysfs mounts only when that
+	 * namespace owns the network namespace, and on the same terms as proc
+	 * above. */
+	mount_in(cfg, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	trace(cfg, "mount-sys", "%s/sys, read-only", cfg->merged);
+
+	setup_dev(cfg);
+
+	/* step: pivot-root
+	 * pivot_root(2) makes the overlay the root of this mount namespace
+	 * and moves the old root (the host's tree) to /.oldroot inside it.
+	 * Unmounting that, with MNT_DETACH because the host's mounts below it
+	 * are busy, leaves no mount in this namespace that reaches the host:
+	 * unlike after chroot, there is no "outside" left to walk to. */
+	/* solution 04 begin: pivot-root, keep oldroot */
+	in_rootfs(cfg, "/.oldroot", oldroot, sizeof(oldroot));
+	if (mkdir(oldroot, 0700) == -1)
+		err(EXIT_TOOL, "mkdir %s", oldroot);
+	if (syscall(SYS_pivot_root, cfg->merged, oldroot) == -1)
+		err(EXIT_TOOL, "pivot_root %s %s", cfg->merged, oldroot);
+	if (chdir("/") == -1)
+		err(EXIT_TOOL, "chdir / after pivot_root");
+	if (umount2("/.oldroot", MNT_DETACH) == -1)
+		err(EXIT_TOOL, "umount /.oldroot");
+	if (rmdir("/.oldroot") == -1)
+		err(EXIT_TOOL, "rmdir /.oldroot");
+	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
+	/* solution 04 end */
+
+	/* Every step that needed root's power is done: give it up, before
+	 * --init forks, so that init and the command are both confined. */
+	drop_caps(cfg);
+	set_no_new_privs(cfg);
+	load_seccomp(cfg);
+
+	if (cfg->init)
+		return run_init(cfg);
+	exec_command(cfg);
+	return EXIT_TOOL;
+}
+
+/*
+ * step: clone
+ * clone(2) starts the child directly in the new namespaces. Without CLONE_VM
+ * the child gets a copy of our memory, like fork(), so it may read cfg; it
+ * only needs a stack of its own to start on.
+ */
+static pid_t spawn_child(struct config *cfg)
+{
+	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD;
+	void *stack;
+	pid_t pid;
+
+	if (!cfg->ipc_host)
+		flags |= CLONE_NEWIPC;
+	/* step: userns
+	 * With the others in one call, the kernel makes the user namespace
+	 * first and the rest are owned by it (clone(2), namespaces(7)): root
+	 * inside has the capabilities over them that mounting, sethostname
+	 * and the network configuration need, and none over the host's. */
+	if (cfg->userns)
+		flags |= CLONE_NEWUSER;
+	if (stat("/proc/self/ns/net", &cfg->host_net) == -1) {
+		warn("stat /proc/self/ns/net");
+		return -1;
+	}
+
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		warn("mmap child stack");
+		return -1;
+	}
+	pid = clone(child_main, (char *)stack + STACK_SIZE, flags, cfg);
+	if (pid == -1 && cfg->rootless && (errno == EPERM || errno == ENOSPC))
+		warn("clone CLONE_NEWUSER (is this host refusing user namespaces to users? see "
+		     "make doctor)");
+	else if (pid == -1)
+		warn("clone");
+	munmap(stack, STACK_SIZE);
+	return pid;
+}
+
+/* snprintf() a path, or say that it is too long. */
+__attribute__((format(printf, 3, 4))) static int make_path(char *buf, size_t size, const char *fmt,
+							   ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		warnx("path too long: %s...", buf);
+		buf[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir(2), or say which directory could not be made. */
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0700) == -1) {
+		warn("mkdir %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * step: state-root
+ * Where the containers' directories go: /run/cell for root; for a rootless
+ * user, cell in $XDG_RUNTIME_DIR when that is a directory of the user's,
+ * else /tmp/cell-UID. Anyone may have made that name in /tmp first, as a
+ * link to elsewhere or a directory open to all: lstat(2), which follows no
+ * link, must find a directory of the user's, closed to others.
+ */
+static int choose_state_root(struct config *cfg)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if (!cfg->rootless) {
+		snprintf(cfg->state_root, sizeof(cfg->state_root), "%s", STATE_ROOT);
+	} else if (xdg != NULL && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
+		   st.st_uid == geteuid()) {
+		if (make_path(cfg->state_root, sizeof(cfg->state_root), "%s/cell", xdg) < 0)
+			return -1;
+	} else {
+		snprintf(cfg->state_root, sizeof(cfg->state_root), ROOTLESS_FALLBACK, geteuid());
+	}
+	if (mkdir(cfg->state_root, 0700) == -1 && errno != EEXIST) {
+		warn("mkdir %s", cfg->state_root);
+		return -1;
+	}
+	if (!cfg->rootless)
+		return 0;
+	if (lstat(cfg->state_root, &st) == -1) {
+		warn("lstat %s", cfg->state_root);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		warnx("%s: not a directory of uid %u's closed to others (mode 700): not using it",
+		      cfg->state_root, geteuid());
+		cfg->state_root[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * step: state-dir
+ * The container's directories on the host: /run/cell/<id> holds the
+ * overlay's upper, work and merged directories. With --upper DIR the upper
+ * layer is DIR, and the work directory must then sit on DIR's file system
+ * (overlayfs renames between the two), so it is made beside DIR, as
+ * .cell-work-<id>. /run is a tmpfs on most distributions, emptied at boot.
+ */
+static int make_state_dir(struct config *cfg)
+{
+	unsigned char rnd[4];
+	char parent[PATH_MAX];
+	struct stat st;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		warn("getrandom");
+		return -1;
+	}
+	snprintf(cfg->id, sizeof(cfg->id), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+	if (choose_state_root(cfg) < 0)
+		return -1;
+	if (make_path(cfg->state, sizeof(cfg->state), "%s/%s", cfg->state_root, cfg->id) < 0 ||
+	    make_dir(cfg->state) < 0)
+		return -1;
+	if (make_path(cfg->merged, sizeof(cfg->merged), "%s/merged", cfg->state) < 0 ||
+	    make_dir(cfg->merged) < 0)
+		return -1;
+	if (cfg->upper == NULL) {
+		if (make_path(cfg->upperdir, sizeof(cfg->upperdir), "%s/upper", cfg->state) < 0 ||
+		    make_dir(cfg->upperdir) < 0)
+			return -1;
+		if (make_path(cfg->workdir, sizeof(cfg->workdir), "%s/work", cfg->state) < 0 ||
+		    make_dir(cfg->workdir) < 0)
+			return -1;
+	} else {
+		/* DIR may be new; it is the user's and stays after exit. */
+		if (mkdir(cfg->upper, 0755) == 0) {
+			cfg->upper_made = true;
+		} else if (errno != EEXIST) {
+			warn("--upper: mkdir %s", cfg->upper);
+			return -1;
+		}
+		if (realpath(cfg->upper, cfg->upperdir) == NULL) {
+			warn("--upper %s", cfg->upper);
+			return -1;
+		}
+		if (stat(cfg->upperdir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			warnx("--upper %s: not a directory", cfg->upper);
+			cfg->upperdir[0] = '\0';
+			return -1;
+		}
+		if (strpbrk(cfg->upperdir, ",:") != NULL) {
+			warnx("--upper %s: overlayfs cannot take a path with ',' or ':'",
+			      cfg->upperdir);
+			return -1;
+		}
+		snprintf(parent, sizeof(parent), "%s", cfg->upperdir);
+		*strrchr(parent, '/') = '\0';
+		if (make_path(cfg->workdir, sizeof(cfg->workdir), "%s/.cell-work-%s", parent,
+			      cfg->id) < 0)
+			return -1;
+		if (make_dir(cfg->workdir) < 0) {
+			cfg->workdir[0] = '\0';
+			return -1;
+		}
+	}
+	trace(cfg, "state-dir", "%s", cfg->state);
+	return 0;
+}
+
+/* chown(2) a directory to the container's root, or say which. */
+static int give_dir(const struct config *cfg, const char *path)
+{
+	if (chown(path, cfg->uid_base, cfg->gid_base) == -1) {
+		warn("chown %u:%u %s", cfg->uid_base, cfg->gid_base, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * step: userns-own
+ * Root inside is an ordinary uid on the host, with no capability over
+ * files whose owner the map leaves out (capabilities(7), "Interaction
+ * with user namespaces"): it must own the overlay's directories, and get
+ * through the directories above them. So under root -U the state
+ * directory and the upper and work layers are given to it, and the state
+ * root becomes searchable (0711: passable, not listable). An --upper DIR
+ * the tool made is given away too; an existing one must be the mapped
+ * root's already: the tool does not take a user's directory from them.
+ * A rootless user's directories are its own already.
+ */
+static int prepare_userns(struct config *cfg)
+{
+	struct stat st;
+
+	if (chmod(cfg->state_root, 0711) == -1) {
+		warn("chmod 711 %s", cfg->state_root);
+		return -1;
+	}
+	if (give_dir(cfg, cfg->state) < 0 || give_dir(cfg, cfg->merged) < 0 ||
+	    give_dir(cfg, cfg->workdir) < 0)
+		return -1;
+	if ((cfg->upper == NULL || cfg->upper_made) && give_dir(cfg, cfg->upperdir) < 0)
+		return -1;
+	if (cfg->upper != NULL && !cfg->upper_made &&
+	    (stat(cfg->upperdir, &st) == -1 || st.st_uid != cfg->uid_base)) {
+		warnx("--upper %s: not owned by uid %u, the container's root on the host "
+		      "(chown -R %u:%u it, or give a new directory)",
+		      cfg->upperdir, cfg->uid_base, cfg->uid_base, cfg->gid_base);
+		return -1;
+	}
+	trace(cfg, "userns-own", "%s owned by uid %u; %s searchable", cfg->state, cfg->uid_base,
+	      cfg->state_root);
+	return 0;
+}
+
+/* Whether a list separated by commas or spaces holds WORD. */
+static bool in_list(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; *p != '\0'; p += strcspn(p, ", "), p += strspn(p, ", "))
+		if (strncmp(p, word, len) == 0 &&
+		    (p[len] == '\0' || p[len] == ',' || p[len] == ' '))
+			return true;
+	return false;
+}
+
+/* Add WORD to a list, after SEP. */
+static void add_to_list(char *list, size_t size, const char *sep, const char *word)
+{
+	size_t len = strlen(list);
+
+	snprintf(list + len, size - len, "%s%s", len > 0 ? sep : "", word);
+}
+
+/* A small file, such as a cgroup's, without its final newline. */
+static int read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		warn("open %s", path);
+		return -1;
+	}
+	n = read(fd, buf, size - 1);
+	if (n == -1)
+		warn("read %s", path);
+	close(fd);
+	if (n == -1)
+		return -1;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Write TEXT to a cgroup file. The kernel parses each write(2) on its own,
+ * so the whole text goes in one call; it may take only part of it (a short
+ * write), and may report a failure at close(2) as well: all three are
+ * checked, and a message names the file and what was written.
+ */
+static int write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1) {
+		warn("open %s", path);
+		return -1;
+	}
+	n = write(fd, text, len);
+	if (n == -1) {
+		warn("write %s to %s", text, path);
+		close(fd);
+		return -1;
+	}
+	if ((size_t)n != len) {
+		warnx("write %s to %s: the kernel took %zd of %zu bytes", text, path, n, len);
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		warn("write %s to %s: close", text, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * write_file() on FILE in the container's cgroup of hierarchy H; on
+ * success, FILE is added to DONE (a list of TRACE_LIST bytes) if given.
+ */
+__attribute__((format(printf, 4, 5))) static int
+cg_write(const struct hierarchy *h, const char *file, char *done, const char *fmt, ...)
+{
+	char path[PATH_MAX], text[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (make_path(path, sizeof(path), "%s/%s", h->dir, file) < 0 || write_file(path, text) < 0)
+		return -1;
+	if (done != NULL)
+		add_to_list(done, TRACE_LIST, " ", file);
+	return 0;
+}
+
+/* mountinfo writes a space in a path as \040 (a tab, a newline and a
+ * backslash likewise, in octal): undo that, in place. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s != '\0'; s++, out++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* The hierarchy that holds a controller, by its v1 name, or NULL. v2 calls
+ * blkio "io". */
+static struct hierarchy *hierarchy_of(struct config *cfg, const char *controller)
+{
+	for (int i = 0; i < cfg->n_cg; i++) {
+		struct hierarchy *h = &cfg->cg[i];
+
+		if (in_list(h->controllers,
+			    h->v2 && strcmp(controller, "blkio") == 0 ? "io" : controller))
+			return h;
+	}
+	return NULL;
+}
+
+/*
+ * A limit was asked for whose controller no hierarchy holds: say why. The
+ * kernel lists its controllers in /proc/cgroups, with a last column of 0
+ * for one switched off at boot (cgroup_disable=, kernel-parameters.txt).
+ */
+static int need_controller(struct config *cfg, const char *controller, const char *option)
+{
+	const char *why = "the kernel was built without it";
+	char line[256], name[64];
+	int enabled;
+	FILE *f;
+
+	if (hierarchy_of(cfg, controller) != NULL)
+		return 0;
+	f = fopen("/proc/cgroups", "re");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%63s %*d %*d %d", name, &enabled) != 2 ||
+		    strcmp(name, controller) != 0)
+			continue;
+		why = enabled ? "no cgroup file system mounted here carries it"
+			      : "it is switched off on the kernel command line (cgroup_disable=)";
+	}
+	if (f != NULL)
+		fclose(f);
+	warnx("%s: the host has no %s controller: %s", option,
+	      strcmp(controller, "blkio") == 0 ? "blkio (v2: io)" : controller, why);
+	return -1;
+}
+
+/* One line of /proc/self/mountinfo: the mount point, the file system
+ * type and the super options, or false for a line of another shape. */
+static bool mount_fields(char *line, char **point, char **fstype, char **opts)
+{
+	char *sep = strstr(line, " - "), *field = line;
+
+	if (sep == NULL)
+		return false;
+	*sep = '\0';
+	for (int i = 0; i < 4 && field != NULL; i++) {
+		field = strchr(field, ' ');
+		field = field != NULL ? field + 1 : NULL;
+	}
+	if (field == NULL)
+		return false;
+	*point = field;
+	field[strcspn(field, " ")] = '\0';
+	unescape_octal(*point);
+	*fstype = sep + 3;
+	sep = strchr(*fstype, ' '); /* then the source, then the options */
+	if (sep == NULL || (*opts = strchr(sep + 1, ' ')) == NULL)
+		return false;
+	*sep = '\0';
+	*opts += 1;
+	(*opts)[strcspn(*opts, " \n")] = '\0';
+	return true;
+}
+
+/*
+ * step: cgroup-detect
+ * Where does each controller live? /proc/self/mountinfo lists the cgroup
+ * file systems (proc(5)). A v1 hierarchy (type cgroup) names its
+ * controllers among its super options; one with a name= only, such as
+ * systemd's, carries none and is left alone. The v2 tree (type cgroup2)
+ * lists what it carries in cgroup.controllers. The kernel binds each
+ * controller to one hierarchy at a time, so on a hybrid host the v2 tree
+ * holds none of those mounted as v1, often nothing at all, and is then of
+ * no use here. This runs before anything is made: a limit the host cannot
+ * enforce fails with nothing to undo.
+ */
+static int find_cgroups(struct config *cfg)
+{
+	/* the v1 controllers, as cgroups(7) lists them */
+	static const char v1_names[] = "cpuset cpu cpuacct blkio memory devices freezer net_cls "
+				       "perf_event net_prio hugetlb pids rdma misc debug";
+	char v2[PATH_MAX] = "", path[PATH_MAX], offered[512], ours[256] = "", v1[512] = "";
+	char v2_use[PATH_MAX + 320] = "", *line = NULL, *point, *fstype, *opts, *opt;
+	struct hierarchy *h;
+	size_t cap = 0;
+	bool seen;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL) {
+		warn("open /proc/self/mountinfo");
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		if (!mount_fields(line, &point, &fstype, &opts))
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0) {
+			if (v2[0] == '\0' || strcmp(point, "/sys/fs/cgroup") == 0)
+				snprintf(v2, sizeof(v2), "%s", point);
+			continue;
+		}
+		if (strcmp(fstype, "cgroup") != 0 || cfg->n_cg == MAX_HIERARCHIES)
+			continue;
+		h = &cfg->cg[cfg->n_cg];
+		h->controllers[0] = '\0';
+		for (opt = strtok(opts, ","); opt != NULL; opt = strtok(NULL, ","))
+			if (in_list(v1_names, opt))
+				add_to_list(h->controllers, sizeof(h->controllers), ",", opt);
+		/* the same hierarchy can be mounted twice: keep the first */
+		seen = false;
+		for (int i = 0; i < cfg->n_cg; i++)
+			seen = seen || strcmp(cfg->cg[i].controllers, h->controllers) == 0;
+		if (h->controllers[0] == '\0' || seen)
+			continue;
+		snprintf(h->mount, sizeof(h->mount), "%s", point);
+		add_to_list(v1, sizeof(v1), " ", h->controllers);
+		cfg->n_cg++;
+	}
+	free(line);
+	fclose(f);
+
+	if (v2[0] != '\0') {
+		if (make_path(path, sizeof(path), "%s/cgroup.controllers", v2) < 0 ||
+		    read_file(path, offered, sizeof(offered)) < 0)
+			return -1;
+		for (size_t i = 0; i < sizeof(v2_controllers) / sizeof(v2_controllers[0]); i++)
+			if (in_list(offered, v2_controllers[i]))
+				add_to_list(ours, sizeof(ours), " ", v2_controllers[i]);
+		/* With no v1 hierarchy, the v2 tree is used even if it offers
+		 * none of these: the freezer and CPU accounting are built in. */
+		if ((ours[0] != '\0' || cfg->n_cg == 0) && cfg->n_cg < MAX_HIERARCHIES) {
+			h = &cfg->cg[cfg->n_cg++];
+			snprintf(h->mount, sizeof(h->mount), "%s", v2);
+			snprintf(h->controllers, sizeof(h->controllers), "%s", ours);
+			h->v2 = true;
+			snprintf(v2_use, sizeof(v2_use), "v2 at %s: %s", v2,
+				 ours[0] != '\0' ? ours : "no controller");
+		} else {
+			snprintf(v2_use, sizeof(v2_use),
+				 "cgroup2 at %s unused: it holds none of ours", v2);
+		}
+	}
+	if (cfg->n_cg == 0) {
+		warnx("no cgroup file system is mounted (try mount -t cgroup2 none "
+		      "/sys/fs/cgroup)");
+		return -1;
+	}
+	if ((cfg->memory_arg != NULL && need_controller(cfg, "memory", "--memory") < 0) ||
+	    (cfg->cpu_quota != 0 && need_controller(cfg, "cpu", "--cpus") < 0) ||
+	    (cfg->cpu_shares != 0 && need_controller(cfg, "cpu", "--cpu-shares") < 0) ||
+	    (cfg->pids_limit != 0 && need_controller(cfg, "pids", "--pids-limit") < 0) ||
+	    (cfg->cpuset_cpus != NULL && need_controller(cfg, "cpuset", "--cpuset-cpus") < 0) ||
+	    (cfg->n_io > 0 && need_controller(cfg, "blkio",
+					      cfg->io[0].rbps != 0 ? "--device-read-bps"
+								   : "--device-write-bps") < 0))
+		return -1;
+	trace(cfg, "cgroup-detect", "%s%s%s%s", v1[0] != '\0' ? "v1 " : "", v1,
+	      v1[0] != '\0' && v2_use[0] != '\0' ? "; " : "", v2_use);
+	return 0;
+}
+
+/*
+ * v2: a controller works in a cgroup only when the parent lists it in
+ * cgroup.subtree_control (cgroup-v2.rst, "Enabling and Disabling"). Turn
+ * on those of ours that DIR offers and has not turned on yet, one write
+ * each so that a refusal names the controller. At the root of the tree
+ * this is a change to the host that stays: switching a controller off
+ * again would take it from every other cgroup that uses it by then.
+ */
+static int enable_controllers(const char *dir)
+{
+	char path[PATH_MAX], offered[512], active[512], plus[32];
+
+	if (make_path(path, sizeof(path), "%s/cgroup.controllers", dir) < 0 ||
+	    read_file(path, offered, sizeof(offered)) < 0)
+		return -1;
+	if (make_path(path, sizeof(path), "%s/cgroup.subtree_control", dir) < 0 ||
+	    read_file(path, active, sizeof(active)) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(v2_controllers) / sizeof(v2_controllers[0]); i++) {
+		if (!in_list(offered, v2_controllers[i]) || in_list(active, v2_controllers[i]))
+			continue;
+		snprintf(plus, sizeof(plus), "+%s", v2_controllers[i]);
+		if (write_file(path, plus) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * v1: a new cpuset has no CPUs and no memory nodes, and no task may join
+ * it until it has both (cgroup-v1/cpusets.rst). Give DIR its parent's, as
+ * cgroup.clone_children would have; a cell made by another container has
+ * them already.
+ */
+static int inherit_cpuset(const char *dir)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char path[PATH_MAX], parent[PATH_MAX], value[1024];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (make_path(path, sizeof(path), "%s/%s", dir, files[i]) < 0 ||
+		    read_file(path, value, sizeof(value)) < 0)
+			return -1;
+		if (value[0] != '\0')
+			continue;
+		if (make_path(parent, sizeof(parent), "%s/../%s", dir, files[i]) < 0 ||
+		    read_file(parent, value, sizeof(value)) < 0 || write_file(path, value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * step: cgroup-create
+ * cell/<id> in each hierarchy found, with mkdir(2): the kernel fills the
+ * new directory with the controllers' files. cell itself is shared by all
+ * containers and removed by the last one out, so another container ending
+ * at this moment may remove it between our two mkdirs; the second one then
+ * fails with ENOENT, and one more try makes both. Once cell/<id> exists,
+ * nobody can remove cell (a cgroup with children is busy), and only then
+ * is cell prepared: v2's controllers, v1's cpuset.
+ */
+static int make_cgroups(struct config *cfg)
+{
+	char cell[PATH_MAX], dir[PATH_MAX];
+
+	for (int i = 0; i < cfg->n_cg; i++) {
+		struct hierarchy *h = &cfg->cg[i];
+
+		if (make_path(cell, sizeof(cell), "%s/" CGROUP_PARENT, h->mount) < 0 ||
+		    make_path(dir, sizeof(dir), "%s/%s", cell, cfg->id) < 0)
+			return -1;
+		if (h->v2 && enable_controllers(h->mount) < 0)
+			return -1;
+		h->cell = true;
+		for (int tries = 1;; tries++) {
+			if (mkdir(cell, 0755) == -1 && errno != EEXIST) {
+				warn("mkdir %s", cell);
+				return -1;
+			}
+			if (mkdir(dir, 0755) == 0)
+				break;
+			if (errno != ENOENT || tries == 2) {
+				warn("mkdir %s", dir);
+				return -1;
+			}
+		}
+		snprintf(h->dir, sizeof(h->dir), "%s", dir);
+		if (h->v2 && enable_controllers(cell) < 0)
+			return -1;
+		if (!h->v2 && in_list(h->controllers, "cpuset") &&
+		    (inherit_cpuset(cell) < 0 || inherit_cpuset(dir) < 0))
+			return -1;
+	}
+	if (cfg->n_cg == 1)
+		trace(cfg, "cgroup-create", "%s", cfg->cg[0].dir);
+	else
+		trace(cfg, "cgroup-create", CGROUP_PARENT "/%s in %d hierarchies", cfg->id,
+		      cfg->n_cg);
+	return 0;
+}
+
+/*
+ * step: cgroup-limits
+ * Write the limits asked for, while the cgroups are still empty. The
+ * files differ between the versions, and so do some units (the lab notes
+ * have a table). Each write is checked: the kernel refuses a value it
+ * cannot apply, e.g. CPUs outside the parent's cpuset.
+ */
+static int set_limits(struct config *cfg)
+{
+	/* solution 06 begin: cgroup-limits, return -1, keep cfg */
+	char done[TRACE_LIST] = "", path[PATH_MAX], line[128];
+	struct hierarchy *h;
+	const char *file;
+
+	if (cfg->memory_arg != NULL) {
+		h = hierarchy_of(cfg, "memory");
+		if (cg_write(h, h->v2 ? "memory.max" : "memory.limit_in_bytes", done, "%lld",
+			     cfg->memory) < 0)
+			return -1;
+	}
+	/*
+	 * v1 limits memory and swap together, and the kernel keeps that total
+	 * at least the memory limit: so it comes second. v2 limits swap alone.
+	 * The files exist only while the kernel accounts for swap.
+	 */
+	if (cfg->swap_arg != NULL) {
+		h = hierarchy_of(cfg, "memory");
+		file = h->v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+		if (make_path(path, sizeof(path), "%s/%s", h->dir, file) < 0)
+			return -1;
+		if (access(path, F_OK) == -1) {
+			warnx("--memory-swap: the memory controller has no %s: swap accounting is "
+			      "off (boot with swapaccount=1)",
+			      file);
+			return -1;
+		}
+		if (!h->v2 && cg_write(h, file, done, "%lld", cfg->memory_swap) < 0)
+			return -1;
+		if (h->v2 && cfg->memory_swap == -1 && cg_write(h, file, done, "max") < 0)
+			return -1;
+		if (h->v2 && cfg->memory_swap != -1 &&
+		    cg_write(h, file, done, "%lld", cfg->memory_swap - cfg->memory) < 0)
+			return -1;
+	}
+	if (cfg->cpu_quota != 0) {
+		h = hierarchy_of(cfg, "cpu");
+		if (h->v2 && cg_write(h, "cpu.max", done, "%ld %d", cfg->cpu_quota, CFS_PERIOD) < 0)
+			return -1;
+		if (!h->v2 && (cg_write(h, "cpu.cfs_period_us", done, "%d", CFS_PERIOD) < 0 ||
+			       cg_write(h, "cpu.cfs_quota_us", done, "%ld", cfg->cpu_quota) < 0))
+			return -1;
+	}
+	/*
+	 * v2's cpu.weight runs from 1 to 10000 (default 100), v1's cpu.shares
+	 * from 2 to 262144 (default 1024). The map from one to the other is a
+	 * straight line through both ends, as runc and crun draw it: the
+	 * defaults do not meet (1024 becomes 39).
+	 */
+	if (cfg->cpu_shares != 0) {
+		h = hierarchy_of(cfg, "cpu");
+		if (h->v2 && cg_write(h, "cpu.weight", done, "%ld",
+				      1 + ((cfg->cpu_shares - 2) * 9999) / 262142) < 0)
+			return -1;
+		if (!h->v2 && cg_write(h, "cpu.shares", done, "%ld", cfg->cpu_shares) < 0)
+			return -1;
+	}
+	if (cfg->pids_limit != 0 &&
+	    cg_write(hierarchy_of(cfg, "pids"), "pids.max", done, "%ld", cfg->pids_limit) < 0)
+		return -1;
+	if (cfg->cpuset_cpus != NULL &&
+	    cg_write(hierarchy_of(cfg, "cpuset"), "cpuset.cpus", done, "%s", cfg->cpuset_cpus) < 0)
+		return -1;
+	/* One rule per device and write: v1 a file per direction, "MAJ:MIN
+	 * RATE"; v2 one file, "MAJ:MIN rbps=RATE wbps=RATE", either key left
+	 * out keeping its value. */
+	for (int i = 0; i < cfg->n_io; i++) {
+		struct io_limit *io = &cfg->io[i];
+
+		h = hierarchy_of(cfg, "blkio");
+		if (h->v2) {
+			snprintf(line, sizeof(line), "%u:%u", io->major, io->minor);
+			if (io->rbps != 0)
+				snprintf(line + strlen(line), sizeof(line) - strlen(line),
+					 " rbps=%lld", io->rbps);
+			if (io->wbps != 0)
+				snprintf(line + strlen(line), sizeof(line) - strlen(line),
+					 " wbps=%lld", io->wbps);
+			if (cg_write(h, "io.max", done, "%s", line) < 0)
+				return -1;
+			continue;
+		}
+		if (io->rbps != 0 && cg_write(h, "blkio.throttle.read_bps_device", done,
+					      "%u:%u %lld", io->major, io->minor, io->rbps) < 0)
+			return -1;
+		if (io->wbps != 0 && cg_write(h, "blkio.throttle.write_bps_device", done,
+					      "%u:%u %lld", io->major, io->minor, io->wbps) < 0)
+			return -1;
+	}
+	trace(cfg, "cgroup-limits", "%s", done[0] != '\0' ? done : "none asked for");
+	return 0;
+	/* solution 06 end */
+}
+
+/*
+ * Two containers started at the same moment must not choose the same
+ * subnet, so each holds this lock from reading the host's routes until its
+ * own route is there for the next one to see. A flock(2) lock belongs to
+ * the open file and goes when that is closed, also when the tool is
+ * killed. The file is removed on release, so nothing stays in /run/cell;
+ * a tool that was waiting meanwhile then holds the lock on a file no
+ * longer there, so after taking it, it checks that the path still names
+ * that file, and starts again on the new one if not.
+ */
+static int lock_net(void)
+{
+	struct stat held, now;
+	int fd;
+
+	for (;;) {
+		fd = open(NET_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			warn("open %s", NET_LOCK);
+			return -1;
+		}
+		if (flock(fd, LOCK_EX) == -1) {
+			warn("flock %s", NET_LOCK);
+			close(fd);
+			return -1;
+		}
+		if (fstat(fd, &held) == -1) {
+			warn("fstat %s", NET_LOCK);
+			close(fd);
+			return -1;
+		}
+		if (stat(NET_LOCK, &now) == 0 && now.st_ino == held.st_ino)
+			return fd;
+		close(fd);
+	}
+}
+
+/* Release the lock, if held: remove the file while it is still ours. */
+static void unlock_net(int *fd)
+{
+	if (*fd < 0)
+		return;
+	if (unlink(NET_LOCK) == -1)
+		warn("unlink %s", NET_LOCK);
+	/* LOCK_UN, not just close(): the child holds a copy of the file
+	 * descriptor until it execs, and the lock lasts while any is open. */
+	if (flock(*fd, LOCK_UN) == -1)
+		warn("flock -u %s", NET_LOCK);
+	close(*fd);
+	*fd = -1;
+}
+
+/* Two subnets share addresses when one contains the other, that is, when
+ * they agree on the bits of the shorter prefix. */
+static bool overlap(uint32_t a, int alen, uint32_t b, int blen)
+{
+	int len = alen < blen ? alen : blen;
+	uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+
+	return ((a ^ b) & mask) == 0;
+}
+
+/* An IPv4 nl_addr as a number in host byte order. */
+static uint32_t ipv4_of(struct nl_addr *a)
+{
+	uint32_t be;
+
+	memcpy(&be, nl_addr_get_binary_addr(a), sizeof(be));
+	return ntohl(be);
+}
+
+/*
+ * Whether the host already uses cfg's subnet, and if so, why, in why[].
+ * A route of the main table that overlaps it would take part of the
+ * traffic meant for the container, or the container's route part of the
+ * host's (the longest prefix wins, see ip-route(8)). The default route, of
+ * prefix 0, covers everything by definition and is the one exception. A
+ * running container's host end has a route to its subnet, so this also
+ * keeps two containers apart. Last, neither address may be in use already.
+ */
+static bool subnet_taken(const struct config *cfg, struct nl_cache *routes, struct nl_cache *addrs,
+			 char *why, size_t size)
+{
+	char text[INET_ADDRSTRLEN], dev[IF_NAMESIZE];
+	struct nl_object *obj;
+
+	for (obj = nl_cache_get_first(routes); obj != NULL; obj = nl_cache_get_next(obj)) {
+		struct rtnl_route *route = (struct rtnl_route *)obj;
+		struct rtnl_nexthop *hop = rtnl_route_nexthop_n(route, 0);
+		struct nl_addr *dst = rtnl_route_get_dst(route);
+
+		if (rtnl_route_get_table(route) != RT_TABLE_MAIN || dst == NULL ||
+		    nl_addr_get_prefixlen(dst) == 0 || nl_addr_get_len(dst) != 4)
+			continue;
+		if (!overlap(ipv4_of(dst), nl_addr_get_prefixlen(dst), cfg->addr, cfg->prefix))
+			continue;
+		if (hop == NULL || if_indextoname(rtnl_route_nh_get_ifindex(hop), dev) == NULL)
+			dev[0] = '\0';
+		snprintf(why, size, "the subnet overlaps the host's route %s/%d%s%s",
+			 ip_text(ipv4_of(dst), text), nl_addr_get_prefixlen(dst),
+			 dev[0] != '\0' ? " dev " : "", dev);
+		return true;
+	}
+	for (obj = nl_cache_get_first(addrs); obj != NULL; obj = nl_cache_get_next(obj)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)obj;
+		struct nl_addr *local = rtnl_addr_get_local(ra);
+
+		if (rtnl_addr_get_family(ra) != AF_INET || local == NULL ||
+		    nl_addr_get_len(local) != 4)
+			continue;
+		if (ipv4_of(local) != cfg->addr && ipv4_of(local) != cfg->host_addr)
+			continue;
+		if (if_indextoname(rtnl_addr_get_ifindex(ra), dev) == NULL)
+			snprintf(dev, sizeof(dev), "?");
+		snprintf(why, size, "%s is already an address of the host (dev %s)",
+			 ip_text(ipv4_of(local), text), dev);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * step: net-addr
+ * Check the subnet --ip gave, or choose one, against the host's routes and
+ * addresses, read from the kernel as ip route and ip address read them
+ * (RTM_GETROUTE and RTM_GETADDR dumps, rtnetlink(7)). The lock taken here
+ * is released once the host end's route exists.
+ */
+static int choose_addr(struct config *cfg, int *lock)
+{
+	struct nl_cache *routes = NULL, *addrs = NULL;
+	char why[128], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct nl_sock *sock;
+	int ret, result = -1;
+	uint32_t n;
+
+	*lock = lock_net();
+	if (*lock < 0)
+		return -1;
+	sock = nl_open();
+	if (sock == NULL)
+		return -1;
+	ret = rtnl_route_alloc_cache(sock, AF_INET, 0, &routes);
+	if (ret < 0) {
+		warnx("read the host's routes: %s", nl_reason(ret));
+		goto out;
+	}
+	ret = rtnl_addr_alloc_cache(sock, &addrs);
+	if (ret < 0) {
+		warnx("read the host's addresses: %s", nl_reason(ret));
+		goto out;
+	}
+	if (cfg->ip != NULL) {
+		if (subnet_taken(cfg, routes, addrs, why, sizeof(why))) {
+			warnx("--ip %s: %s", cfg->ip, why);
+			goto out;
+		}
+	} else {
+		for (n = 0; n < 256; n++) {
+			cfg->prefix = AUTO_PREFIX;
+			cfg->host_addr = AUTO_NET | n << 8 | 1;
+			cfg->addr = cfg->host_addr + 1;
+			if (!subnet_taken(cfg, routes, addrs, why, sizeof(why)))
+				break;
+		}
+		if (n == 256) {
+			warnx("no free subnet: every 10.200.N.0/24 is taken on the host "
+			      "(give one with --ip)");
+			goto out;
+		}
+	}
+	trace(cfg, "net-addr", "%s/%d for eth0, %s for the host end; %s held",
+	      ip_text(cfg->addr, a), cfg->prefix, ip_text(cfg->host_addr, b), NET_LOCK);
+	result = 0;
+out:
+	nl_cache_free(addrs);
+	nl_cache_free(routes);
+	nl_socket_free(sock);
+	return result;
+}
+
+/*
+ * step: veth
+ * One RTM_NEWLINK request makes both ends of the pair (veth(4)): the host
+ * end, cell<id>, here in the tool's namespace, and its peer, eth0, in the
+ * network namespace of the child's pid (IFLA_NET_NS_PID in the peer's
+ * part of the request, rtnetlink(7)). Made there directly, the peer never
+ * exists on the host, so its name cannot clash with the host's own eth0.
+ * NLM_F_EXCL turns an existing cell<id> into an error (EEXIST) instead of
+ * a change to it.
+ */
+static int make_veth(struct config *cfg, pid_t pid)
+{
+	/* solution 05 begin: veth, return -1, keep cfg pid */
+	struct rtnl_link *veth, *peer;
+	struct nl_sock *sock;
+	int ret = -NLE_NOMEM;
+
+	sock = nl_open();
+	if (sock == NULL)
+		return -1;
+	snprintf(cfg->veth, sizeof(cfg->veth), "cell%s", cfg->id);
+	veth = rtnl_link_veth_alloc();
+	if (veth != NULL) {
+		rtnl_link_set_name(veth, cfg->veth);
+		peer = rtnl_link_veth_get_peer(veth);
+		rtnl_link_set_name(peer, "eth0");
+		rtnl_link_set_ns_pid(peer, pid);
+		rtnl_link_put(peer);
+		ret = rtnl_link_add(sock, veth, NLM_F_CREATE | NLM_F_EXCL);
+		rtnl_link_put(veth);
+	}
+	nl_socket_free(sock);
+	if (ret < 0) {
+		warnx("add veth %s: %s", cfg->veth, nl_reason(ret));
+		cfg->veth[0] = '\0'; /* none of ours to delete */
+		return -1;
+	}
+	trace(cfg, "veth", "%s on the host, its peer eth0 in the namespace of pid %d", cfg->veth,
+	      pid);
+	return 0;
+	/* solution 05 end */
+}
+
+/*
+ * step: host-end
+ * The host end's address, then the link up: from then on the kernel routes
+ * the subnet through cell<id> (the "proto kernel scope link" line of ip
+ * route), which is what the next container's net-addr step sees.
+ */
+static int configure_host_end(const struct config *cfg)
+{
+	char text[INET_ADDRSTRLEN];
+	struct rtnl_link *link;
+	struct nl_sock *sock;
+	int result = -1;
+
+	sock = nl_open();
+	if (sock == NULL)
+		return -1;
+	link = get_link(sock, cfg->veth);
+	if (link != NULL && add_address(sock, link, cfg->host_addr, cfg->prefix) == 0 &&
+	    link_up(sock, link) == 0)
+		result = 0;
+	rtnl_link_put(link);
+	nl_socket_free(sock);
+	if (result == 0)
+		trace(cfg, "host-end", "%s %s/%d, up", cfg->veth, ip_text(cfg->host_addr, text),
+		      cfg->prefix);
+	return result;
+}
+
+/*
+ * Write one line to /proc/PID/FILE of the child: its uid_map, gid_map or
+ * setgroups. Each map may be written once, in one write(2) (a short write
+ * would leave a map cut short for good), and the kernel may report an
+ * error at close() too: write_file() checks all three.
+ */
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return write_file(path, text);
+}
+
+/*
+ * step: userns-map
+ * The child waits on the pipe, in its user namespace, as the overflow uid
+ * (65534, "nobody") until its maps exist. Each line of a map reads
+ * "FIRST-INSIDE FIRST-OUTSIDE COUNT" (user_namespaces(7)). A rootless user
+ * may map only its own ids, one line of one id, and first has to deny
+ * setgroups(2) in the namespace: otherwise root inside could drop the
+ * user's supplementary groups, and with them a "no access" that a group
+ * gives on some file (the fix for CVE-2014-8989, Linux 3.19). Root, who
+ * has CAP_SETUID and CAP_SETGID over the namespace, may map any range and
+ * needs no such denial. newuidmap(1), set-uid root, lets ordinary users
+ * map their /etc/subuid ranges too; one id needs no helper.
+ */
+static int write_maps(const struct config *cfg, pid_t pid)
+{
+	char uid_map[64], gid_map[64];
+
+	/* solution 07 begin: userns-map, return -1, keep cfg pid uid_map gid_map write_proc */
+	snprintf(uid_map, sizeof(uid_map), "0 %u %u", cfg->uid_base, cfg->id_count);
+	snprintf(gid_map, sizeof(gid_map), "0 %u %u", cfg->gid_base, cfg->id_count);
+	if (write_proc(pid, "uid_map", uid_map) < 0)
+		return -1;
+	if (cfg->rootless && write_proc(pid, "setgroups", "deny") < 0)
+		return -1;
+	if (write_proc(pid, "gid_map", gid_map) < 0)
+		return -1;
+	trace(cfg, "userns-map", "uid_map %s; %sgid_map %s", uid_map,
+	      cfg->rootless ? "setgroups deny; " : "", gid_map);
+	/* solution 07 end */
+	return 0;
+}
+
+/*
+ * step: cgroup-join
+ * Move the child into its cgroups: its pid, written to cgroup.procs of
+ * each. It still waits on the pipe and has neither run nor forked anything
+ * of the command's, and a new process starts in its parent's cgroups
+ * (cgroups(7)): so the command and everything it starts are inside from
+ * their first instruction. Moving it after the release instead would race
+ * with the command, and a process forked before the move would stay out,
+ * free of every limit.
+ */
+static int join_cgroups(const struct config *cfg, pid_t pid)
+{
+	/* solution 06 begin: cgroup-join, return -1, keep cfg pid cg_write */
+	for (int i = 0; i < cfg->n_cg; i++)
+		if (cg_write(&cfg->cg[i], "cgroup.procs", NULL, "%d", pid) < 0)
+			return -1;
+	trace(cfg, "cgroup-join", "pid %d in " CGROUP_PARENT "/%s", pid, cfg->id);
+	return 0;
+	/* solution 06 end */
+}
+
+/*
+ * step: sync
+ * The tool's side: one byte down the pipe tells the child that the host
+ * side is ready. The tool has kept its copy of the read end open until
+ * now, so the pipe still has a reader even if the child has died: the
+ * write cannot raise SIGPIPE, whose default action would end the tool
+ * before it cleans up (pipe(7)).
+ */
+static void release_child(const struct config *cfg)
+{
+	if (write(cfg->sync[1], "1", 1) != 1)
+		warn("write to the sync pipe");
+	close(cfg->sync[1]);
+	close(cfg->sync[0]);
+}
+
+/* Set when remove_tree() met a directory it could not read. */
+static bool unreadable;
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	/* A rootless container's root can leave a directory of the user's that
+	 * the user may not read (chmod 0 inside; overlayfs's own work/work is
+	 * mode 0): root would read it anyway, the user first gives itself the
+	 * right to, and the next pass goes in. Until then its parents cannot
+	 * go either: no word of that. */
+	if (type == FTW_DNR && chmod(path, 0700) == 0) {
+		unreadable = true;
+		return 0;
+	}
+	if (remove(path) == -1 && !unreadable)
+		warn("remove %s", path);
+	return 0;
+}
+
+/* rm -rf, without following symbolic links or crossing into mounts. */
+static void remove_tree(const char *path)
+{
+	if (path[0] == '\0' || access(path, F_OK) == -1)
+		return;
+	/* again while a pass made more of the tree readable: a few levels */
+	for (int pass = 0; pass < 8; pass++) {
+		unreadable = false;
+		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		if (!unreadable)
+			break;
+	}
+}
+
+/*
+ * step: veth-delete
+ * Undo the veth step. Deleting either end of a pair deletes both (veth(4)).
+ * The container's network namespace goes with its last process, and the
+ * kernel then deletes eth0, and so the pair, by itself: the link may be
+ * gone already (ENODEV), which is no error here.
+ */
+static void delete_veth(const struct config *cfg)
+{
+	struct rtnl_link *link;
+	struct nl_sock *sock;
+	int ret = -NLE_NOMEM;
+
+	if (cfg->veth[0] == '\0')
+		return;
+	sock = nl_open();
+	if (sock == NULL)
+		return;
+	link = rtnl_link_alloc();
+	if (link != NULL) {
+		rtnl_link_set_name(link, cfg->veth);
+		ret = rtnl_link_delete(sock, link);
+		rtnl_link_put(link);
+	}
+	nl_socket_free(sock);
+	if (ret == 0)
+		trace(cfg, "veth-delete", "%s and its peer", cfg->veth);
+	else if (kernel_errno == ENODEV)
+		trace(cfg, "veth-delete", "%s was gone already", cfg->veth);
+	else
+		warnx("delete veth %s: %s", cfg->veth, nl_reason(ret));
+	kernel_errno = 0;
+}
+
+/*
+ * step: cgroup-oom
+ * A command ended by SIGKILL (status 137) may have been killed by the
+ * kernel's OOM killer, for going past --memory. The memory controller
+ * counts those kills: the line "oom_kill N" of memory.events (v2) or of
+ * memory.oom_control (v1, from kernel 4.13). Saying so turns a bare 137
+ * into a reason.
+ */
+static void report_oom(struct config *cfg)
+{
+	struct hierarchy *h = hierarchy_of(cfg, "memory");
+	char path[PATH_MAX], events[1024], limit[32];
+	const char *line;
+
+	if (h == NULL || h->dir[0] == '\0' ||
+	    make_path(path, sizeof(path), "%s/%s", h->dir,
+		      h->v2 ? "memory.events" : "memory.oom_control") < 0 ||
+	    read_file(path, events, sizeof(events)) < 0)
+		return;
+	/* never the first line of either file */
+	line = strstr(events, "\noom_kill ");
+	if (line == NULL || atoll(line + strlen("\noom_kill ")) == 0)
+		return;
+	if (cfg->memory_arg != NULL)
+		warnx("killed by the kernel: out of memory (limit %s)",
+		      size_text(cfg->memory, limit, sizeof(limit)));
+	else
+		warnx("killed by the kernel: out of memory");
+}
+
+/*
+ * rmdir(2) of a cgroup, which fails with EBUSY while a task is in it. The
+ * container's processes have all been waited for by now, yet a cgroup can
+ * stay busy for a moment after that: a task still finishing its exit
+ * holds it, and some kernels hid such tasks from cgroup.procs meanwhile
+ * (Linux commits c03cd7738a83 and 9c974c772464 are about them). So a few
+ * more tries, 10 ms apart and doubling: 1.27 s in all, at most.
+ */
+static int remove_cgroup(const char *dir)
+{
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+
+	for (int tries = 1;; tries++) {
+		if (rmdir(dir) == 0)
+			return 0;
+		if (errno != EBUSY || tries == 8) {
+			warn("rmdir %s", dir);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+		pause.tv_nsec *= 2;
+	}
+}
+
+/*
+ * step: cgroup-remove
+ * Undo cgroup-create: the container's cgroup in each hierarchy, then cell
+ * where it is empty. Another container's cgroup keeps cell busy (EBUSY),
+ * or that container removed it first (ENOENT): either way it is not ours
+ * to worry about.
+ */
+static void remove_cgroups(struct config *cfg)
+{
+	char cell[PATH_MAX];
+	int made = 0, removed = 0;
+
+	for (int i = 0; i < cfg->n_cg; i++) {
+		struct hierarchy *h = &cfg->cg[i];
+
+		if (h->dir[0] != '\0') {
+			made++;
+			if (remove_cgroup(h->dir) == 0)
+				removed++;
+			h->dir[0] = '\0';
+		}
+		if (!h->cell || make_path(cell, sizeof(cell), "%s/" CGROUP_PARENT, h->mount) < 0)
+			continue;
+		if (rmdir(cell) == -1 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
+			warn("rmdir %s", cell);
+		h->cell = false;
+	}
+	if (made > 0)
+		trace(cfg, "cgroup-remove", CGROUP_PARENT "/%s removed from %d of %d hierarchies",
+		      cfg->id, removed, made);
+}
+
+/*
+ * step: cleanup
+ * Undo the state-dir step. The overlay was mounted in the container's
+ * mount namespace only, which the kernel tore down with its last process,
+ * so these are plain directories by now. An --upper DIR is the user's and
+ * stays; its work directory does not.
+ */
+static void remove_state(const struct config *cfg)
+{
+	if (cfg->upper != NULL)
+		remove_tree(cfg->workdir);
+	remove_tree(cfg->state);
+	trace(cfg, "cleanup", "%s removed", cfg->state[0] ? cfg->state : "nothing");
+	/* A rootless user's state root goes with its last container; another
+	 * one's directory keeps it (ENOTEMPTY), and so does a mistake of ours. */
+	if (cfg->rootless && cfg->state_root[0] != '\0' && rmdir(cfg->state_root) == -1 &&
+	    errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+		warn("rmdir %s", cfg->state_root);
+}
+
+/*
+ * The tracer: an eBPF program, written in C, that the kernel runs at every
+ * system call entry. libbcc compiles it at start (clang, built into the
+ * library) against kernel headers and the tracepoint's layout, read from
+ * tracefs. One copy of struct event's layout serves both sides: the
+ * program's text below embeds this macro as a string, and the tool's
+ * decoder uses it as C, so the two cannot disagree on an offset.
+ */
+#define TEXT_(...) #__VA_ARGS__
+#define TEXT(...)  TEXT_(__VA_ARGS__)
+#define EVENT_STRUCT                   \
+	struct event {                 \
+		uint64_t ts;           \
+		uint64_t nr;           \
+		uint64_t args[6];      \
+		uint64_t clone3_flags; \
+		uint32_t pid;          \
+		uint32_t tid;          \
+		char comm[16];         \
+		char str[3][STR_LEN];  \
+	}
+EVENT_STRUCT;
+
+/*
+ * The program. The filter comes first: bpf_get_ns_current_pid_tgid()
+ * (kernel 5.7) answers whether the calling task's PID namespace is the one
+ * whose device and inode the tool wrote into "target", and if so, with the
+ * task's PID inside it. A process of the host returns there, at the cost
+ * of a few instructions, and nothing is copied out. A cgroup id would not
+ * do: on a cgroup v1 host every process has the same cgroup-v2 id (the
+ * root's). Then the call is counted in a per-CPU array, which no other CPU
+ * writes to, so no lock is needed; then the event goes to user space
+ * through the perf buffer, the full struct only for the calls with paths
+ * and flags to decode, the first bytes, up to the strings, for the rest.
+ */
+static const char bpf_text[] = TEXT(
+	EVENT_STRUCT) ";\n"
+		      "struct target_ns { u64 dev; u64 ino; };\n"
+		      "BPF_ARRAY(target, struct target_ns, 1);\n"
+		      "BPF_PERCPU_ARRAY(counts, u64, NR_SLOTS);\n"
+		      "BPF_PERCPU_ARRAY(scratch, struct event, 1);\n"
+		      "BPF_PERF_OUTPUT(events);\n"
+		      "\n"
+		      "static void read_str(struct event *e, int i, u64 ptr)\n"
+		      "{\n"
+		      "	if (ptr != 0)\n"
+		      "		bpf_probe_read_user_str(e->str[i], STR_LEN, (void *)ptr);\n"
+		      "}\n"
+		      "\n"
+		      "TRACEPOINT_PROBE(raw_syscalls, sys_enter)\n"
+		      "{\n"
+		      "	int zero = 0;\n"
+		      "	struct target_ns *t = target.lookup(&zero);\n"
+		      "	struct bpf_pidns_info ns = {};\n"
+		      "	struct event *e;\n"
+		      "	u32 slot;\n"
+		      "	u64 *n;\n"
+		      "	int full = 1;\n"
+		      "\n"
+		      "	if (t == NULL || t->ino == 0)\n"
+		      "		return 0;\n"
+		      "	if (bpf_get_ns_current_pid_tgid(t->dev, t->ino, &ns, sizeof(ns)) != 0)\n"
+		      "		return 0;\n"
+		      "	slot = args->id >= 0 && args->id < NR_SLOTS ? args->id : NR_SLOTS - 1;\n"
+		      "	n = counts.lookup(&slot);\n"
+		      "	if (n != NULL)\n"
+		      "		(*n)++;\n"
+		      "	e = scratch.lookup(&zero);\n"
+		      "	if (e == NULL)\n"
+		      "		return 0;\n"
+		      "	e->ts = bpf_ktime_get_ns();\n"
+		      "	e->nr = args->id;\n"
+		      "	e->pid = ns.tgid;\n"
+		      "	e->tid = ns.pid;\n"
+		      "	bpf_get_current_comm(e->comm, sizeof(e->comm));\n"
+		      "	for (int i = 0; i < 6; i++)\n"
+		      "		e->args[i] = args->args[i];\n"
+		      "	e->str[0][0] = e->str[1][0] = e->str[2][0] = 0;\n"
+		      "	switch (args->id) {\n"
+		      "	case NR_OPENAT:\n"
+		      "		read_str(e, 0, e->args[1]);\n"
+		      "		break;\n"
+		      "	case NR_MOUNT:\n"
+		      "		read_str(e, 2, e->args[2]);\n"
+		      "		read_str(e, 1, e->args[1]);\n"
+		      "		/* fall through: the source is argument 0 */\n"
+		      "	case NR_UMOUNT2:\n"
+		      "	case NR_EXECVE:\n"
+		      "		read_str(e, 0, e->args[0]);\n"
+		      "		break;\n"
+		      "	case NR_PIVOT_ROOT:\n"
+		      "		read_str(e, 0, e->args[0]);\n"
+		      "		read_str(e, 1, e->args[1]);\n"
+		      "		break;\n"
+		      "	case NR_CLONE3:\n"
+		      "		e->clone3_flags = 0;\n"
+		      "		bpf_probe_read_user(&e->clone3_flags, 8, (void *)e->args[0]);\n"
+		      "		break;\n"
+		      "	case NR_CLONE:\n"
+		      "	case NR_UNSHARE:\n"
+		      "	case NR_SETNS:\n"
+		      "		break;\n"
+		      "	default:\n"
+		      "		full = 0;\n"
+		      "	}\n"
+		      "	if (full)\n"
+		      "		events.perf_submit(args, e, sizeof(*e));\n"
+		      "	else\n"
+		      "		events.perf_submit(args, e, offsetof(struct event, str));\n"
+		      "	return 0;\n"
+		      "}\n";
+
+/*
+ * step: tracefs
+ * libbcc reads the layout of the raw_syscalls:sys_enter tracepoint, and
+ * attaches to it, through tracefs (/sys/kernel/tracing). A host may not
+ * have it mounted (this one is the rule on minimal systems). Mounting it
+ * for the host would change the host; so the tool moves itself into a mount
+ * namespace of its own, makes every mount in it private first (the
+ * container's step: mount-private, for the same reason), and mounts
+ * tracefs there. The container's namespace is later copied from this
+ * one, and pivot_root leaves tracefs behind with the rest of the host.
+ */
+static int mount_tracefs(const struct config *cfg)
+{
+	struct statfs fs;
+
+	if (statfs(TRACEFS, &fs) == 0 && fs.f_type == TRACEFS_MAGIC) {
+		trace(cfg, "tracefs", "%s already mounted", TRACEFS);
+		return 0;
+	}
+	if (unshare(CLONE_NEWNS) == -1) {
+		warn("--trace: unshare a mount namespace for tracefs");
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		warn("--trace: make / private");
+		return -1;
+	}
+	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1) {
+		warn("--trace: mount tracefs on %s%s", TRACEFS,
+		     errno == ENODEV ? " (a kernel without CONFIG_FTRACE?)" : "");
+		return -1;
+	}
+	trace(cfg, "tracefs", "mounted on %s in the tool's own mount namespace", TRACEFS);
+	return 0;
+}
+
+/*
+ * libbcc compiles against the headers in /lib/modules/$(uname -r)/build,
+ * or in $BCC_KERNEL_SOURCE. A kernel with no headers package, like those
+ * of many clouds and VMs, has neither: then the tree `make deps` unpacked
+ * (CELL_HEADERS) is used, through the same variable. Returns the tree
+ * used, for messages, or NULL when there is none.
+ */
+static const char *kernel_headers(void)
+{
+	static char path[PATH_MAX];
+	struct utsname un;
+	struct stat st;
+
+	if (getenv("BCC_KERNEL_SOURCE") != NULL)
+		return getenv("BCC_KERNEL_SOURCE");
+	if (uname(&un) == 0) {
+		snprintf(path, sizeof(path), "/lib/modules/%s/build", un.release);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return path;
+	}
+	if (stat(CELL_HEADERS "/include/generated/autoconf.h", &st) == -1)
+		return NULL;
+	if (setenv("BCC_KERNEL_SOURCE", CELL_HEADERS, 1) == -1)
+		return NULL;
+	return CELL_HEADERS;
+}
+
+/* Whether the effective capability set holds CAP (capabilities(7)), read
+ * from the CapEff line of /proc/self/status, so no library is needed. */
+static bool has_cap(int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> cap) & 1;
+}
+
+/*
+ * step: bpf-load
+ * Compile the program with libbcc: clang turns the C above into BPF
+ * instructions, rewriting args->id into reads of the tracepoint's record
+ * (whose layout comes from tracefs) and the BPF_* declarations into maps
+ * the kernel creates (bpf(2), BPF_MAP_CREATE). Then bpf(BPF_PROG_LOAD)
+ * hands the instructions to the kernel's verifier, which proves that the
+ * program ends, reads only what it may and calls only the helpers allowed
+ * for tracepoints; it refuses it otherwise, with its log on stderr.
+ */
+static int load_bpf(struct config *cfg)
+{
+	static const struct {
+		const char *name;
+		long value;
+	} defs[] = {
+		{ "NR_OPENAT", SYS_openat },
+		{ "NR_MOUNT", SYS_mount },
+		{ "NR_UMOUNT2", SYS_umount2 },
+		{ "NR_EXECVE", SYS_execve },
+		{ "NR_PIVOT_ROOT", SYS_pivot_root },
+		{ "NR_CLONE3", SYS_clone3 },
+		{ "NR_CLONE", SYS_clone },
+		{ "NR_UNSHARE", SYS_unshare },
+		{ "NR_SETNS", SYS_setns },
+		{ "NR_SLOTS", NR_SLOTS },
+		{ "STR_LEN", STR_LEN },
+	};
+	enum { N_DEFS = sizeof(defs) / sizeof(defs[0]) };
+	static const char fn[] = "tracepoint__raw_syscalls__sys_enter";
+	char text[N_DEFS][48];
+	const char *cflags[N_DEFS];
+	const char *headers;
+
+	/* The numbers come from this program's own <sys/syscall.h>, as -D
+	 * options: the BPF side keeps no table of its own. */
+	for (int i = 0; i < N_DEFS; i++) {
+		snprintf(text[i], sizeof(text[i]), "-D%s=%ld", defs[i].name, defs[i].value);
+		cflags[i] = text[i];
+	}
+	headers = kernel_headers();
+	if (headers == NULL) {
+		warnx("--trace: no kernel headers for libbcc: no /lib/modules/$(uname -r)/build "
+		      "and no %s (run make deps)",
+		      CELL_HEADERS);
+		return -1;
+	}
+	/* solution 09 begin: bpf-load, return -1, keep cfg fn cflags headers bpf_text */
+	cfg->bpf = bpf_module_create_c_from_string(bpf_text, 0, cflags, N_DEFS, true, NULL);
+	if (cfg->bpf == NULL) {
+		warnx("--trace: libbcc could not compile the BPF program with the kernel headers "
+		      "in %s (why: above)",
+		      headers);
+		return -1;
+	}
+	cfg->prog_fd = bcc_func_load(
+		cfg->bpf, BPF_PROG_TYPE_TRACEPOINT, fn, bpf_function_start(cfg->bpf, fn),
+		(int)bpf_function_size(cfg->bpf, fn), bpf_module_license(cfg->bpf),
+		bpf_module_kern_version(cfg->bpf), 0, NULL, 0, NULL, 0);
+	if (cfg->prog_fd < 0) {
+		warn("--trace: bpf BPF_PROG_LOAD %s", fn);
+		return -1;
+	}
+	trace(cfg, "bpf-load", "compiled with the headers in %s, verified: fd %d", headers,
+	      cfg->prog_fd);
+	/* solution 09 end */
+	return 0;
+}
+
+/*
+ * step: bpf-attach
+ * Attach the program to the raw_syscalls:sys_enter tracepoint: a perf
+ * event opened on the tracepoint's id (perf_event_open(2)), with the
+ * program set on it (PERF_EVENT_IOC_SET_BPF). From now on the kernel runs
+ * it at every system call of every process; "target" is still empty, so it
+ * returns at once. Closing the event's file descriptor detaches it, and the
+ * kernel does that too if the tool dies.
+ */
+static int attach_bpf(struct config *cfg)
+{
+	/* solution 09 begin: bpf-attach, return -1, keep cfg */
+	cfg->tp_fd = bpf_attach_tracepoint(cfg->prog_fd, "raw_syscalls", "sys_enter");
+	if (cfg->tp_fd < 0) {
+		warn("--trace: attach to the tracepoint raw_syscalls:sys_enter");
+		cfg->tp_fd = -1;
+		return -1;
+	}
+	trace(cfg, "bpf-attach", "raw_syscalls:sys_enter, perf event fd %d", cfg->tp_fd);
+	/* solution 09 end */
+	return 0;
+}
+
+/* The CPUs the kernel may ever run on, "0-N": one perf buffer each. */
+static int possible_cpus(void)
+{
+	static const char path[] = "/sys/devices/system/cpu/possible";
+	char text[64];
+	int first, last;
+
+	if (read_file(path, text, sizeof(text)) < 0)
+		return -1;
+	if (sscanf(text, "%d-%d", &first, &last) == 2)
+		return last + 1;
+	return 1;
+}
+
+static void on_event(void *cookie, void *data, int size);
+static void on_lost(void *cookie, uint64_t lost);
+
+/*
+ * step: perf-buffer
+ * One ring buffer per CPU, shared with the kernel (mmap of a perf event,
+ * perf_event_open(2)), whose file descriptor goes into the "events" map at
+ * that CPU's index: perf_submit() on a CPU writes to that CPU's buffer. A
+ * full buffer drops the event, and the kernel counts the drops: on_lost()
+ * reports them.
+ */
+static int open_perf_buffers(struct config *cfg)
+{
+	int map = bpf_table_fd(cfg->bpf, "events");
+
+	cfg->n_cpus = possible_cpus();
+	if (cfg->n_cpus < 0)
+		return -1;
+	cfg->readers = calloc((size_t)cfg->n_cpus, sizeof(*cfg->readers));
+	if (cfg->readers == NULL) {
+		warn("--trace: perf buffers");
+		return -1;
+	}
+	for (int cpu = 0; cpu < cfg->n_cpus; cpu++) {
+		struct bcc_perf_buffer_opts opts = { .pid = -1,
+						     .cpu = cpu,
+						     .wakeup_events = PERF_WAKEUP };
+		int fd;
+
+		cfg->readers[cpu] =
+			bpf_open_perf_buffer_opts(on_event, on_lost, cfg, PERF_PAGES, &opts);
+		if (cfg->readers[cpu] == NULL) {
+			warn("--trace: open a perf buffer on CPU %d", cpu);
+			return -1;
+		}
+		fd = perf_reader_fd(cfg->readers[cpu]);
+		if (bpf_update_elem(map, &cpu, &fd, 0) == -1) {
+			warn("--trace: bpf BPF_MAP_UPDATE_ELEM events[%d]", cpu);
+			return -1;
+		}
+	}
+	trace(cfg, "perf-buffer", "%d CPUs, %d KiB each", cfg->n_cpus, PERF_PAGES * 4);
+	return 0;
+}
+
+/*
+ * --trace FILE: everything the tracer needs, set up before anything of the
+ * container exists, so that a host without eBPF, or a user without the
+ * privilege, fails here with nothing to undo. The log goes to FILE through
+ * a buffer of its own: to a copy of stderr for "-", whose own unbuffered
+ * writes would make a system call per line.
+ */
+static int start_tracing(struct config *cfg)
+{
+	int fd;
+
+	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON))) {
+		warnx("--trace needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, which this "
+		      "process lacks");
+		return -1;
+	}
+	if (strcmp(cfg->trace_path, "-") == 0)
+		fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	else
+		fd = open(cfg->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		warn("--trace %s", cfg->trace_path);
+		return -1;
+	}
+	cfg->trace_out = fdopen(fd, "w");
+	if (cfg->trace_out == NULL) {
+		warn("--trace %s: fdopen", cfg->trace_path);
+		close(fd);
+		return -1;
+	}
+	if (mount_tracefs(cfg) < 0 || load_bpf(cfg) < 0 || attach_bpf(cfg) < 0 ||
+	    open_perf_buffers(cfg) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * step: trace-target
+ * Tell the program which PID namespace to follow: the child's, named by
+ * the device and inode of /proc/PID/ns/pid (namespaces(7)). The child
+ * still waits on the pipe, so nothing of the container's own has run yet.
+ * stat(2) gives the device in the C library's encoding, the helper expects
+ * the kernel's (major << 20 | minor), as MKDEV() makes it.
+ */
+static int set_trace_target(struct config *cfg, pid_t pid)
+{
+	struct {
+		uint64_t dev, ino;
+	} target;
+	char path[64];
+	struct stat st;
+	int zero = 0;
+
+	if (cfg->trace_path == NULL)
+		return 0;
+	/* solution 09 begin: trace-target, return -1, keep cfg pid target path st zero */
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if (stat(path, &st) == -1) {
+		warn("--trace: stat %s", path);
+		return -1;
+	}
+	target.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+	target.ino = st.st_ino;
+	clock_gettime(CLOCK_MONOTONIC, &cfg->trace_t0);
+	if (bpf_update_elem(bpf_table_fd(cfg->bpf, "target"), &zero, &target, 0) == -1) {
+		warn("--trace: bpf BPF_MAP_UPDATE_ELEM target");
+		return -1;
+	}
+	trace(cfg, "trace-target", "PID namespace %lu on device %u:%u", (unsigned long)st.st_ino,
+	      major(st.st_dev), minor(st.st_dev));
+	/* solution 09 end */
+	return 0;
+}
+
+/* A system call's name, from libseccomp's table for this architecture,
+ * looked up once per number. */
+static const char *syscall_name(struct config *cfg, uint64_t nr)
+{
+	static char unknown[32];
+
+	if (nr < NR_SLOTS - 1 && cfg->names[nr] == NULL)
+		cfg->names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+	if (nr < NR_SLOTS - 1 && cfg->names[nr] != NULL)
+		return cfg->names[nr];
+	snprintf(unknown, sizeof(unknown), "syscall_%llu", (unsigned long long)nr);
+	return unknown;
+}
+
+struct flag {
+	unsigned long long value;
+	const char *name;
+};
+#define FLAG(f)       \
+	{             \
+		f, #f \
+	}
+
+static const struct flag clone_flags[] = {
+	FLAG(CLONE_VM),
+	FLAG(CLONE_FS),
+	FLAG(CLONE_FILES),
+	FLAG(CLONE_SIGHAND),
+	FLAG(CLONE_PIDFD),
+	FLAG(CLONE_PTRACE),
+	FLAG(CLONE_VFORK),
+	FLAG(CLONE_PARENT),
+	FLAG(CLONE_THREAD),
+	FLAG(CLONE_NEWNS),
+	FLAG(CLONE_SYSVSEM),
+	FLAG(CLONE_SETTLS),
+	FLAG(CLONE_PARENT_SETTID),
+	FLAG(CLONE_CHILD_CLEARTID),
+	FLAG(CLONE_DETACHED),
+	FLAG(CLONE_UNTRACED),
+	FLAG(CLONE_CHILD_SETTID),
+	FLAG(CLONE_NEWCGROUP),
+	FLAG(CLONE_NEWUTS),
+	FLAG(CLONE_NEWIPC),
+	FLAG(CLONE_NEWUSER),
+	FLAG(CLONE_NEWPID),
+	FLAG(CLONE_NEWNET),
+	FLAG(CLONE_IO),
+	{ 0, NULL },
+};
+
+static const struct flag mount_flags[] = {
+	FLAG(MS_RDONLY),      FLAG(MS_NOSUID),	  FLAG(MS_NODEV),      FLAG(MS_NOEXEC),
+	FLAG(MS_SYNCHRONOUS), FLAG(MS_REMOUNT),	  FLAG(MS_MANDLOCK),   FLAG(MS_DIRSYNC),
+	FLAG(MS_NOSYMFOLLOW), FLAG(MS_NOATIME),	  FLAG(MS_NODIRATIME), FLAG(MS_BIND),
+	FLAG(MS_MOVE),	      FLAG(MS_REC),	  FLAG(MS_SILENT),     FLAG(MS_POSIXACL),
+	FLAG(MS_UNBINDABLE),  FLAG(MS_PRIVATE),	  FLAG(MS_SLAVE),      FLAG(MS_SHARED),
+	FLAG(MS_RELATIME),    FLAG(MS_KERNMOUNT), FLAG(MS_I_VERSION),  FLAG(MS_STRICTATIME),
+	FLAG(MS_LAZYTIME),    { 0, NULL },
+};
+
+static const struct flag umount_flags[] = {
+	FLAG(MNT_FORCE), FLAG(MNT_DETACH), FLAG(MNT_EXPIRE), FLAG(UMOUNT_NOFOLLOW), { 0, NULL },
+};
+
+/* After the access mode (O_RDONLY 0, O_WRONLY, O_RDWR), which is no bit. */
+static const struct flag open_flags[] = {
+	FLAG(O_CREAT),	   FLAG(O_EXCL),    FLAG(O_NOCTTY),    FLAG(O_TRUNC),	 FLAG(O_APPEND),
+	FLAG(O_NONBLOCK),  FLAG(O_SYNC),    FLAG(O_DSYNC),     FLAG(O_ASYNC),	 FLAG(O_DIRECT),
+	FLAG(O_LARGEFILE), FLAG(O_TMPFILE), FLAG(O_DIRECTORY), FLAG(O_NOFOLLOW), FLAG(O_NOATIME),
+	FLAG(O_CLOEXEC),   FLAG(O_PATH),    { 0, NULL },
+};
+
+/* Flags as names joined by '|', what no name covers in hexadecimal; "0". */
+static void put_flags(FILE *out, unsigned long long v, const struct flag *table, bool first)
+{
+	for (; table->name != NULL; table++) {
+		if ((v & table->value) != table->value || table->value == 0)
+			continue;
+		fprintf(out, "%s%s", first ? "" : "|", table->name);
+		v &= ~table->value;
+		first = false;
+	}
+	if (v != 0 || first)
+		fprintf(out, "%s%#llx", first ? "" : "|", v);
+}
+
+/* A path argument as read in the kernel; "..." when cut at STR_LEN. */
+static void put_str(FILE *out, uint64_t ptr, const char *s)
+{
+	if (ptr == 0)
+		fputs("NULL", out);
+	else
+		fprintf(out, "\"%.*s\"%s", STR_LEN, s,
+			strnlen(s, STR_LEN) == STR_LEN - 1 ? "..." : "");
+}
+
+/* clone(2)'s flags: CSIGNAL, the low byte, is the signal sent at exit. */
+static void put_clone_flags(FILE *out, uint64_t flags)
+{
+	const char *sig = sigabbrev_np((int)(flags & CSIGNAL));
+
+	put_flags(out, flags & ~(uint64_t)CSIGNAL, clone_flags, true);
+	if (sig != NULL)
+		fprintf(out, "|SIG%s", sig);
+}
+
+/* The arguments of the calls the lab is about, decoded as strace would. */
+static void put_args(FILE *out, const struct event *e)
+{
+	const uint64_t *a = e->args;
+
+	switch (e->nr) {
+	case SYS_openat:
+		if ((int)a[0] == AT_FDCWD)
+			fputs("(AT_FDCWD, ", out);
+		else
+			fprintf(out, "(%d, ", (int)a[0]);
+		put_str(out, a[1], e->str[0]);
+		fputs(", ", out);
+		fputs((a[2] & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
+		      : (a[2] & O_ACCMODE) == O_RDWR ? "O_RDWR"
+						     : "O_RDONLY",
+		      out);
+		if ((a[2] & ~(uint64_t)O_ACCMODE) != 0)
+			put_flags(out, a[2] & ~(uint64_t)O_ACCMODE, open_flags, false);
+		if ((a[2] & O_CREAT) || (a[2] & O_TMPFILE) == O_TMPFILE)
+			fprintf(out, ", %#llo", (unsigned long long)a[3]);
+		fputc(')', out);
+		break;
+	case SYS_mount:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ", out);
+		put_str(out, a[1], e->str[1]);
+		fputs(", ", out);
+		put_str(out, a[2], e->str[2]);
+		fputs(", ", out);
+		put_flags(out, a[3], mount_flags, true);
+		fputc(')', out);
+		break;
+	case SYS_umount2:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ", out);
+		put_flags(out, a[1], umount_flags, true);
+		fputc(')', out);
+		break;
+	case SYS_pivot_root:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ", out);
+		put_str(out, a[1], e->str[1]);
+		fputc(')', out);
+		break;
+	case SYS_execve:
+		fputc('(', out);
+		put_str(out, a[0], e->str[0]);
+		fputs(", ...)", out);
+		break;
+	case SYS_clone:
+		fputc('(', out);
+		put_clone_flags(out, a[0]);
+		fputs(", ...)", out);
+		break;
+	case SYS_clone3:
+		fputs("({flags=", out);
+		put_clone_flags(out, e->clone3_flags);
+		fprintf(out, ", ...}, %llu)", (unsigned long long)a[1]);
+		break;
+	case SYS_unshare:
+		fputc('(', out);
+		put_flags(out, a[0], clone_flags, true);
+		fputc(')', out);
+		break;
+	case SYS_setns:
+		fprintf(out, "(%d, ", (int)a[0]);
+		put_flags(out, a[1], clone_flags, true);
+		fputc(')', out);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * One line per call: seconds since the container was made, the PID in the
+ * container's namespace, the command name, the call, and for the calls
+ * above their arguments.
+ */
+static void on_event(void *cookie, void *data, int size)
+{
+	struct config *cfg = cookie;
+	struct event e;
+	double t0 = (double)cfg->trace_t0.tv_sec * 1e9 + (double)cfg->trace_t0.tv_nsec;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(&e, data, (size_t)size < sizeof(e) ? (size_t)size : sizeof(e));
+	fprintf(cfg->trace_out, "%11.6f %5u %-16.16s %s", ((double)e.ts - t0) / 1e9, e.pid, e.comm,
+		syscall_name(cfg, e.nr));
+	put_args(cfg->trace_out, &e);
+	fputc('\n', cfg->trace_out);
+	cfg->logged++;
+}
+
+static void on_lost(void *cookie, uint64_t lost)
+{
+	struct config *cfg = cookie;
+
+	cfg->lost += lost;
+}
+
+/* Read what the perf buffers hold, for up to TIMEOUT ms. */
+static void poll_trace(struct config *cfg, int timeout)
+{
+	if (cfg->readers == NULL)
+		return;
+	perf_reader_poll(cfg->n_cpus, cfg->readers, timeout);
+	fflush(cfg->trace_out);
+}
+
+/*
+ * step: trace-table
+ * The container has ended. Detach the program first, then read what is
+ * still in the buffers, which also holds the last calls of a container
+ * killed with SIGKILL: each event was written when its call began. Last,
+ * the table, from the kernel's own counters: one value per CPU for each
+ * call, summed here.
+ */
+static void finish_tracing(struct config *cfg)
+{
+	struct row {
+		uint64_t nr, calls;
+	} rows[NR_SLOTS];
+	int n_rows = 0, map;
+	unsigned long long total = 0;
+	uint64_t *per_cpu;
+
+	if (cfg->tp_fd >= 0) {
+		close(cfg->tp_fd);
+		cfg->tp_fd = -1;
+	}
+	if (cfg->readers == NULL || cfg->trace_out == NULL || cfg->trace_t0.tv_sec == 0)
+		return;
+	perf_reader_consume(cfg->n_cpus, cfg->readers);
+	map = bpf_table_fd(cfg->bpf, "counts");
+	per_cpu = calloc((size_t)cfg->n_cpus, sizeof(*per_cpu));
+	if (per_cpu == NULL) {
+		warn("--trace: the count table");
+		return;
+	}
+	for (uint32_t nr = 0; nr < NR_SLOTS; nr++) {
+		uint64_t sum = 0;
+
+		if (bpf_lookup_elem(map, &nr, per_cpu) == -1) {
+			warn("--trace: bpf BPF_MAP_LOOKUP_ELEM counts[%u]", nr);
+			break;
+		}
+		for (int cpu = 0; cpu < cfg->n_cpus; cpu++)
+			sum += per_cpu[cpu];
+		if (sum == 0)
+			continue;
+		/* most calls first: insertion into the sorted rows */
+		int i = n_rows++;
+		for (; i > 0 && rows[i - 1].calls < sum; i--)
+			rows[i] = rows[i - 1];
+		rows[i] = (struct row){ nr, sum };
+		total += sum;
+	}
+	free(per_cpu);
+	fprintf(cfg->trace_out, "\n%-20s %10s\n", "SYSCALL", "CALLS");
+	for (int i = 0; i < n_rows; i++)
+		fprintf(cfg->trace_out, "%-20s %10llu\n",
+			rows[i].nr == NR_SLOTS - 1 ? "(others)" : syscall_name(cfg, rows[i].nr),
+			(unsigned long long)rows[i].calls);
+	fprintf(cfg->trace_out, "%llu calls counted, %llu logged, %llu lost\n", total, cfg->logged,
+		cfg->lost);
+	fflush(cfg->trace_out);
+	if (cfg->lost > 0)
+		warnx("--trace: %llu events lost: the perf buffers were full", cfg->lost);
+	trace(cfg, "trace-table", "%llu calls, %llu logged, %llu lost", total, cfg->logged,
+	      cfg->lost);
+}
+
+/* Undo start_tracing, whatever part of it was done. */
+static void stop_tracing(struct config *cfg)
+{
+	if (cfg->trace_path == NULL)
+		return;
+	finish_tracing(cfg);
+	for (int cpu = 0; cfg->readers != NULL && cpu < cfg->n_cpus; cpu++)
+		if (cfg->readers[cpu] != NULL)
+			perf_reader_free(cfg->readers[cpu]);
+	free(cfg->readers);
+	cfg->readers = NULL;
+	if (cfg->prog_fd >= 0)
+		close(cfg->prog_fd);
+	if (cfg->bpf != NULL)
+		bpf_module_destroy(cfg->bpf);
+	for (int i = 0; i < NR_SLOTS; i++)
+		free(cfg->names[i]);
+	if (cfg->trace_out != NULL && fclose(cfg->trace_out) == EOF)
+		warn("--trace %s", cfg->trace_path);
+}
+
+/*
+ * step: wait
+ * Wait for the child, passing on every signal the tool receives, and turn
+ * its end into an exit status: its own status, or 128+N for signal N.
+ */
+static int wait_child(struct config *cfg, pid_t pid, const sigset_t *blocked)
+{
+	const struct timespec now = { 0 };
+	siginfo_t info;
+	int status;
+
+	for (;;) {
+		/* With --trace, the log is read between looks for a signal. */
+		poll_trace(cfg, 50);
+		if ((cfg->readers != NULL ? sigtimedwait(blocked, &info, &now)
+					  : sigwaitinfo(blocked, &info)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			/* Cannot wait properly: end the container, so that
+			 * main() can still clean up after it. */
+			warn("sigwaitinfo");
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return EXIT_TOOL;
+		}
+		if (info.si_signo != SIGCHLD) {
+			if (kill(pid, info.si_signo) == -1 && errno != ESRCH)
+				warn("kill %d %s", pid, strsignal(info.si_signo));
+			continue;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return exit_status(status);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = { .hostname = "cell" };
+	int status = EXIT_TOOL, lock = -1;
+	pid_t pid;
+
+	parse_args(argc, argv, &cfg);
+	check_privileges(&cfg);
+	block_signals(&cfg.blocked, &cfg.child_mask);
+	if (cfg.trace_path != NULL && start_tracing(&cfg) < 0)
+		goto out;
+	if (!cfg.rootless && find_cgroups(&cfg) < 0)
+		goto out;
+	if (make_state_dir(&cfg) < 0)
+		goto out;
+	if (cfg.userns && !cfg.rootless && prepare_userns(&cfg) < 0)
+		goto out;
+	if (!cfg.rootless && (make_cgroups(&cfg) < 0 || set_limits(&cfg) < 0))
+		goto out;
+	if (!cfg.net_none && choose_addr(&cfg, &lock) < 0)
+		goto out;
+	if (pipe2(cfg.sync, O_CLOEXEC) == -1) {
+		warn("pipe");
+		goto out;
+	}
+	pid = spawn_child(&cfg);
+	if (pid < 0)
+		goto out;
+	if ((cfg.userns && write_maps(&cfg, pid) < 0) ||
+	    (!cfg.rootless && join_cgroups(&cfg, pid) < 0) || set_trace_target(&cfg, pid) < 0 ||
+	    (!cfg.net_none && (make_veth(&cfg, pid) < 0 || configure_host_end(&cfg) < 0))) {
+		/* The child reads end of file and exits 125. */
+		close(cfg.sync[1]);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	unlock_net(&lock);
+	release_child(&cfg);
+	status = wait_child(&cfg, pid, &cfg.blocked);
+	if (status == 128 + SIGKILL)
+		report_oom(&cfg);
+out:
+	delete_veth(&cfg);
+	unlock_net(&lock);
+	remove_cgroups(&cfg);
+	remove_state(&cfg);
+	stop_tracing(&cfg);
+	return status;
+}

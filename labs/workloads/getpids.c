@@ -1,0 +1,79 @@
+/*
+ * getpids - call getpid(2) in a tight loop and say how long each call took.
+ *
+ * Used by stage 09's benchmark (make -C 09-ebpf bench): the cheapest system call there
+ * is, many times, so that what a tracer adds to every call is most of what gets
+ * measured. The same loop runs bare, under the eBPF tracer and under strace -f.
+ *
+ * Usage: getpids [-n CALLS]
+ *
+ * It prints one line, "CALLS getpid calls in S s: N ns each", timed with
+ * CLOCK_MONOTONIC around the loop only (not the program's start or exit). The call goes
+ * through syscall(2): a C library may cache getpid's answer and never enter the kernel.
+ *
+ * Further reading: getpid(2), syscall(2), clock_gettime(2).
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workload.h"
+
+static void __attribute__((noreturn)) usage(void)
+{
+	printf("usage: getpids [-n CALLS]\n"
+	       "\n"
+	       "Call getpid CALLS times and print the time each call took on average.\n"
+	       "\n"
+	       "  -n, --calls CALLS  how many calls (default 1000000)\n"
+	       "  -h, --help         show this help\n");
+	exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "calls", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct timespec start, end;
+	long calls = 1000000;
+	double seconds;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (!parse_long(optarg, 1, 1000000000L, &calls)) {
+				warnx("--calls: \"%s\" is not a whole number from 1 to 1000000000",
+				      optarg);
+				try_help();
+			}
+			break;
+		case 'h':
+			usage();
+		default:
+			try_help();
+		}
+	}
+	no_operands(argc, argv);
+
+	if (clock_gettime(CLOCK_MONOTONIC, &start) == -1)
+		err(1, "clock_gettime");
+	for (long i = 0; i < calls; i++)
+		syscall(SYS_getpid);
+	if (clock_gettime(CLOCK_MONOTONIC, &end) == -1)
+		err(1, "clock_gettime");
+	seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+	printf("%ld getpid calls in %.3f s: %.0f ns each\n", calls, seconds,
+	       seconds * 1e9 / (double)calls);
+	if (fflush(stdout) == EOF)
+		err(1, "stdout");
+	return 0;
+}

@@ -1,0 +1,231 @@
+#!/usr/bin/env bats
+# 09-ebpf: --trace logs every system call of the container's processes, and
+# only theirs, from an eBPF program the kernel runs at each call's entry.
+#
+# The workload `syscalls -n N PATH` makes openat, unshare, mount and umount2
+# N times, N random, on a PATH named by a random token that exists nowhere;
+# the log must hold exactly those calls with their arguments decoded, none
+# of the same program's calls on the host, and agree with the kernel's count
+# table. The PID in the log is the one inside: 1, or 2 under --init.
+
+load helper
+
+setup() {
+	cell_setup
+	for w in syscalls getpids; do
+		[ -x "$ROOTFS/usr/local/bin/$w" ] || fail "no $w in $ROOTFS: run make rootfs"
+	done
+	log=$BATS_TEST_TMPDIR/trace.log
+}
+
+teardown() {
+	[ -z "${hostloop:-}" ] || kill "$hostloop" 2>/dev/null || true
+	[ -z "${tool:-}" ] || end_container "$tool"
+	cell_teardown
+}
+
+# The log's lines (before the blank line that starts the table).
+log_lines() {
+	sed '/^$/q' "$log" | sed '/^$/d'
+}
+
+# How many log lines of COMM end with exactly CALL (name and arguments).
+calls_of() { # COMM CALL
+	log_lines | awk -v c="$1" -v call="$2" '$3 == c && substr($0, index($0, $4)) == call' | wc -l
+}
+
+# Whether a tool has started its container's PID 1.
+has_child() { # TOOL_PID
+	[ -n "$(children_of "$1")" ]
+}
+
+# Every line is a call of the container's: a PID its namespace gave (from 1
+# to MAX), not a host's, nor the 0 of a task outside the namespace.
+assert_container_pids() { # MAX
+	local pids
+	pids=$(log_lines | awk '{ print $2 }' | sort -un | paste -sd ' ')
+	[ -n "$pids" ] || fail "the log is empty"
+	for p in $pids; do
+		[ "$p" -ge 1 ] && [ "$p" -le "$1" ] || fail "PID $p in the log (PIDs: $pids)"
+	done
+}
+
+# points: 4
+@test "the known calls, N times each, with their arguments decoded and the PID inside" {
+	n=$((RANDOM % 20 + 3))
+	path=/nowhere-$(rand_token 10)/x
+	init=()
+	pid=1
+	if [ $((RANDOM % 2)) = 1 ]; then init=(--init) pid=2; fi
+	# Stage 08's filter refuses unshare and mount, and the kernel runs the
+	# filter before the tracepoint: a refused call is never seen. So the
+	# workload runs unconfined, and once more below with the filter.
+	run "$CONTAINER" "${init[@]}" --seccomp unconfined --net none --trace "$log" \
+		sh -c "syscalls -n $n $path; true"
+	assert_success
+	assert_output "made $n rounds"
+	assert_equal "$(calls_of syscalls "openat(AT_FDCWD, \"$path\", O_RDONLY|O_CLOEXEC)")" "$n"
+	assert_equal "$(calls_of syscalls "unshare(CLONE_NEWUTS|CLONE_NEWIPC)")" "$n"
+	assert_equal "$(calls_of syscalls "mount(\"cell\", \"$path\", \"tmpfs\", MS_NOSUID|MS_NODEV)")" "$n"
+	assert_equal "$(calls_of syscalls "umount2(\"$path\", MNT_DETACH)")" "$n"
+	# nothing else names the path
+	assert_equal "$(grep -c -- "$path" "$log")" $((3 * n))
+	# the shell forked a child that exec'd the workload; the path as execve saw it
+	run bash -c "awk '\$3 == \"sh\" && \$4 ~ /^clone3?\\(/' '$log'"
+	assert_line --regexp 'SIGCHLD'
+	assert_equal "$(calls_of sh 'execve("/usr/local/bin/syscalls", ...)')" 1
+	# the workload's PID as the container numbers it: the shell's child
+	shell_pid=$(log_lines | awk -v c=sh '$3 == c { print $2; exit }')
+	assert_equal "$shell_pid" "$pid"
+	run bash -c "awk '\$3 == \"syscalls\" { print \$2 }' '$log' | sort -u"
+	assert_output "$((pid + 1))"
+	# the setup inside the namespace is seen too: pivot_root and the old root's umount
+	assert_equal "$(log_lines | grep -c ' pivot_root("/run/cell/.*/merged", "/run/cell/.*/merged/.oldroot")$')" 1
+	assert_container_pids 3
+	# with the default filter: the openat calls are logged, the refused ones not
+	run "$CONTAINER" --net none --trace "$log" sh -c "syscalls -n $n $path; true"
+	assert_success
+	assert_equal "$(calls_of syscalls "openat(AT_FDCWD, \"$path\", O_RDONLY|O_CLOEXEC)")" "$n"
+	assert_equal "$(calls_of syscalls "unshare(CLONE_NEWUTS|CLONE_NEWIPC)")" 0
+	assert_equal "$(log_lines | awk '$3 == "syscalls"' | grep -c ' mount(\| umount2(')" 0
+}
+
+# points: 3
+@test "a host process making the same calls at the same time is not in the log" {
+	n=$((RANDOM % 20 + 3))
+	path=/nowhere-$(rand_token 10)/x
+	hostpath=/nowhere-$(rand_token 10)/x
+	# the host makes the same calls for as long as the container runs
+	(while :; do "$CELL_TOP/labs/bin/syscalls" -n 50 "$hostpath"; done) \
+		>"$BATS_TEST_TMPDIR/host.out" &
+	hostloop=$!
+	run "$CONTAINER" --net none --trace "$log" sh -c \
+		"sleep 0.5; syscalls -n $n $path; sleep 0.5; syscalls -n $n $path"
+	kill "$hostloop"
+	wait "$hostloop" || true
+	hostloop=
+	assert_success
+	# the host did run meanwhile, and none of its calls is in the log
+	[ "$(grep -c '^made 50 rounds$' "$BATS_TEST_TMPDIR/host.out")" -ge 2 ]
+	run grep -c -- "$hostpath" "$log"
+	assert_output 0
+	assert_equal "$(calls_of syscalls "openat(AT_FDCWD, \"$path\", O_RDONLY|O_CLOEXEC)")" $((2 * n))
+	# every PID in the log is one of the container's few
+	assert_container_pids 10
+}
+
+# points: 2
+@test "the count table agrees with the log, call by call" {
+	n=$((RANDOM % 30 + 3))
+	run "$CONTAINER" --net none --trace "$log" syscalls -n "$n" /nowhere-$(rand_token 8)
+	assert_success
+	# the log's own tally: the call's name, without its arguments
+	log_lines | awk '{ sub(/\(.*/, "", $4); print $4 }' | sort | uniq -c |
+		awk '{ print $2, $1 }' | sort >"$BATS_TEST_TMPDIR/from-log"
+	sed '1,/^SYSCALL /d' "$log" | grep -v ' calls counted, ' | awk '{ print $1, $2 }' | sort \
+		>"$BATS_TEST_TMPDIR/from-table"
+	run diff "$BATS_TEST_TMPDIR/from-log" "$BATS_TEST_TMPDIR/from-table"
+	assert_success
+	grep -q "^openat $n\$" "$BATS_TEST_TMPDIR/from-table"
+	assert_container_pids 1
+	total=$(log_lines | wc -l)
+	run tail -n 1 "$log"
+	assert_output "$total calls counted, $total logged, 0 lost"
+}
+
+# points: 2
+@test "the log is complete when the container is SIGKILLed" {
+	n=$((RANDOM % 20 + 3))
+	path=/nowhere-$(rand_token 10)/x
+	"$CONTAINER" --seccomp unconfined --net none --trace "$log" sh -c \
+		"syscalls -n $n $path; touch /ready; while [ -e /ready ]; do sleep 0.1; done" \
+		>/dev/null 2>&1 &
+	tool=$!
+	wait_long has_child "$tool"
+	init=$(children_of "$tool")
+	wait_long test -e "/proc/$init/root/ready"
+	kill -KILL "$init"
+	rc=0
+	exit_of "$tool" || rc=$?
+	tool=
+	assert_equal "$rc" 137
+	assert_equal "$(calls_of syscalls "umount2(\"$path\", MNT_DETACH)")" "$n"
+	assert_equal "$(calls_of syscalls "openat(AT_FDCWD, \"$path\", O_RDONLY|O_CLOEXEC)")" "$n"
+	assert_container_pids 10
+	run tail -n 1 "$log"
+	assert_output --regexp '^([0-9]+) calls counted, \1 logged, 0 lost$'
+}
+
+# points: 1
+@test "the log goes to stderr with --trace -, apart from the command's own output" {
+	token=$(rand_token 12)
+	run --separate-stderr "$CONTAINER" --net none --trace - sh -c "echo $token"
+	assert_success
+	assert_output "$token"
+	echo "$stderr" >"$log"
+	assert_equal "$(calls_of container 'execve("/bin/sh", ...)')" 1
+	assert_equal "$(calls_of sh 'write')" 1
+	assert_container_pids 1
+	[[ $stderr == *' calls counted, '* ]]
+}
+
+# points: 1
+# requires: the known calls, N times each, with their arguments decoded and the PID inside
+@test "without the privilege for BPF, or without kernel headers: 125, the reason, nothing left" {
+	run -125 setpriv --bounding-set=-sys_admin,-bpf,-perfmon --inh-caps=-sys_admin,-bpf,-perfmon \
+		"$CONTAINER" --net none --trace "$log" true
+	assert_output --partial "CAP_BPF"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$log" ]
+	run -125 env BCC_KERNEL_SOURCE="$BATS_TEST_TMPDIR/no-headers" \
+		"$CONTAINER" --net none --trace "$log" true
+	assert_line --partial "could not compile the BPF program with the kernel headers in $BATS_TEST_TMPDIR/no-headers"
+	run -125 "$CONTAINER" --trace /no/such/dir/log true
+	assert_output "$(basename "$CONTAINER"): --trace /no/such/dir/log: No such file or directory"
+	run -125 "$CONTAINER" --trace
+	assert_line --index 0 --partial "option '--trace' needs a value"
+}
+
+# points: 1
+# requires: the known calls, N times each, with their arguments decoded and the PID inside
+@test "the host keeps its mount table: tracefs is mounted in the tool's namespace only" {
+	before=$(sed -E 's/^([^ ]+ ){4}([^ ]+) .* - ([^ ]+) .*/\2 \3/' /proc/1/mountinfo | sort)
+	run "$CONTAINER" --net none --trace "$log" true
+	assert_success
+	assert_equal "$(sed -E 's/^([^ ]+ ){4}([^ ]+) .* - ([^ ]+) .*/\2 \3/' /proc/1/mountinfo | sort)" "$before"
+	# and the tool's own mount namespace was another one, with tracefs in it
+	"$CONTAINER" --net none --trace "$log" sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done' \
+		>/dev/null 2>&1 &
+	tool=$!
+	wait_long has_child "$tool"
+	init=$(children_of "$tool")
+	wait_long test -e "/proc/$init/root/ready"
+	if ! grep -q ' - tracefs ' /proc/1/mountinfo; then
+		grep -q ' /sys/kernel/tracing .* - tracefs ' "/proc/$tool/mountinfo"
+		[ "$(ns_of "$tool" mnt)" != "$(ns_of 1 mnt)" ]
+	fi
+	rm "/proc/$init/root/ready"
+	exit_of "$tool"
+	tool=
+}
+
+# points: 1
+# requires: the known calls, N times each, with their arguments decoded and the PID inside
+@test "--help documents --trace" {
+	run "$CONTAINER" --help
+	assert_success
+	assert_output --partial "--trace FILE"
+	assert_output --partial "raw_syscalls:sys_enter"
+}
+
+# points: 1
+# requires: the known calls, N times each, with their arguments decoded and the PID inside
+@test "what earlier stages showed still holds" {
+	assert_earlier_stages_hold
+}
+
+# points: 1
+# requires: the known calls, N times each, with their arguments decoded and the PID inside
+@test "the lab notes cite only step markers that exist" {
+	assert_notes_markers_exist
+}
