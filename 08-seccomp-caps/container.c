@@ -1863,6 +1863,16 @@ static int child_main(void *arg)
 	mount_in(cfg, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-sys", "%s/sys, read-only", cfg->merged);
 
+	/* step: mount-tmp
+	 * In a user namespace the rootfs's directories belong to an unmapped
+	 * owner, which overlayfs cannot copy up (EOVERFLOW): the rootfs's /tmp
+	 * takes no new file. A tmpfs mounted here belongs to root inside, so
+	 * programs still have the scratch space they expect. */
+	if (cfg->userns) {
+		mount_in(cfg, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+		trace(cfg, "mount-tmp", "%s/tmp, a tmpfs", cfg->merged);
+	}
+
 	setup_dev(cfg);
 
 	/* step: pivot-root

@@ -226,6 +226,16 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	finish_bg
 }
 
+# points: 1
+# requires: -U: the container's PID 1 runs as the default range's first uid on the host
+@test "-U: /tmp is a tmpfs of the container's own, which takes files" {
+	token=$(rand_token 12)
+	run "$CONTAINER" -U --net none sh -c "echo $token >/tmp/t && cat /tmp/t && stat -c '%u' /tmp/t &&
+		sed -n 's|^[^ ]* [^ ]* [^ ]* [^ ]* /tmp .* - \\([^ ]*\\) .*|\\1|p' /proc/self/mountinfo"
+	assert_success
+	assert_output "$(printf '%s\n' "$token" 0 tmpfs)"
+}
+
 # points: 2
 @test "-U: with a cell line in /etc/subuid and /etc/subgid, root inside is its first id" {
 	base=$((RANDOM * 1000 + 700000000))
