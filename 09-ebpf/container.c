@@ -351,12 +351,12 @@ struct config {
 	int n_cg;
 
 	/* What the container keeps of root's power. */
-	unsigned long long caps;	      /* the capabilities kept: DEFAULT_CAPS, changed */
-	unsigned long long cap_add, cap_drop; /* --cap-add and --cap-drop, as sets */
-	bool cap_add_all, cap_drop_all;	      /* ALL given to either */
-	bool seccomp_unconfined;	      /* --seccomp unconfined: no filter */
-	const char *seccomp_file;	      /* --seccomp FILE, or NULL: the default list */
-	char *file_calls[MAX_SECCOMP_FILE];   /* the system calls FILE lists */
+	unsigned long long caps;	       /* the capabilities kept: DEFAULT_CAPS, changed */
+	unsigned long long cap_add, cap_drop;  /* --cap-add and --cap-drop, as sets */
+	bool cap_add_all, cap_drop_all;	       /* ALL given to either */
+	bool seccomp_unconfined;	       /* --seccomp unconfined: no filter */
+	const char *seccomp_file;	       /* --seccomp FILE, or NULL: the default list */
+	char file_calls[MAX_SECCOMP_FILE][32]; /* the system calls FILE lists */
 	int n_file_calls;
 	/* --trace: the eBPF program and what it reports through. */
 	const char *trace_path;	      /* --trace FILE, "-" for stderr, or NULL */
@@ -883,9 +883,10 @@ static void read_seccomp_file(const char *path, struct config *cfg)
 			     path, lineno, name);
 		if (cfg->n_file_calls == MAX_SECCOMP_FILE)
 			errx(EXIT_TOOL, "--seccomp %s: more than %d names", path, MAX_SECCOMP_FILE);
-		cfg->file_calls[cfg->n_file_calls] = strdup(name);
-		if (cfg->file_calls[cfg->n_file_calls++] == NULL)
-			err(EXIT_TOOL, "strdup");
+		if (strlen(name) >= sizeof(cfg->file_calls[0]))
+			errx(EXIT_TOOL, "--seccomp %s:%d: \"%s\" is too long a name", path, lineno,
+			     name);
+		strcpy(cfg->file_calls[cfg->n_file_calls++], name);
 	}
 	if (ferror(f))
 		err(EXIT_TOOL, "read %s", path);
