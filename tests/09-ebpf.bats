@@ -227,8 +227,9 @@ assert_container_pids() { # MAX
 
 # points: 1
 # requires: the known calls, N times each, with their arguments decoded and the PID inside
-@test "what earlier stages showed still holds" {
+@test "what earlier stages showed still holds: no chroot escape, the network, the cgroups" {
 	assert_earlier_stages_hold
+	assert_pivot_net_cgroups_hold
 }
 
 # points: 1

@@ -158,6 +158,32 @@ assert_earlier_stages_hold() {
 	assert_output 2
 }
 
+# What stages 04 to 06 showed, for the programs after them, run with the
+# given options (07 adds -U): the chroot escape fails after pivot_root, and
+# greet-server inside, under a pids limit, answers greet-client on the host
+# through the veth. Sets tool while the container runs, for the teardown.
+assert_pivot_net_cgroups_hold() { # [OPTION...]
+	local marker token name cidr
+	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
+	token=$(rand_token 16)
+	echo "$token" >"$marker"
+	run "$CONTAINER" "$@" escape -t "$marker"
+	assert_failure 1
+	refute_output --partial "$token"
+	assert_output --partial "still inside"
+	name=$(rand_hostname)
+	cidr=10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24
+	"$CONTAINER" "$@" -n "$name" --ip "$cidr" --pids-limit 20 greet-server -n 1 \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	tool=$!
+	wait_long grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out"
+	run "$CELL_TOP/labs/bin/greet-client" "${cidr%/*}"
+	assert_success
+	assert_output "hello from $name"
+	exit_of "$tool"
+	tool=
+}
+
 # As wait_until, for up to 30 s: a container's start waits on the kernel
 # (new namespaces, rtnetlink requests, cgroup files), which a busy host slows.
 wait_long() {
