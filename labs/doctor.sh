@@ -13,7 +13,9 @@
 set -u
 PATH=$PATH:/usr/sbin:/sbin # ip and modprobe, for a user whose PATH lacks them
 
-STAGES="01 02 03 04 05 06 07 08 09 10"
+# the stages this tree has: 01-uts/ ... gives "01 ..."
+STAGES=$(cd "$(dirname "$0")/.." && for d in [0-9][0-9]-*/; do printf '%s ' "${d%%-*}"; done)
+LAST=$(echo $STAGES | awk '{ print $NF }')
 declare -A blocked=() why=()   # stage -> 1; "range" or "range limited" -> reasons
 ORDER=()                        # the keys of why, in the order they came
 
@@ -37,13 +39,13 @@ because() {
 	[ -n "${why[$1]:-}" ] || ORDER+=("$1")
 	why[$1]="${why[$1]:+${why[$1]}, }$2"
 }
-# fail ITEM TEXT STAGES REASON, STAGES being "NN" (that stage) or "NN+" (NN to 10: stages
+# fail ITEM TEXT STAGES REASON, STAGES being "NN" (that stage) or "NN+" (NN and after: stages
 # are cumulative, so what NN needs, every later stage needs too); no STAGES: a warning.
 fail() {
 	local s from=${3%+} range=$3
 	line "$([ -n "$3" ] && echo FAIL || echo warn)" "$1" "$2"
 	[ -n "$3" ] || return
-	[ "$from" != "$3" ] && [ "$from" != 10 ] && range=$from-10
+	[ "$from" != "$3" ] && [ "$from" != "$LAST" ] && range=$from-$LAST
 	for s in $STAGES; do
 		[ "$s" = "$from" ] || { [ "$from" != "$3" ] && [[ $s > $from ]]; } && blocked[$s]=1
 	done
