@@ -17,8 +17,9 @@ moddir=labs/cache/vm/modules
 # Why each module is there. virtio_pci, virtio_blk: the guest's devices;
 # 9p, 9pnet_virtio: the host's tree; ext4, crc32c_generic: the scratch
 # disk's file system (ext4 asks the crypto layer for crc32c by name, which
-# only modprobe could resolve); overlay: stage 04; veth: stage 05.
-wanted=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 crc32c_generic overlay veth)
+# only modprobe could resolve); overlay: stage 04; veth: stage 05; loop:
+# 06's test of a partition given to an I/O limit.
+wanted=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 crc32c_generic overlay veth loop)
 
 [ -x "$busybox" ] || { echo "initramfs: no $busybox: run make deps" >&2; exit 1; }
 [ -d "$moddir" ] || { echo "initramfs: no kernel in labs/cache/vm: run labs/vm/fetch-kernel.sh" >&2; exit 1; }
