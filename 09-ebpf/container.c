@@ -3349,21 +3349,19 @@ static const char *kernel_headers(void)
 	return CELL_HEADERS;
 }
 
-/* Whether the effective capability set holds CAP (capabilities(7)), read
- * from the CapEff line of /proc/self/status, so no library is needed. */
-static bool has_cap(int cap)
+/* Whether the effective capability set holds CAP (capabilities(7)), as
+ * libcap, which the caps step uses already, reads it. */
+static bool has_cap(cap_value_t cap)
 {
-	char line[256];
-	unsigned long long eff = 0;
-	FILE *f = fopen("/proc/self/status", "re");
+	cap_flag_value_t held = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
 
-	if (f == NULL)
+	if (caps == NULL)
 		return false;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return (eff >> cap) & 1;
+	if (cap_get_flag(caps, cap, CAP_EFFECTIVE, &held) == -1)
+		held = CAP_CLEAR;
+	cap_free(caps);
+	return held == CAP_SET;
 }
 
 /*
