@@ -346,20 +346,8 @@ stop_link_monitor() {
 
 # points: 1
 @test "earlier stages' behaviour holds: hostname, exit statuses, no chroot escape" {
-	name=$(rand_hostname)
-	run "$CONTAINER" -n "$name" sh -c 'hostname; echo $$'
-	assert_output "$(printf '%s\n' "$name" 1)"
-	run "$CONTAINER" sh -c 'exit 3'
-	assert_failure 3
-	run -127 "$CONTAINER" /no/such/command
-	assert_failure 127
-	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
-	token=$(rand_token 16)
-	echo "$token" >"$marker"
-	run "$CONTAINER" escape -t "$marker"
-	assert_failure 1
-	refute_output --partial "$token"
-	assert_output --partial "still inside"
+	assert_earlier_stages_hold
+	assert_no_chroot_escape
 }
 
 # points: 1

@@ -99,16 +99,21 @@ children_of() { # PID
 	echo $pids # unquoted: the kernel's trailing space goes
 }
 
-# Wait until a condition (a command) holds, for up to 15 s: a loaded
-# machine, or a sanitizer build, can be slow to start a container.
-wait_until() {
-	local i
-	for i in $(seq 150); do
+# Wait until a condition (a command) holds, checking every 0.1 s, for up to
+# TENTHS tenths of a second.
+wait_tenths() { # TENTHS COMMAND...
+	local i n=$1
+	shift
+	for i in $(seq "$n"); do
 		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
+
+# For up to 15 s: a loaded machine, or a sanitizer build, can be slow to
+# start a container.
+wait_until() { wait_tenths 150 "$@"; }
 
 # Wait for a tool started in the background to end, for 20 s at most, and
 # return its exit status; when it does not end in time, kill it and return
@@ -158,12 +163,10 @@ assert_earlier_stages_hold() {
 	assert_output 2
 }
 
-# What stages 04 to 06 showed, for the programs after them, run with the
-# given options (07 adds -U): the chroot escape fails after pivot_root, and
-# greet-server inside, under a pids limit, answers greet-client on the host
-# through the veth. Sets tool while the container runs, for the teardown.
-assert_pivot_net_cgroups_hold() { # [OPTION...]
-	local marker token name cidr
+# Stage 04's lesson: the escape workload, run with the given options, stays
+# inside, and cannot read a file of the host's that holds a random token.
+assert_no_chroot_escape() { # [OPTION...]
+	local marker token
 	marker=$BATS_TEST_TMPDIR/marker-$(rand_token 8)
 	token=$(rand_token 16)
 	echo "$token" >"$marker"
@@ -171,6 +174,15 @@ assert_pivot_net_cgroups_hold() { # [OPTION...]
 	assert_failure 1
 	refute_output --partial "$token"
 	assert_output --partial "still inside"
+}
+
+# What stages 04 to 06 showed, for the programs after them, run with the
+# given options (07 adds -U): the chroot escape fails after pivot_root, and
+# greet-server inside, under a pids limit, answers greet-client on the host
+# through the veth. Sets tool while the container runs, for the teardown.
+assert_pivot_net_cgroups_hold() { # [OPTION...]
+	local name cidr
+	assert_no_chroot_escape "$@"
 	name=$(rand_hostname)
 	cidr=10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24
 	"$CONTAINER" "$@" -n "$name" --ip "$cidr" --pids-limit 20 greet-server -n 1 \
@@ -186,14 +198,7 @@ assert_pivot_net_cgroups_hold() { # [OPTION...]
 
 # As wait_until, for up to 30 s: a container's start waits on the kernel
 # (new namespaces, rtnetlink requests, cgroup files), which a busy host slows.
-wait_long() {
-	local i
-	for i in $(seq 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_long() { wait_tenths 300 "$@"; }
 
 # Whether a process has ended (a child of ours stays a zombie until waited for).
 ended() { # PID
