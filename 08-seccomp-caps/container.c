@@ -1173,6 +1173,10 @@ static void block_signals(sigset_t *blocked, sigset_t *saved)
 	/* A SIGCHLD ignored by whoever started us would make the kernel reap
 	 * the child itself, and waitpid() would never see its status. */
 	signal(SIGCHLD, SIG_DFL);
+	/* A reader of the tool's output that goes away (a pipe into head)
+	 * would end it with SIGPIPE before its cleanup; ignored, the write
+	 * fails with EPIPE instead. The command gets SIGPIPE back at exec. */
+	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, blocked, saved) == -1)
 		err(EXIT_TOOL, "sigprocmask");
 }
