@@ -4,11 +4,11 @@
  * Stage 08 plus tracing. With --trace FILE, the tool compiles a small
  * program in restricted C into eBPF instructions (libbcc, which embeds
  * clang), has the kernel verify and load it (bpf(2)), and attaches it to
- * the raw_syscalls:sys_enter tracepoint, a fixed hook at the entry of every
- * system call. The kernel then runs the program at each call of every
- * process; the program keeps the calls of the container's PID namespace
- * only, counts them in a map and sends each one to the tool through a
- * per-CPU perf buffer. The tool writes one line per call, decoding the
+ * sys_enter, the tracepoint at the entry of every system call, in its raw
+ * form. The kernel then runs the program at each call of every process;
+ * the program keeps the calls of the container's PID namespace only,
+ * counts them in a map and sends each one to the tool through a BPF ring
+ * buffer. The tool writes one line per call, decoding the
  * arguments of the calls a container runtime is made of (clone, unshare,
  * setns, mount, pivot_root, execve...), and at exit a table of counts.
  *
@@ -18,9 +18,9 @@
  * interface. The target is set after clone() and before the child is
  * released from the pipe of stage 05: nothing the command does is missed.
  *
- * Read alongside: bpf(2), bpf-helpers(7), perf_event_open(2),
- * namespaces(7), pid_namespaces(7), the kernel's
- * Documentation/trace/events.rst and Documentation/bpf/, and bcc's
+ * Read alongside: bpf(2), bpf-helpers(7), namespaces(7),
+ * pid_namespaces(7), the kernel's Documentation/trace/events.rst,
+ * Documentation/bpf/ (ringbuf.rst among them), and bcc's
  * reference guide (docs/reference_guide.md in its sources).
  */
 #define _GNU_SOURCE
@@ -64,8 +64,6 @@
 
 #include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
-#include <bcc/perf_reader.h>
-#include <linux/magic.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 
@@ -136,13 +134,11 @@
 #ifndef CELL_HEADERS /* the Makefile passes the tree `make deps` unpacks */
 #define CELL_HEADERS "../labs/cache/linux-headers"
 #endif
-#define TRACEFS	   "/sys/kernel/tracing"
-#define NR_SLOTS   512 /* counters, one per system call number; the last: any larger */
-#define STR_LEN	   128 /* bytes of a path argument kept, with its NUL */
-#define PERF_PAGES 256 /* the perf buffer's size per CPU, in pages: 1 MiB */
-#ifndef PERF_WAKEUP
-#define PERF_WAKEUP 64 /* events per wakeup of the tool (the 50 ms poll reads the rest) */
-#endif
+#define NR_SLOTS    512	 /* counters, one per system call number; the last: any larger */
+#define STR_LEN	    128	 /* bytes of a path argument kept, with its NUL */
+#define RING_PAGES  4096 /* the ring buffer's size in pages (a power of 2): 16 MiB */
+#define WAKE_EVENTS 4096 /* a CPU wakes the tool at every WAKE_EVENTS-th event it sends */
+#define POLL_MS	    50	 /* otherwise the tool looks this often */
 
 /* The v2 controllers this stage turns on for its cgroups, where offered. */
 static const char *const v2_controllers[] = { "memory", "cpu", "io", "pids", "cpuset" };
@@ -359,15 +355,15 @@ struct config {
 	char file_calls[MAX_SECCOMP_FILE][32]; /* the system calls FILE lists */
 	int n_file_calls;
 	/* --trace: the eBPF program and what it reports through. */
-	const char *trace_path;	      /* --trace FILE, "-" for stderr, or NULL */
-	FILE *trace_out;	      /* the log */
-	void *bpf;		      /* the module libbcc compiled */
-	int prog_fd, tp_fd;	      /* the loaded program, the attached tracepoint */
-	struct perf_reader **readers; /* one perf buffer per CPU */
-	int n_cpus;
-	struct timespec trace_t0;	 /* when the target was set: time 0 of the log */
-	unsigned long long logged, lost; /* events written to the log, events dropped */
-	char *names[512];		 /* system call names, by number, once looked up */
+	const char *trace_path;	  /* --trace FILE, "-" for stderr, or NULL */
+	FILE *trace_out;	  /* the log */
+	void *bpf;		  /* the module libbcc compiled */
+	int prog_fd, tp_fd;	  /* the loaded program, the attached tracepoint */
+	struct ring_buffer *ring; /* the events, shared with the kernel */
+	int n_cpus;		  /* the values of a per-CPU map: one per possible CPU */
+	struct timespec trace_t0; /* when the target was set: time 0 of the log */
+	uint64_t logged, lost;	  /* events written to the log, events the ring refused */
+	char *names[512];	  /* system call names, by number, once looked up */
 };
 
 static const char usage_text[] =
@@ -469,8 +465,10 @@ static const char usage_text[] =
 	"                        inside, command, call, and for clone, clone3, unshare,\n"
 	"                        setns, mount, umount2, pivot_root, execve and openat\n"
 	"                        the arguments; at exit, a table of calls per system\n"
-	"                        call. An eBPF program on the raw_syscalls:sys_enter\n"
-	"                        tracepoint does it, compiled at start by libbcc\n"
+	"                        call. An eBPF program on the sys_enter tracepoint\n"
+	"                        (raw_syscalls:sys_enter in tracefs) does it, compiled\n"
+	"                        at start by libbcc; it needs CAP_BPF and CAP_PERFMON\n"
+	"                        (or CAP_SYS_ADMIN) and kernel headers (make deps)\n"
 	"  -v, --verbose         print one line per setup step on stderr\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
@@ -3181,10 +3179,11 @@ static void remove_state(const struct config *cfg)
 /*
  * The tracer: an eBPF program, written in C, that the kernel runs at every
  * system call entry. libbcc compiles it at start (clang, built into the
- * library) against kernel headers and the tracepoint's layout, read from
- * tracefs. One copy of struct event's layout serves both sides: the
- * program's text below embeds this macro as a string, and the tool's
- * decoder uses it as C, so the two cannot disagree on an offset.
+ * library) against kernel headers. One copy of struct event's layout
+ * serves both sides: the program's text below embeds this macro as a
+ * string, and the tool's decoder uses it as C, so the two cannot disagree
+ * on an offset. Every event has the fields up to args; the calls whose
+ * arguments the tool decodes carry the rest too.
  */
 #define TEXT_(...) #__VA_ARGS__
 #define TEXT(...)  TEXT_(__VA_ARGS__)
@@ -3192,34 +3191,42 @@ static void remove_state(const struct config *cfg)
 	struct event {                 \
 		uint64_t ts;           \
 		uint64_t nr;           \
-		uint64_t args[6];      \
-		uint64_t clone3_flags; \
 		uint32_t pid;          \
 		uint32_t tid;          \
 		char comm[16];         \
+		uint64_t args[6];      \
+		uint64_t clone3_flags; \
 		char str[3][STR_LEN];  \
 	}
 EVENT_STRUCT;
 
 /*
- * The program. The filter comes first: bpf_get_ns_current_pid_tgid()
- * (kernel 5.7) answers whether the calling task's PID namespace is the one
- * whose device and inode the tool wrote into "target", and if so, with the
- * task's PID inside it. A process of the host returns there, at the cost
- * of a few instructions, and nothing is copied out. A cgroup id would not
- * do: on a cgroup v1 host every process has the same cgroup-v2 id (the
- * root's). Then the call is counted in a per-CPU array, which no other CPU
- * writes to, so no lock is needed; then the event goes to user space
- * through the perf buffer, the full struct only for the calls with paths
- * and flags to decode, the first bytes, up to the strings, for the rest.
+ * The program, on sys_enter in its raw form: the kernel passes it the
+ * tracepoint's own arguments, the registers the call saved and its number,
+ * with no record built first (the form tracefs shows, raw_syscalls:
+ * sys_enter, formats one on every call). The filter comes first:
+ * bpf_get_ns_current_pid_tgid() (kernel 5.7) answers whether the calling
+ * task's PID namespace is the one whose device and inode the tool wrote
+ * into "target", and if so, with the task's PID inside it. A process of the
+ * host returns there, at the cost of a few instructions, and nothing is
+ * copied out. A cgroup id would not do: on a cgroup v1 host every process
+ * has the same cgroup-v2 id (the root's). Then the call is counted in a
+ * per-CPU array, which no other CPU writes to, so no lock is needed; then
+ * the event goes into the ring buffer, which all CPUs share. Waking the tool
+ * is the costly part of handing an event over (an interrupt to the CPU it
+ * sleeps on), so a CPU does it at every WAKE_EVENTS-th event only, counted
+ * in "unwoken"; the tool also looks every POLL_MS. A full ring refuses the event, and the
+ * program counts it in "lost".
  */
-static const char bpf_text[] = TEXT(
+static const char bpf_text[] = "#include <linux/ptrace.h>\n" TEXT(
 	EVENT_STRUCT) ";\n"
 		      "struct target_ns { u64 dev; u64 ino; };\n"
 		      "BPF_ARRAY(target, struct target_ns, 1);\n"
 		      "BPF_PERCPU_ARRAY(counts, u64, NR_SLOTS);\n"
+		      "BPF_PERCPU_ARRAY(lost, u64, 1);\n"
+		      "BPF_PERCPU_ARRAY(unwoken, u32, 1);\n"
 		      "BPF_PERCPU_ARRAY(scratch, struct event, 1);\n"
-		      "BPF_PERF_OUTPUT(events);\n"
+		      "BPF_RINGBUF_OUTPUT(events, RING_PAGES);\n"
 		      "\n"
 		      "static void read_str(struct event *e, int i, u64 ptr)\n"
 		      "{\n"
@@ -3227,36 +3234,22 @@ static const char bpf_text[] = TEXT(
 		      "		bpf_probe_read_user_str(e->str[i], STR_LEN, (void *)ptr);\n"
 		      "}\n"
 		      "\n"
-		      "TRACEPOINT_PROBE(raw_syscalls, sys_enter)\n"
+		      "/* The six arguments, from the registers saved at the call's entry,\n"
+		      " * and the strings and the clone_args they point to. */\n"
+		      "static void read_args(struct event *e, struct pt_regs *regs)\n"
 		      "{\n"
-		      "	int zero = 0;\n"
-		      "	struct target_ns *t = target.lookup(&zero);\n"
-		      "	struct bpf_pidns_info ns = {};\n"
-		      "	struct event *e;\n"
-		      "	u32 slot;\n"
-		      "	u64 *n;\n"
-		      "	int full = 1;\n"
+		      "	struct pt_regs r = {};\n"
 		      "\n"
-		      "	if (t == NULL || t->ino == 0)\n"
-		      "		return 0;\n"
-		      "	if (bpf_get_ns_current_pid_tgid(t->dev, t->ino, &ns, sizeof(ns)) != 0)\n"
-		      "		return 0;\n"
-		      "	slot = args->id >= 0 && args->id < NR_SLOTS ? args->id : NR_SLOTS - 1;\n"
-		      "	n = counts.lookup(&slot);\n"
-		      "	if (n != NULL)\n"
-		      "		(*n)++;\n"
-		      "	e = scratch.lookup(&zero);\n"
-		      "	if (e == NULL)\n"
-		      "		return 0;\n"
-		      "	e->ts = bpf_ktime_get_ns();\n"
-		      "	e->nr = args->id;\n"
-		      "	e->pid = ns.tgid;\n"
-		      "	e->tid = ns.pid;\n"
-		      "	bpf_get_current_comm(e->comm, sizeof(e->comm));\n"
-		      "	for (int i = 0; i < 6; i++)\n"
-		      "		e->args[i] = args->args[i];\n"
+		      "	bpf_probe_read_kernel(&r, sizeof(r), regs);\n"
+		      "	e->args[0] = PT_REGS_PARM1_SYSCALL(&r);\n"
+		      "	e->args[1] = PT_REGS_PARM2_SYSCALL(&r);\n"
+		      "	e->args[2] = PT_REGS_PARM3_SYSCALL(&r);\n"
+		      "	e->args[3] = PT_REGS_PARM4_SYSCALL(&r);\n"
+		      "	e->args[4] = PT_REGS_PARM5_SYSCALL(&r);\n"
+		      "	e->args[5] = PT_REGS_PARM6_SYSCALL(&r);\n"
+		      "	e->clone3_flags = 0;\n"
 		      "	e->str[0][0] = e->str[1][0] = e->str[2][0] = 0;\n"
-		      "	switch (args->id) {\n"
+		      "	switch (e->nr) {\n"
 		      "	case NR_OPENAT:\n"
 		      "		read_str(e, 0, e->args[1]);\n"
 		      "		break;\n"
@@ -3273,58 +3266,66 @@ static const char bpf_text[] = TEXT(
 		      "		read_str(e, 1, e->args[1]);\n"
 		      "		break;\n"
 		      "	case NR_CLONE3:\n"
-		      "		e->clone3_flags = 0;\n"
 		      "		bpf_probe_read_user(&e->clone3_flags, 8, (void *)e->args[0]);\n"
 		      "		break;\n"
+		      "	}\n"
+		      "}\n"
+		      "\n"
+		      "RAW_TRACEPOINT_PROBE(sys_enter)\n"
+		      "{\n"
+		      "	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];\n"
+		      "	u64 nr = ctx->args[1];\n"
+		      "	int zero = 0;\n"
+		      "	struct target_ns *t = target.lookup(&zero);\n"
+		      "	struct bpf_pidns_info ns = {};\n"
+		      "	struct event *e;\n"
+		      "	u64 *n, flags = BPF_RB_NO_WAKEUP;\n"
+		      "	u32 *since;\n"
+		      "	u32 slot;\n"
+		      "	int err;\n"
+		      "\n"
+		      "	if (t == NULL || t->ino == 0)\n"
+		      "		return 0;\n"
+		      "	if (bpf_get_ns_current_pid_tgid(t->dev, t->ino, &ns, sizeof(ns)) != 0)\n"
+		      "		return 0;\n"
+		      "	slot = nr < NR_SLOTS ? nr : NR_SLOTS - 1;\n"
+		      "	n = counts.lookup(&slot);\n"
+		      "	if (n != NULL)\n"
+		      "		(*n)++;\n"
+		      "	e = scratch.lookup(&zero);\n"
+		      "	if (e == NULL)\n"
+		      "		return 0;\n"
+		      "	e->ts = bpf_ktime_get_ns();\n"
+		      "	e->nr = nr;\n"
+		      "	e->pid = ns.tgid;\n"
+		      "	e->tid = ns.pid;\n"
+		      "	bpf_get_current_comm(e->comm, sizeof(e->comm));\n"
+		      "	since = unwoken.lookup(&zero);\n"
+		      "	if (since != NULL && ++*since >= WAKE_EVENTS) {\n"
+		      "		*since = 0;\n"
+		      "		flags = BPF_RB_FORCE_WAKEUP;\n"
+		      "	}\n"
+		      "	switch (nr) {\n"
+		      "	case NR_OPENAT:\n"
+		      "	case NR_MOUNT:\n"
+		      "	case NR_UMOUNT2:\n"
+		      "	case NR_EXECVE:\n"
+		      "	case NR_PIVOT_ROOT:\n"
+		      "	case NR_CLONE3:\n"
 		      "	case NR_CLONE:\n"
 		      "	case NR_UNSHARE:\n"
 		      "	case NR_SETNS:\n"
+		      "		read_args(e, regs);\n"
+		      "		err = events.ringbuf_output(e, sizeof(*e), flags);\n"
 		      "		break;\n"
 		      "	default:\n"
-		      "		full = 0;\n"
+		      "		err = events.ringbuf_output(e, offsetof(struct event, args), "
+		      "flags);\n"
 		      "	}\n"
-		      "	if (full)\n"
-		      "		events.perf_submit(args, e, sizeof(*e));\n"
-		      "	else\n"
-		      "		events.perf_submit(args, e, offsetof(struct event, str));\n"
+		      "	if (err != 0 && (n = lost.lookup(&zero)) != NULL)\n"
+		      "		(*n)++;\n"
 		      "	return 0;\n"
 		      "}\n";
-
-/*
- * step: tracefs
- * libbcc reads the layout of the raw_syscalls:sys_enter tracepoint, and
- * attaches to it, through tracefs (/sys/kernel/tracing). A host may not
- * have it mounted (this one is the rule on minimal systems). Mounting it
- * for the host would change the host; so the tool moves itself into a mount
- * namespace of its own, makes every mount in it private first (the
- * container's step: mount-private, for the same reason), and mounts
- * tracefs there. The container's namespace is later copied from this
- * one, and pivot_root leaves tracefs behind with the rest of the host.
- */
-static int mount_tracefs(const struct config *cfg)
-{
-	struct statfs fs;
-
-	if (statfs(TRACEFS, &fs) == 0 && fs.f_type == TRACEFS_MAGIC) {
-		trace(cfg, "tracefs", "%s already mounted", TRACEFS);
-		return 0;
-	}
-	if (unshare(CLONE_NEWNS) == -1) {
-		warn("--trace: unshare a mount namespace for tracefs");
-		return -1;
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
-		warn("--trace: make / private");
-		return -1;
-	}
-	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1) {
-		warn("--trace: mount tracefs on %s%s", TRACEFS,
-		     errno == ENODEV ? " (a kernel without CONFIG_FTRACE?)" : "");
-		return -1;
-	}
-	trace(cfg, "tracefs", "mounted on %s in the tool's own mount namespace", TRACEFS);
-	return 0;
-}
 
 /*
  * libbcc compiles against the headers in /lib/modules/$(uname -r)/build,
@@ -3371,12 +3372,12 @@ static bool has_cap(cap_value_t cap)
 /*
  * step: bpf-load
  * Compile the program with libbcc: clang turns the C above into BPF
- * instructions, rewriting args->id into reads of the tracepoint's record
- * (whose layout comes from tracefs) and the BPF_* declarations into maps
- * the kernel creates (bpf(2), BPF_MAP_CREATE). Then bpf(BPF_PROG_LOAD)
- * hands the instructions to the kernel's verifier, which proves that the
- * program ends, reads only what it may and calls only the helpers allowed
- * for tracepoints; it refuses it otherwise, with its log on stderr.
+ * instructions (the kernel headers give struct pt_regs and the helpers'
+ * types), and the BPF_* declarations into maps the kernel creates (bpf(2),
+ * BPF_MAP_CREATE). Then bpf(BPF_PROG_LOAD) hands the instructions to the
+ * kernel's verifier, which proves that the program ends, reads only what
+ * it may and calls only the helpers allowed for raw tracepoints; it
+ * refuses it otherwise, with its log on stderr.
  */
 static int load_bpf(struct config *cfg)
 {
@@ -3395,9 +3396,11 @@ static int load_bpf(struct config *cfg)
 		{ "NR_SETNS", SYS_setns },
 		{ "NR_SLOTS", NR_SLOTS },
 		{ "STR_LEN", STR_LEN },
+		{ "RING_PAGES", RING_PAGES },
+		{ "WAKE_EVENTS", WAKE_EVENTS },
 	};
 	enum { N_DEFS = sizeof(defs) / sizeof(defs[0]) };
-	static const char fn[] = "tracepoint__raw_syscalls__sys_enter";
+	static const char fn[] = "raw_tracepoint__sys_enter";
 	char text[N_DEFS][48];
 	const char *cflags[N_DEFS];
 	const char *headers;
@@ -3424,7 +3427,7 @@ static int load_bpf(struct config *cfg)
 		return -1;
 	}
 	cfg->prog_fd = bcc_func_load(
-		cfg->bpf, BPF_PROG_TYPE_TRACEPOINT, fn, bpf_function_start(cfg->bpf, fn),
+		cfg->bpf, BPF_PROG_TYPE_RAW_TRACEPOINT, fn, bpf_function_start(cfg->bpf, fn),
 		(int)bpf_function_size(cfg->bpf, fn), bpf_module_license(cfg->bpf),
 		bpf_module_kern_version(cfg->bpf), 0, NULL, 0, NULL, 0);
 	if (cfg->prog_fd < 0) {
@@ -3439,28 +3442,28 @@ static int load_bpf(struct config *cfg)
 
 /*
  * step: bpf-attach
- * Attach the program to the raw_syscalls:sys_enter tracepoint: a perf
- * event opened on the tracepoint's id (perf_event_open(2)), with the
- * program set on it (PERF_EVENT_IOC_SET_BPF). From now on the kernel runs
- * it at every system call of every process; "target" is still empty, so it
- * returns at once. Closing the event's file descriptor detaches it, and the
- * kernel does that too if the tool dies.
+ * Attach the program to the tracepoint sys_enter by its name,
+ * bpf(BPF_RAW_TRACEPOINT_OPEN): no tracefs is needed, so the host's mount
+ * table stays as it is. From now on the kernel runs the program at every
+ * system call of every process; "target" is still empty, so it returns at
+ * once. Closing the returned file descriptor detaches it, and the kernel
+ * does that too if the tool dies.
  */
 static int attach_bpf(struct config *cfg)
 {
 	/* solution 09 begin: bpf-attach, return -1, keep cfg */
-	cfg->tp_fd = bpf_attach_tracepoint(cfg->prog_fd, "raw_syscalls", "sys_enter");
+	cfg->tp_fd = bpf_attach_raw_tracepoint(cfg->prog_fd, "sys_enter");
 	if (cfg->tp_fd < 0) {
-		warn("--trace: attach to the tracepoint raw_syscalls:sys_enter");
+		warn("--trace: attach to the raw tracepoint sys_enter");
 		cfg->tp_fd = -1;
 		return -1;
 	}
-	trace(cfg, "bpf-attach", "raw_syscalls:sys_enter, perf event fd %d", cfg->tp_fd);
+	trace(cfg, "bpf-attach", "sys_enter, raw tracepoint fd %d", cfg->tp_fd);
 	/* solution 09 end */
 	return 0;
 }
 
-/* The CPUs the kernel may ever run on, "0-N": one perf buffer each. */
+/* The CPUs the kernel may ever run on, "0-N": a per-CPU map has a value for each. */
 static int possible_cpus(void)
 {
 	static const char path[] = "/sys/devices/system/cpu/possible";
@@ -3474,48 +3477,31 @@ static int possible_cpus(void)
 	return 1;
 }
 
-static void on_event(void *cookie, void *data, int size);
-static void on_lost(void *cookie, uint64_t lost);
+static int on_event(void *cookie, void *data, size_t size);
 
 /*
- * step: perf-buffer
- * One ring buffer per CPU, shared with the kernel (mmap of a perf event,
- * perf_event_open(2)), whose file descriptor goes into the "events" map at
- * that CPU's index: perf_submit() on a CPU writes to that CPU's buffer. A
- * full buffer drops the event, and the kernel counts the drops: on_lost()
- * reports them.
+ * step: ring-buffer
+ * The "events" map is one ring buffer that every CPU writes to (kernel
+ * 5.8), in the order the events were reserved. The tool maps its pages
+ * into its own memory (mmap(2) of the map's file descriptor) and reads the
+ * events there, in place: no system call per event, and an epoll file
+ * descriptor to sleep on until the program wakes it. libbcc does it
+ * through libbpf's ring_buffer__new().
  */
-static int open_perf_buffers(struct config *cfg)
+static int open_ring(struct config *cfg)
 {
-	int map = bpf_table_fd(cfg->bpf, "events");
-
 	cfg->n_cpus = possible_cpus();
 	if (cfg->n_cpus < 0)
 		return -1;
-	cfg->readers = calloc((size_t)cfg->n_cpus, sizeof(*cfg->readers));
-	if (cfg->readers == NULL) {
-		warn("--trace: perf buffers");
+	cfg->ring = bpf_new_ringbuf(bpf_table_fd(cfg->bpf, "events"), on_event, cfg);
+	if (cfg->ring == NULL) {
+		warn("--trace: map the ring buffer");
 		return -1;
 	}
-	for (int cpu = 0; cpu < cfg->n_cpus; cpu++) {
-		struct bcc_perf_buffer_opts opts = { .pid = -1,
-						     .cpu = cpu,
-						     .wakeup_events = PERF_WAKEUP };
-		int fd;
-
-		cfg->readers[cpu] =
-			bpf_open_perf_buffer_opts(on_event, on_lost, cfg, PERF_PAGES, &opts);
-		if (cfg->readers[cpu] == NULL) {
-			warn("--trace: open a perf buffer on CPU %d", cpu);
-			return -1;
-		}
-		fd = perf_reader_fd(cfg->readers[cpu]);
-		if (bpf_update_elem(map, &cpu, &fd, 0) == -1) {
-			warn("--trace: bpf BPF_MAP_UPDATE_ELEM events[%d]", cpu);
-			return -1;
-		}
-	}
-	trace(cfg, "perf-buffer", "%d CPUs, %d KiB each", cfg->n_cpus, PERF_PAGES * 4);
+	trace(cfg, "ring-buffer",
+	      "%d KiB for %d CPUs; the tool is woken every %d events of a CPU, "
+	      "else looks every %d ms",
+	      RING_PAGES * 4, cfg->n_cpus, WAKE_EVENTS, POLL_MS);
 	return 0;
 }
 
@@ -3549,8 +3535,7 @@ static int start_tracing(struct config *cfg)
 		close(fd);
 		return -1;
 	}
-	if (mount_tracefs(cfg) < 0 || load_bpf(cfg) < 0 || attach_bpf(cfg) < 0 ||
-	    open_perf_buffers(cfg) < 0)
+	if (load_bpf(cfg) < 0 || attach_bpf(cfg) < 0 || open_ring(cfg) < 0)
 		return -1;
 	return 0;
 }
@@ -3783,76 +3768,75 @@ static void put_args(FILE *out, const struct event *e)
  * container's namespace, the command name, the call, and for the calls
  * above their arguments.
  */
-static void on_event(void *cookie, void *data, int size)
+static int on_event(void *cookie, void *data, size_t size)
 {
 	struct config *cfg = cookie;
-	struct event e;
+	const struct event *e = data; /* in the ring itself, 8-byte aligned */
 	double t0 = (double)cfg->trace_t0.tv_sec * 1e9 + (double)cfg->trace_t0.tv_nsec;
 
-	memset(&e, 0, sizeof(e));
-	memcpy(&e, data, (size_t)size < sizeof(e) ? (size_t)size : sizeof(e));
-	fprintf(cfg->trace_out, "%11.6f %5u %-16.16s %s", ((double)e.ts - t0) / 1e9, e.pid, e.comm,
-		syscall_name(cfg, e.nr));
-	put_args(cfg->trace_out, &e);
+	fprintf(cfg->trace_out, "%11.6f %5u %-16.16s %s", ((double)e->ts - t0) / 1e9, e->pid,
+		e->comm, syscall_name(cfg, e->nr));
+	if (size == sizeof(*e)) /* the fields after comm came too */
+		put_args(cfg->trace_out, e);
 	fputc('\n', cfg->trace_out);
 	cfg->logged++;
+	return 0;
 }
 
-static void on_lost(void *cookie, uint64_t lost)
-{
-	struct config *cfg = cookie;
-
-	cfg->lost += lost;
-}
-
-/* Read what the perf buffers hold, for up to TIMEOUT ms. */
+/* Read what the ring holds, waiting up to TIMEOUT ms for the program to
+ * wake the tool: bpf_poll_ringbuf() calls on_event() for each event. */
 static void poll_trace(struct config *cfg, int timeout)
 {
-	if (cfg->readers == NULL)
+	if (cfg->ring == NULL)
 		return;
-	perf_reader_poll(cfg->n_cpus, cfg->readers, timeout);
+	if (bpf_poll_ringbuf(cfg->ring, timeout) < 0 && errno != EINTR)
+		warn("--trace: epoll_wait on the ring buffer");
 	fflush(cfg->trace_out);
+}
+
+/* The sum over all CPUs of a per-CPU map's value at KEY: the kernel hands
+ * back one value per possible CPU. Returns -1 when the lookup fails. */
+static int sum_per_cpu(const struct config *cfg, const char *map, uint32_t key, uint64_t *sum)
+{
+	uint64_t *values = calloc((size_t)cfg->n_cpus, sizeof(*values));
+
+	*sum = 0;
+	if (values == NULL || bpf_lookup_elem(bpf_table_fd(cfg->bpf, map), &key, values) == -1) {
+		warn("--trace: bpf BPF_MAP_LOOKUP_ELEM %s[%u]", map, key);
+		free(values);
+		return -1;
+	}
+	for (int cpu = 0; cpu < cfg->n_cpus; cpu++)
+		*sum += values[cpu];
+	free(values);
+	return 0;
 }
 
 /*
  * step: trace-table
  * The container has ended. Detach the program first, then read what is
- * still in the buffers, which also holds the last calls of a container
- * killed with SIGKILL: each event was written when its call began. Last,
- * the table, from the kernel's own counters: one value per CPU for each
- * call, summed here.
+ * still in the ring, which also holds the last calls of a container killed
+ * with SIGKILL: each event was written when its call began. Last, the
+ * table, from the kernel's own counters, summed over the CPUs.
  */
 static void finish_tracing(struct config *cfg)
 {
 	struct row {
 		uint64_t nr, calls;
 	} rows[NR_SLOTS];
-	int n_rows = 0, map;
-	unsigned long long total = 0;
-	uint64_t *per_cpu;
+	int n_rows = 0;
+	uint64_t sum, total = 0;
 
 	if (cfg->tp_fd >= 0) {
 		close(cfg->tp_fd);
 		cfg->tp_fd = -1;
 	}
-	if (cfg->readers == NULL || cfg->trace_out == NULL || cfg->trace_t0.tv_sec == 0)
+	if (cfg->ring == NULL || cfg->trace_out == NULL || cfg->trace_t0.tv_sec == 0)
 		return;
-	perf_reader_consume(cfg->n_cpus, cfg->readers);
-	map = bpf_table_fd(cfg->bpf, "counts");
-	per_cpu = calloc((size_t)cfg->n_cpus, sizeof(*per_cpu));
-	if (per_cpu == NULL) {
-		warn("--trace: the count table");
-		return;
-	}
+	bpf_consume_ringbuf(cfg->ring);
 	for (uint32_t nr = 0; nr < NR_SLOTS; nr++) {
-		uint64_t sum = 0;
-
-		if (bpf_lookup_elem(map, &nr, per_cpu) == -1) {
-			warn("--trace: bpf BPF_MAP_LOOKUP_ELEM counts[%u]", nr);
+		if (sum_per_cpu(cfg, "counts", nr, &sum) < 0)
 			break;
-		}
-		for (int cpu = 0; cpu < cfg->n_cpus; cpu++)
-			sum += per_cpu[cpu];
 		if (sum == 0)
 			continue;
 		/* most calls first: insertion into the sorted rows */
@@ -3862,19 +3846,21 @@ static void finish_tracing(struct config *cfg)
 		rows[i] = (struct row){ nr, sum };
 		total += sum;
 	}
-	free(per_cpu);
+	sum_per_cpu(cfg, "lost", 0, &cfg->lost);
 	fprintf(cfg->trace_out, "\n%-20s %10s\n", "SYSCALL", "CALLS");
 	for (int i = 0; i < n_rows; i++)
 		fprintf(cfg->trace_out, "%-20s %10llu\n",
 			rows[i].nr == NR_SLOTS - 1 ? "(others)" : syscall_name(cfg, rows[i].nr),
 			(unsigned long long)rows[i].calls);
-	fprintf(cfg->trace_out, "%llu calls counted, %llu logged, %llu lost\n", total, cfg->logged,
-		cfg->lost);
+	fprintf(cfg->trace_out, "%llu calls counted, %llu logged, %llu lost\n",
+		(unsigned long long)total, (unsigned long long)cfg->logged,
+		(unsigned long long)cfg->lost);
 	fflush(cfg->trace_out);
 	if (cfg->lost > 0)
-		warnx("--trace: %llu events lost: the perf buffers were full", cfg->lost);
-	trace(cfg, "trace-table", "%llu calls, %llu logged, %llu lost", total, cfg->logged,
-	      cfg->lost);
+		warnx("--trace: %llu events lost: the ring buffer was full",
+		      (unsigned long long)cfg->lost);
+	trace(cfg, "trace-table", "%llu calls, %llu logged, %llu lost", (unsigned long long)total,
+	      (unsigned long long)cfg->logged, (unsigned long long)cfg->lost);
 }
 
 /* Undo start_tracing, whatever part of it was done. */
@@ -3883,11 +3869,9 @@ static void stop_tracing(struct config *cfg)
 	if (cfg->trace_path == NULL)
 		return;
 	finish_tracing(cfg);
-	for (int cpu = 0; cfg->readers != NULL && cpu < cfg->n_cpus; cpu++)
-		if (cfg->readers[cpu] != NULL)
-			perf_reader_free(cfg->readers[cpu]);
-	free(cfg->readers);
-	cfg->readers = NULL;
+	if (cfg->ring != NULL)
+		bpf_free_ringbuf(cfg->ring);
+	cfg->ring = NULL;
 	if (cfg->prog_fd >= 0)
 		close(cfg->prog_fd);
 	if (cfg->bpf != NULL)
@@ -3911,9 +3895,9 @@ static int wait_child(struct config *cfg, pid_t pid, const sigset_t *blocked)
 
 	for (;;) {
 		/* With --trace, the log is read between looks for a signal. */
-		poll_trace(cfg, 50);
-		if ((cfg->readers != NULL ? sigtimedwait(blocked, &info, &now)
-					  : sigwaitinfo(blocked, &info)) == -1) {
+		poll_trace(cfg, POLL_MS);
+		if ((cfg->ring != NULL ? sigtimedwait(blocked, &info, &now)
+				       : sigwaitinfo(blocked, &info)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			/* Cannot wait properly: end the container, so that

@@ -105,8 +105,9 @@ fi
 # are unpacked here instead, and merged into one tree that libbcc takes
 # through BCC_KERNEL_SOURCE (09's Makefile compiles its path in): nothing
 # is written to /lib/modules or /usr/src. These are not the running
-# kernel's own headers; a tracepoint program reads its event's layout from
-# tracefs, and needs from the headers only the types that stay put.
+# kernel's own headers; the tracer needs from them only types that stay put
+# (struct pt_regs, the register frame the entry code saves) and the helpers'
+# declarations.
 if $need_headers; then
 	[ "$(uname -m)" = x86_64 ] || { echo "deps: the header tree is made for x86_64 only" >&2; exit 1; }
 	abi=$(apt-cache depends linux-headers-amd64 | sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)

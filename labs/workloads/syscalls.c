@@ -6,20 +6,22 @@
  *
  *   openat(AT_FDCWD, PATH, O_RDONLY|O_CLOEXEC)   closed again when it succeeds
  *   unshare(CLONE_NEWUTS|CLONE_NEWIPC)           a new UTS and IPC namespace, this process's only
+ *   setns(-1, CLONE_NEWNET)                      no such descriptor: fails with EBADF
  *   mount("cell", PATH, "tmpfs", MS_NOSUID|MS_NODEV, NULL)
  *   umount2(PATH, MNT_DETACH)
  *
  * With a PATH that does not exist, openat, mount and umount2 fail with ENOENT and
- * change nothing, so the program is safe on the host too: the tests run it there at the
- * same time as in a container, and the container's log must show only the container's
- * calls. The answers do not matter here; the tracer sees a call when it is made.
+ * change nothing, as setns does with EBADF, so the program is safe on the host too: the
+ * tests run it there at the same time as in a container, and the container's log must
+ * show only the container's calls. The answers do not matter here; the tracer sees a
+ * call when it is made.
  *
  * The calls are made through syscall(2), so that the C library cannot turn one call into
  * another (open into openat is the usual one) or skip it.
  *
  * Usage: syscalls [-n ROUNDS] PATH
  *
- * Further reading: syscall(2), openat(2), unshare(2), mount(2), umount(2).
+ * Further reading: syscall(2), openat(2), unshare(2), setns(2), mount(2), umount(2).
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -38,8 +40,9 @@ static void __attribute__((noreturn)) usage(void)
 {
 	printf("usage: syscalls [-n ROUNDS] PATH\n"
 	       "\n"
-	       "ROUNDS times: openat PATH, unshare(CLONE_NEWUTS|CLONE_NEWIPC), mount a tmpfs\n"
-	       "on PATH, umount2 PATH; then print \"made ROUNDS rounds\".\n"
+	       "ROUNDS times: openat PATH, unshare(CLONE_NEWUTS|CLONE_NEWIPC),\n"
+	       "setns(-1, CLONE_NEWNET), mount a tmpfs on PATH, umount2 PATH; then print\n"
+	       "\"made ROUNDS rounds\".\n"
 	       "\n"
 	       "  -n, --rounds ROUNDS  how many rounds (default 1, at most 1000000)\n"
 	       "  -h, --help           show this help\n");
@@ -83,6 +86,7 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close((int)fd);
 		syscall(SYS_unshare, CLONE_NEWUTS | CLONE_NEWIPC);
+		syscall(SYS_setns, -1, CLONE_NEWNET);
 		syscall(SYS_mount, "cell", path, "tmpfs", MS_NOSUID | MS_NODEV, NULL);
 		syscall(SYS_umount2, path, MNT_DETACH);
 	}
