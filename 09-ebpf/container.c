@@ -357,6 +357,7 @@ struct config {
 	/* --trace: the eBPF program and what it reports through. */
 	const char *trace_path;	  /* --trace FILE, "-" for stderr, or NULL */
 	FILE *trace_out;	  /* the log */
+	bool trace_created;	  /* FILE did not exist before the tool made it */
 	void *bpf;		  /* the module libbcc compiled */
 	int prog_fd, tp_fd;	  /* the loaded program, the attached tracepoint */
 	struct ring_buffer *ring; /* the events, shared with the kernel */
@@ -3508,9 +3509,12 @@ static int open_ring(struct config *cfg)
 /*
  * --trace FILE: everything the tracer needs, set up before anything of the
  * container exists, so that a host without eBPF, or a user without the
- * privilege, fails here with nothing to undo. The log goes to FILE through
- * a buffer of its own: to a copy of stderr for "-", whose own unbuffered
- * writes would make a system call per line.
+ * privilege, fails here with nothing to undo. The log is opened last, so
+ * that those failures leave FILE as it was, and emptied only once the
+ * container exists (trace-target); a FILE the tool made is removed again
+ * if the container never starts (stop_tracing). The log goes to FILE
+ * through a buffer of its own: to a copy of stderr for "-", whose own
+ * unbuffered writes would make a system call per line.
  */
 static int start_tracing(struct config *cfg)
 {
@@ -3521,10 +3525,23 @@ static int start_tracing(struct config *cfg)
 		      "process lacks");
 		return -1;
 	}
-	if (strcmp(cfg->trace_path, "-") == 0)
+	/* An empty request: a kernel built without CONFIG_BPF_SYSCALL answers
+	 * ENOSYS, any other kernel an error about the request itself. */
+	if (syscall(SYS_bpf, BPF_MAP_CREATE, NULL, 0) == -1 && errno == ENOSYS) {
+		warnx("--trace: this kernel has no bpf() system call (built without "
+		      "CONFIG_BPF_SYSCALL)");
+		return -1;
+	}
+	if (load_bpf(cfg) < 0 || attach_bpf(cfg) < 0 || open_ring(cfg) < 0)
+		return -1;
+	if (strcmp(cfg->trace_path, "-") == 0) {
 		fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	else
-		fd = open(cfg->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	} else {
+		fd = open(cfg->trace_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		cfg->trace_created = fd >= 0;
+		if (fd == -1 && errno == EEXIST)
+			fd = open(cfg->trace_path, O_WRONLY | O_CLOEXEC);
+	}
 	if (fd == -1) {
 		warn("--trace %s", cfg->trace_path);
 		return -1;
@@ -3535,8 +3552,6 @@ static int start_tracing(struct config *cfg)
 		close(fd);
 		return -1;
 	}
-	if (load_bpf(cfg) < 0 || attach_bpf(cfg) < 0 || open_ring(cfg) < 0)
-		return -1;
 	return 0;
 }
 
@@ -3559,6 +3574,11 @@ static int set_trace_target(struct config *cfg, pid_t pid)
 
 	if (cfg->trace_path == NULL)
 		return 0;
+	/* the container exists: now a FILE that was there is emptied */
+	if (strcmp(cfg->trace_path, "-") != 0 && ftruncate(fileno(cfg->trace_out), 0) == -1) {
+		warn("--trace %s: truncate", cfg->trace_path);
+		return -1;
+	}
 	/* solution 09 begin: trace-target, return -1, keep cfg pid target path st zero */
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
 	if (stat(path, &st) == -1) {
@@ -3880,6 +3900,9 @@ static void stop_tracing(struct config *cfg)
 		free(cfg->names[i]);
 	if (cfg->trace_out != NULL && fclose(cfg->trace_out) == EOF)
 		warn("--trace %s", cfg->trace_path);
+	/* no container, no log: a file the tool made goes */
+	if (cfg->trace_created && cfg->trace_t0.tv_sec == 0 && unlink(cfg->trace_path) == -1)
+		warn("--trace: unlink %s", cfg->trace_path);
 }
 
 /*

@@ -15,6 +15,7 @@ setup() {
 	for w in syscalls getpids; do
 		[ -x "$ROOTFS/usr/local/bin/$w" ] || fail "no $w in $ROOTFS: run make rootfs"
 	done
+	[ -x "$CELL_TOP/labs/bin/nobpf" ] || fail "no labs/bin/nobpf: run make rootfs"
 	log=$BATS_TEST_TMPDIR/trace.log
 }
 
@@ -179,15 +180,29 @@ assert_container_pids() { # MAX
 
 # points: 1
 # requires: the known calls, N times each, with their arguments decoded and the PID inside
-@test "without the privilege for BPF, or without kernel headers: 125, the reason, nothing left" {
+@test "without the privilege for BPF, without bpf(), or without kernel headers: 125, the reason, nothing left" {
 	run -125 setpriv --bounding-set=-sys_admin,-bpf,-perfmon --inh-caps=-sys_admin,-bpf,-perfmon \
 		"$CONTAINER" --net none --trace "$log" true
 	assert_output --partial "CAP_BPF"
 	assert_equal "${#lines[@]}" 1
 	[ ! -e "$log" ]
+	# nobpf: bpf() answers ENOSYS, as on a kernel built without it
+	run -125 "$CELL_TOP/labs/bin/nobpf" "$CONTAINER" --net none --trace "$log" true
+	assert_output "$(basename "$CONTAINER"): --trace: this kernel has no bpf() system call (built without CONFIG_BPF_SYSCALL)"
+	[ ! -e "$log" ]
 	run -125 env BCC_KERNEL_SOURCE="$BATS_TEST_TMPDIR/no-headers" \
 		"$CONTAINER" --net none --trace "$log" true
 	assert_line --partial "could not compile the BPF program with the kernel headers in $BATS_TEST_TMPDIR/no-headers"
+	[ ! -e "$log" ]
+	# a setup step that fails after the tracer is ready: no log made, and
+	# an older one left as it was
+	run -125 "$CONTAINER" --net none --trace "$log" --upper /etc/passwd true
+	assert_output --partial "not a directory"
+	[ ! -e "$log" ]
+	token=$(rand_token 12)
+	echo "$token" >"$log"
+	run -125 "$CONTAINER" --net none --trace "$log" --upper /etc/passwd true
+	assert_equal "$(cat "$log")" "$token"
 	run -125 "$CONTAINER" --trace /no/such/dir/log true
 	assert_output "$(basename "$CONTAINER"): --trace /no/such/dir/log: No such file or directory"
 	run -125 "$CONTAINER" --trace
