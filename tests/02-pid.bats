@@ -104,7 +104,7 @@ teardown() {
 	wait_until test -e "$BATS_TEST_TMPDIR/ready"
 	kill -TERM "$tool"
 	status=0
-	wait_exit "$tool" || status=$?
+	exit_of "$tool" || status=$?
 	assert_equal "$status" 42
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "got TERM"
 }
@@ -117,7 +117,7 @@ teardown() {
 	sleep 0.2 # let sh become sleep
 	kill -TERM "$tool"
 	status=0
-	wait_exit "$tool" || status=$?
+	exit_of "$tool" || status=$?
 	assert_equal "$status" 143
 }
 
@@ -142,7 +142,7 @@ teardown() {
 	init=$(children_of "$tool")
 	[ -n "$init" ]
 	kill -KILL "$tool"
-	wait_exit "$tool" || true
+	exit_of "$tool" || true
 	# the container's PID 1 is gone too
 	wait_until test ! -e "/proc/$init"
 }

@@ -117,9 +117,9 @@ teardown() {
 @test "nothing the container mounts shows on the host, even while it runs" {
 	"$CONTAINER" sh -c 'touch /tmp/ready && exec sleep 100' &
 	tool=$!
-	wait_until test -n "$(children_of "$tool")"
+	wait_long tool_started "$tool"
 	init=$(children_of "$tool")
-	wait_until test -e "/proc/$init/root/tmp/ready"
+	wait_long test -e "/proc/$init/root/tmp/ready"
 	# the container has its mounts, in its own mount table ...
 	run grep -cE ' /(proc|sys|dev|tmp) ' "/proc/$init/mountinfo"
 	assert_output 4

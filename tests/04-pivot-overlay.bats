@@ -12,8 +12,7 @@ setup() {
 teardown() {
 	# end a container a failed test left running the way that lets the tool
 	# clean up: through its PID 1, not the tool itself
-	[ -z "${init:-}" ] || kill -KILL "$init" 2>/dev/null || true
-	[ -z "${tool:-}" ] || wait_exit "$tool" 2>/dev/null || true
+	[ -z "${tool:-}" ] || end_container "$tool"
 	cell_teardown
 }
 
@@ -22,21 +21,6 @@ teardown() {
 # asked of the file system.
 state_in() { # FILE
 	sed -n 's/^=> state-dir \.\.\. done (\(.*\))$/\1/p' "$1"
-}
-
-# Start the container in the background with a command that signals readiness
-# by creating /ready, and wait for it; sets tool (the tool's pid) and init
-# (the container's PID 1, as the host numbers it).
-start_container() {
-	# job control on: a background job then keeps SIGINT, as a foreground
-	# command does, instead of starting with it ignored
-	set -m
-	"$CONTAINER" "$@" &
-	tool=$!
-	set +m
-	wait_until test -n "$(children_of "$tool")"
-	init=$(children_of "$tool")
-	wait_until test -e "/proc/$init/root/ready"
 }
 
 # points: 3
@@ -94,8 +78,7 @@ start_container() {
 
 # points: 1
 @test "the state directory exists while the container runs and is gone after a normal exit" {
-	start_container -v sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done' \
-		2>"$BATS_TEST_TMPDIR/trace"
+	start_container -v sh -c "$WAIT_READY"
 	state=$(state_in "$BATS_TEST_TMPDIR/trace")
 	[[ $state == /run/cell/* ]]
 	[ -d "$state/upper" ] && [ -d "$state/work" ] && [ -d "$state/merged" ]
@@ -107,35 +90,25 @@ start_container() {
 	run grep -c " $state/merged " /proc/self/mountinfo
 	assert_output 0
 	# the command ends by itself, with status 0
-	rm "/proc/$init/root/ready"
-	wait_exit "$tool"
-	tool= init=
+	finish_container
 	[ ! -e "$state" ]
 }
 
 # points: 1
 @test "the state directory is gone after the command is SIGKILLed" {
-	start_container -v sh -c 'touch /ready; exec sleep 100' 2>"$BATS_TEST_TMPDIR/trace"
+	start_container -v sh -c 'touch /ready; exec sleep 100'
 	state=$(state_in "$BATS_TEST_TMPDIR/trace")
 	[ -d "$state" ]
-	kill -KILL "$init"
-	status=0
-	wait_exit "$tool" || status=$?
-	tool= init=
-	assert_equal "$status" 137
+	end_with KILL "$init" 137
 	[ ! -e "$state" ]
 }
 
 # points: 1
 @test "the state directory is gone after Ctrl-C (SIGINT to the tool)" {
-	start_container -v --init sh -c 'touch /ready; exec sleep 100' 2>"$BATS_TEST_TMPDIR/trace"
+	start_container -v --init sh -c 'touch /ready; exec sleep 100'
 	state=$(state_in "$BATS_TEST_TMPDIR/trace")
 	[ -d "$state" ]
-	kill -INT "$tool"
-	status=0
-	wait_exit "$tool" || status=$?
-	tool= init=
-	assert_equal "$status" 130
+	end_with INT "$tool" 130
 	[ ! -e "$state" ]
 }
 

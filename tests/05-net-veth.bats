@@ -40,24 +40,6 @@ rand_cidr() {
 	echo "10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24"
 }
 
-# Start the container in the background with a command that signals
-# readiness by creating /ready, and wait for it; sets tool (the tool's pid)
-# and init (the container's PID 1, as the host numbers it). The tool's
-# stderr goes to $BATS_TEST_TMPDIR/trace.
-start_container() {
-	"$CONTAINER" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/trace" &
-	tool=$!
-	wait_long started_or_ended "$tool"
-	init=$(children_of "$tool")
-	[ -n "$init" ] || fail "the container did not start: $(cat "$BATS_TEST_TMPDIR/trace")"
-	wait_long test -e "/proc/$init/root/ready"
-}
-
-# Whether a tool has started its container's PID 1, or has ended without.
-started_or_ended() { # TOOL_PID
-	[ -n "$(children_of "$1")" ] || ended "$1"
-}
-
 # The host end of a running container's veth pair, as the kernel names it:
 # the container's eth0 shows its peer's interface index ("eth0@if7"), and
 # the host's link with that index is the host end.
@@ -96,7 +78,7 @@ stop_link_monitor() {
 	addr=${cidr%/*}
 	host=${addr%.*}.1
 	forward=$(cat /proc/sys/net/ipv4/ip_forward)
-	start_container --ip "$cidr" sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done'
+	start_container --ip "$cidr" sh -c "$WAIT_READY"
 	assert_not_equal "$(ns_of "$init" net)" "$(ns_of $$ net)"
 	# inside, as busybox ip sees it from the container's own namespace
 	run nsenter -t "$init" -n -m ip -o -4 addr show eth0
@@ -115,9 +97,7 @@ stop_link_monitor() {
 	assert_output --regexp "dev $hostend "
 	# nothing else on the host changed
 	assert_equal "$(cat /proc/sys/net/ipv4/ip_forward)" "$forward"
-	rm "/proc/$init/root/ready"
-	exit_of "$tool"
-	tool= init=
+	finish_container
 }
 
 # points: 3
@@ -261,13 +241,11 @@ stop_link_monitor() {
 
 # points: 1
 @test "the veth pair is gone after a normal exit, even while its namespace is held" {
-	start_container --ip "$(rand_cidr)" sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done'
+	start_container --ip "$(rand_cidr)" sh -c "$WAIT_READY"
 	hostend=$(host_end_of "$init")
 	ip link show "$hostend" >/dev/null
 	hold_netns "$init"
-	rm "/proc/$init/root/ready"
-	exit_of "$tool"
-	tool= init=
+	finish_container
 	# deleted by the tool before it exited: the kernel could not have
 	run ip link show "$hostend"
 	assert_failure
@@ -280,11 +258,7 @@ stop_link_monitor() {
 	start_container --ip "$(rand_cidr)" sh -c 'touch /ready; exec sleep 100'
 	hostend=$(host_end_of "$init")
 	ip link show "$hostend" >/dev/null
-	kill -KILL "$init"
-	status=0
-	exit_of "$tool" || status=$?
-	tool= init=
-	assert_equal "$status" 137
+	end_with KILL "$init" 137
 	run ip link show "$hostend"
 	assert_failure
 	# the namespace may have taken the pair with it before the tool got to
@@ -299,11 +273,7 @@ stop_link_monitor() {
 	hostend=$(host_end_of "$init")
 	ip link show "$hostend" >/dev/null
 	hold_netns "$init"
-	kill -TERM "$tool"
-	status=0
-	exit_of "$tool" || status=$?
-	tool= init=
-	assert_equal "$status" 143
+	end_with TERM "$tool" 143
 	run ip link show "$hostend"
 	assert_failure
 	exec {nsfd}<&-

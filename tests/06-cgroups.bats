@@ -33,39 +33,8 @@ teardown() {
 	cell_teardown
 }
 
-# Whether a tool has started its container's PID 1, or has ended without.
-started_or_ended() { # TOOL_PID
-	[ -n "$(children_of "$1")" ] || ended "$1"
-}
-
-# Start the container in the background with a command that signals
-# readiness by creating /ready, and wait for it; sets tool and init (the
-# container's PID 1, as the host numbers it). stdout goes to
-# $BATS_TEST_TMPDIR/out, stderr to $BATS_TEST_TMPDIR/trace.
-start_container() {
-	set -m # a background job keeps SIGINT and SIGTERM as they were
-	"$CONTAINER" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/trace" &
-	tool=$!
-	set +m
-	wait_long started_or_ended "$tool"
-	init=$(children_of "$tool")
-	[ -n "$init" ] || fail "the container did not start: $(cat "$BATS_TEST_TMPDIR/trace")"
-	wait_long test -e "/proc/$init/root/ready" ||
-		fail "the container never got ready: $(cat "$BATS_TEST_TMPDIR/trace")"
-}
-
-# Let a container started with a "while [ -e /ready ]" loop end by itself.
-finish_container() {
-	rm "/proc/$init/root/ready"
-	exit_of "$tool"
-	tool= init=
-}
-
 # The name the tool's messages start with: the sanitizer build has its own.
 prog=$(basename "$CONTAINER")
-
-# The command the containers above run until the test removes /ready.
-WAIT_READY='touch /ready; while [ -e /ready ]; do sleep 0.1; done'
 
 # The cgroup file systems of the host: "MOUNT-POINT TYPE SUPER-OPTIONS".
 cgroup_mounts() {
@@ -347,21 +316,14 @@ disk_of() { # DIR
 	rate=$((RANDOM % 3 + 2))    # MiB/s
 	read_rate=$((RANDOM % 512 + 256)) # KiB/s, only read back
 	mib=$((rate * 3))           # 3 s at that rate
-	set -m
-	"${wrap[@]}" "$CONTAINER" "${upper[@]}" --device-write-bps "$disk:${rate}mb" \
+	# through the wrapper's mount and exec, until the tool runs its container
+	start_bg "${wrap[@]}" "$CONTAINER" "${upper[@]}" --device-write-bps "$disk:${rate}mb" \
 		--device-read-bps "$disk:${read_rate}kb" sh -c "$WAIT_READY
 		read t0 x </proc/uptime
 		dd if=/dev/zero of=/io-test bs=1M count=$mib oflag=direct 2>/dev/null || exit 9
 		read t1 x </proc/uptime
 		rm /io-test
-		echo \$t0 \$t1" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/trace" &
-	tool=$!
-	set +m
-	# through the wrapper's mount and exec, until the tool runs its container
-	wait_long eval '{ [ "$(cat /proc/$tool/comm)" = "$prog" ] && [ -n "$(children_of $tool)" ]; } 2>/dev/null || ended $tool'
-	init=$(children_of "$tool")
-	[ -n "$init" ] || fail "the container did not start: $(cat "$BATS_TEST_TMPDIR/trace")"
-	wait_long test -e "/proc/$init/root/ready"
+		echo \$t0 \$t1"
 	if [ "$(version_of blkio)" = v1 ]; then
 		run cg_read "$init" blkio blkio.throttle.write_bps_device
 		assert_output "$majmin $((rate << 20))"
@@ -371,9 +333,7 @@ disk_of() { # DIR
 		run cg_read "$init" blkio io.max
 		assert_output --regexp "^$majmin rbps=$((read_rate << 10)) wbps=$((rate << 20)) "
 	fi
-	rm "/proc/$init/root/ready"
-	exit_of "$tool"
-	tool= init=
+	finish_container
 	read -r t0 t1 <"$BATS_TEST_TMPDIR/out"
 	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	echo "# $mib MiB at $rate MiB/s on $disk: $took s" >&3
@@ -521,11 +481,7 @@ disk_of() { # DIR
 	start_container -m "$((RANDOM % 64 + 32))m" sh -c 'touch /ready; exec sleep 100'
 	dir=$(cg_dir "$init" memory)
 	[[ $dir == */cell/* ]] && [ -d "$dir" ]
-	kill -KILL "$init"
-	status=0
-	exit_of "$tool" || status=$?
-	tool= init=
-	assert_equal "$status" 137
+	end_with KILL "$init" 137
 	[ ! -e "$dir" ]
 	# killed from the host, not by the OOM killer
 	run grep "^$prog:" "$BATS_TEST_TMPDIR/trace"
@@ -539,11 +495,7 @@ disk_of() { # DIR
 	[[ $id =~ ^[0-9a-f]{8}$ ]]
 	run find /sys/fs/cgroup -type d -path "*/cell/$id"
 	[ -n "$output" ]
-	kill -TERM "$tool"
-	status=0
-	exit_of "$tool" || status=$?
-	tool= init=
-	assert_equal "$status" 143
+	end_with TERM "$tool" 143
 	run find /sys/fs/cgroup -type d -path "*/cell/$id"
 	assert_output ""
 }

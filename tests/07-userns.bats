@@ -32,8 +32,6 @@ prog=$(basename "$CONTAINER")
 # The host range root -U maps to when /etc/subuid has no cell line.
 DEFAULT_BASE=1879048192 DEFAULT_COUNT=65536
 
-WAIT_READY='touch /ready; while [ -e /ready ]; do sleep 0.1; done'
-
 # Skip unless this host lets an ordinary user make a user namespace.
 need_unprivileged_userns() {
 	local f
@@ -76,34 +74,6 @@ make_user() {
 	as_user=(setpriv --reuid="$uid" --regid="$gid" --init-groups env -u XDG_RUNTIME_DIR HOME=/)
 }
 
-
-# Whether the tool (TOOL_PID, possibly still a wrapper about to exec it) has
-# started its container's PID 1, or has ended.
-tool_started() { # TOOL_PID
-	{ [ "$(cat "/proc/$1/comm")" = "$prog" ] && [ -n "$(children_of "$1")" ]; } 2>/dev/null ||
-		ended "$1"
-}
-
-# Start "$@" (a tool, or a wrapper that execs one) in the background with
-# a command that creates /ready; sets tool and init (the container's PID 1
-# as the host numbers it). stderr goes to $BATS_TEST_TMPDIR/trace.
-start_bg() {
-	set -m
-	"$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/trace" &
-	tool=$!
-	set +m
-	wait_long tool_started "$tool"
-	init=$(children_of "$tool")
-	[ -n "$init" ] || fail "the container did not start: $(cat "$BATS_TEST_TMPDIR/trace")"
-	wait_long test -e "/proc/$init/root/ready" ||
-		fail "the container never got ready: $(cat "$BATS_TEST_TMPDIR/trace")"
-}
-
-finish_bg() {
-	rm "/proc/$init/root/ready"
-	exit_of "$tool"
-	tool= init=
-}
 
 # A field of /proc/PID/status, its values separated by single spaces.
 status_of() { # PID FIELD
@@ -171,7 +141,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	run grep -c "^$prog: rootless: the veth and the cgroup limits skipped" "$BATS_TEST_TMPDIR/trace"
 	assert_output 1
 	[ -d "$state/upper/d" ]
-	finish_bg
+	finish_container
 	[ ! -e "$state" ]
 	run grep "^$prog: remove" "$BATS_TEST_TMPDIR/trace"
 	assert_output ""
@@ -223,7 +193,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_equal "$(status_of "$init" Groups)" ""
 	state=$(state_of "$BATS_TEST_TMPDIR/trace")
 	assert_equal "$(stat -c '%u %g' "$state/upper/note")" "$DEFAULT_BASE $DEFAULT_BASE"
-	finish_bg
+	finish_container
 }
 
 # points: 1
@@ -254,7 +224,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	pids=$(find /sys/fs/cgroup -path "*/cell/${state##*/}/pids.max" 2>/dev/null | head -n 1)
 	[ -n "$pids" ] || fail "no pids.max in a cgroup cell/${state##*/}"
 	assert_equal "$(cat "$pids")" 30
-	finish_bg
+	finish_container
 }
 
 # points: 2

@@ -35,11 +35,6 @@ calls_of() { # COMM CALL
 	log_lines | awk -v c="$1" -v call="$2" '$3 == c && substr($0, index($0, $4)) == call' | wc -l
 }
 
-# Whether a tool has started its container's PID 1.
-has_child() { # TOOL_PID
-	[ -n "$(children_of "$1")" ]
-}
-
 # Every line is a call of the container's: a PID its namespace gave (from 1
 # to MAX), not a host's, nor the 0 of a task outside the namespace.
 assert_container_pids() { # MAX
@@ -143,18 +138,9 @@ assert_container_pids() { # MAX
 @test "the log is complete when the container is SIGKILLed" {
 	n=$((RANDOM % 20 + 3))
 	path=/nowhere-$(rand_token 10)/x
-	"$CONTAINER" --seccomp unconfined --net none --trace "$log" sh -c \
-		"syscalls -n $n $path; touch /ready; while [ -e /ready ]; do sleep 0.1; done" \
-		>/dev/null 2>&1 &
-	tool=$!
-	wait_long has_child "$tool"
-	init=$(children_of "$tool")
-	wait_long test -e "/proc/$init/root/ready"
-	kill -KILL "$init"
-	rc=0
-	exit_of "$tool" || rc=$?
-	tool=
-	assert_equal "$rc" 137
+	start_container --seccomp unconfined --net none --trace "$log" sh -c \
+		"syscalls -n $n $path; $WAIT_READY"
+	end_with KILL "$init" 137
 	assert_equal "$(calls_of syscalls "umount2(\"$path\", MNT_DETACH)")" "$n"
 	assert_equal "$(calls_of syscalls "openat(AT_FDCWD, \"$path\", O_RDONLY|O_CLOEXEC)")" "$n"
 	assert_container_pids 10
@@ -215,19 +201,12 @@ assert_container_pids() { # MAX
 	# (the test's own shell stands for the host: PID 1 may be out of reach)
 	mounts() { sed -E 's/^([^ ]+ ){4}([^ ]+) .* - ([^ ]+) .*/\2 \3/' /proc/$$/mountinfo | sort; }
 	before=$(mounts)
-	"$CONTAINER" --net none --trace "$log" sh -c 'touch /ready; while [ -e /ready ]; do sleep 0.1; done' \
-		>/dev/null 2>&1 &
-	tool=$!
-	wait_long has_child "$tool"
-	init=$(children_of "$tool")
-	wait_long test -e "/proc/$init/root/ready"
+	start_container --net none --trace "$log" sh -c "$WAIT_READY"
 	# while it traces: the tool is in the host's mount namespace, which
 	# has gained nothing (a raw tracepoint is attached by name, through bpf(2))
 	assert_equal "$(ns_of "$tool" mnt)" "$(ns_of $$ mnt)"
 	assert_equal "$(mounts)" "$before"
-	rm "/proc/$init/root/ready"
-	exit_of "$tool"
-	tool=
+	finish_container
 	assert_equal "$(mounts)" "$before"
 	# and the trace was taken
 	run tail -n 1 "$log"

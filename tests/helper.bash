@@ -115,24 +115,6 @@ wait_tenths() { # TENTHS COMMAND...
 # start a container.
 wait_until() { wait_tenths 150 "$@"; }
 
-# Wait for a tool started in the background to end, for 20 s at most, and
-# return its exit status; when it does not end in time, kill it and return
-# 124, so that a test fails rather than hangs.
-wait_exit() { # PID
-	local i
-	for i in $(seq 200); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		echo "pid $1 did not end within 20 s: killed" >&2
-		kill -KILL "$1"
-		wait "$1"
-		return 124
-	fi
-	wait "$1"
-}
-
 # A copy of the default rootfs holding a file named by a random token, for
 # tests that write or delete inside the container: they do so only where that
 # file is, so that a build with the isolation removed (a "Break it" exercise)
@@ -218,6 +200,53 @@ ended() { # PID
 exit_of() { # TOOL_PID
 	wait_long ended "$1" || { echo "pid $1 has not ended within 30 s" >&2; return 124; }
 	wait "$1"
+}
+
+# A command for start_container: it makes /ready, and ends once /ready is gone.
+WAIT_READY='touch /ready; while [ -e /ready ]; do sleep 0.1; done'
+
+# Start PROGRAM in the background: the tool, or a program that execs it
+# (setpriv, su), with a command that creates /ready in the container. Its
+# stdout goes to $BATS_TEST_TMPDIR/out, its stderr to $BATS_TEST_TMPDIR/trace.
+# Waits until /ready exists; sets tool (the tool's PID) and init (the
+# container's PID 1, as the host numbers it). Job control is on while it
+# starts: a background job of a script otherwise starts with SIGINT ignored.
+start_bg() { # PROGRAM [ARG...]
+	set -m
+	"$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/trace" &
+	tool=$!
+	set +m
+	wait_long tool_started "$tool"
+	init=$(children_of "$tool")
+	[ -n "$init" ] || fail "the container did not start: $(cat "$BATS_TEST_TMPDIR/trace")"
+	wait_long test -e "/proc/$init/root/ready" ||
+		fail "the container never got ready: $(cat "$BATS_TEST_TMPDIR/trace")"
+}
+start_container() { start_bg "$CONTAINER" "$@"; }
+
+# Whether a tool started by start_bg has its container's PID 1 (a wrapper
+# counts once it is the tool), or has ended without.
+tool_started() { # TOOL_PID
+	{ [ "$(cat "/proc/$1/comm")" = "$(basename "$CONTAINER" | cut -c 1-15)" ] &&
+		[ -n "$(children_of "$1")" ]; } 2>/dev/null || ended "$1"
+}
+
+# Let a command that waits while /ready exists end by itself; the tool must
+# then exit 0.
+finish_container() {
+	rm "/proc/$init/root/ready"
+	exit_of "$tool"
+	tool= init=
+}
+
+# Send SIGNAL to PID (the tool, or the container's PID 1) and check that the
+# tool ends with STATUS.
+end_with() { # SIGNAL PID STATUS
+	local rc=0
+	kill "-$1" "$2"
+	exit_of "$tool" || rc=$?
+	tool= init=
+	assert_equal "$rc" "$3"
 }
 
 # End a container a failed test left running, the way that lets the tool
