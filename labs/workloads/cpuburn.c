@@ -126,11 +126,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "t:s:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			if (!parse_long(optarg, 1, MAX_THREADS, &nthreads)) {
-				warnx("--threads: \"%s\" is not a number from 1 to %d", optarg,
-				      MAX_THREADS);
-				try_help();
-			}
+			nthreads = number_arg("--threads", optarg, 1, MAX_THREADS);
 			break;
 		case 's':
 			errno = 0;

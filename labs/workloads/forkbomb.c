@@ -76,11 +76,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (!parse_long(optarg, 1, LIMIT_MAX, &max)) {
-				warnx("--max: \"%s\" is not a number from 1 to %d", optarg,
-				      LIMIT_MAX);
-				try_help();
-			}
+			max = number_arg("--max", optarg, 1, LIMIT_MAX);
 			break;
 		case 'h':
 			usage();

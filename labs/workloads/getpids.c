@@ -50,11 +50,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (!parse_long(optarg, 1, 1000000000L, &calls)) {
-				warnx("--calls: \"%s\" is not a whole number from 1 to 1000000000",
-				      optarg);
-				try_help();
-			}
+			calls = number_arg("--calls", optarg, 1, 1000000000L);
 			break;
 		case 'h':
 			usage();

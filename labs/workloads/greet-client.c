@@ -108,10 +108,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (!parse_long(optarg, 1, 65535, &port)) {
-				warnx("--port: \"%s\" is not a port number (1-65535)", optarg);
-				try_help();
-			}
+			port = number_arg("--port", optarg, 1, 65535);
 			break;
 		case 'h':
 			usage();

@@ -99,16 +99,10 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "p:n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (!parse_long(optarg, 0, 65535, &port)) {
-				warnx("--port: \"%s\" is not a port number (0-65535)", optarg);
-				try_help();
-			}
+			port = number_arg("--port", optarg, 0, 65535);
 			break;
 		case 'n':
-			if (!parse_long(optarg, 1, LONG_MAX, &count)) {
-				warnx("--count: \"%s\" is not a positive number", optarg);
-				try_help();
-			}
+			count = number_arg("--count", optarg, 1, LONG_MAX);
 			break;
 		case 'h':
 			usage();

@@ -62,10 +62,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			if (!parse_long(optarg, 0, 1000000000L, &seconds)) {
-				warnx("--sleep: \"%s\" is not a whole number of seconds", optarg);
-				try_help();
-			}
+			seconds = number_arg("--sleep", optarg, 0, 1000000000L);
 			break;
 		case 'h':
 			usage();
@@ -77,10 +74,7 @@ int main(int argc, char **argv)
 		warnx(argc == optind ? "missing MIB" : "too many arguments");
 		try_help();
 	}
-	if (!parse_long(argv[optind], 1, MAX_MIB, &mib)) {
-		warnx("\"%s\" is not a size in MiB (1-%ld)", argv[optind], MAX_MIB);
-		try_help();
-	}
+	mib = number_arg("MIB", argv[optind], 1, MAX_MIB);
 
 	size = (size_t)mib << 20;
 	page = sysconf(_SC_PAGESIZE);

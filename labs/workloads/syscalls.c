@@ -63,11 +63,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (!parse_long(optarg, 0, 1000000, &rounds)) {
-				warnx("--rounds: \"%s\" is not a whole number from 0 to 1000000",
-				      optarg);
-				try_help();
-			}
+			rounds = number_arg("--rounds", optarg, 0, 1000000);
 			break;
 		case 'h':
 			usage();

@@ -9,7 +9,6 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -29,18 +28,20 @@ static inline void no_operands(int argc, char **argv)
 	}
 }
 
-/* A whole decimal number in [min, max], or false. */
-static inline bool parse_long(const char *s, long min, long max, long *out)
+/* The whole decimal number S given for WHAT (an option, or an operand),
+ * from MIN to MAX; anything else is a usage error that names WHAT. */
+static inline long number_arg(const char *what, const char *s, long min, long max)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
+	if (errno || end == s || *end || v < min || v > max) {
+		warnx("%s: \"%s\" is not a whole number from %ld to %ld", what, s, min, max);
+		try_help();
+	}
+	return v;
 }
 
 #endif
