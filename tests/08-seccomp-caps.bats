@@ -60,21 +60,23 @@ expected_status() { # CAPS NO_NEW_PRIVS SECCOMP
 
 # The calls the default filter refuses that sysprobe can try, each with
 # what the probe prints then: clone3 fails with ENOSYS, all others EPERM.
-DENIED="keyctl add_key request_key init_module finit_module delete_module kexec_load
-	kexec_file_load open_by_handle_at name_to_handle_at bpf perf_event_open userfaultfd
-	io_uring_setup io_uring_enter io_uring_register reboot swapon swapoff settimeofday
-	clock_settime clock_adjtime syslog acct quotactl unshare clone setns mount umount2
-	fsopen fsconfig fsmount fspick open_tree move_mount mount_setattr pivot_root
-	ioctl_tiocsti process_vm_readv process_vm_writev kcmp pidfd_getfd get_mempolicy
-	set_mempolicy mbind move_pages iopl ioperm sysfs ustat"
+# keyctl_i386 and keyctl_x32 are keyctl through the i386 entry and with the
+# x32 bit: a filter without those architectures kills them (SIGSYS).
+DENIED="keyctl keyctl_i386 keyctl_x32 add_key request_key init_module finit_module
+	delete_module kexec_load kexec_file_load open_by_handle_at name_to_handle_at bpf
+	perf_event_open userfaultfd io_uring_setup io_uring_enter io_uring_register reboot
+	swapon swapoff settimeofday clock_settime clock_adjtime syslog acct quotactl unshare
+	clone setns mount umount2 fsopen fsconfig fsmount fspick open_tree move_mount
+	mount_setattr pivot_root ioctl_tiocsti process_vm_readv process_vm_writev kcmp
+	pidfd_getfd get_mempolicy set_mempolicy mbind move_pages iopl ioperm sysfs ustat"
 
 # Of those, the calls that no capability check refuses first with EPERM on
 # this stage's capabilities: only the filter does. Unconfined, each gets
 # another answer (see the lab notes' table).
-FILTER_ONLY="keyctl add_key request_key open_by_handle_at bpf io_uring_setup clock_settime
-	clock_adjtime quotactl unshare clone setns ioctl_tiocsti process_vm_readv kcmp
-	get_mempolicy set_mempolicy mbind sysfs ustat open_tree fsconfig mount_setattr clone3
-	perf_event_open name_to_handle_at process_vm_writev move_pages io_uring_enter
+FILTER_ONLY="keyctl keyctl_i386 add_key request_key open_by_handle_at bpf io_uring_setup
+	clock_settime clock_adjtime quotactl unshare clone setns ioctl_tiocsti process_vm_readv
+	kcmp get_mempolicy set_mempolicy mbind sysfs ustat open_tree fsconfig mount_setattr
+	clone3 perf_event_open name_to_handle_at process_vm_writev move_pages io_uring_enter
 	io_uring_register pidfd_getfd"
 
 # points: 3

@@ -128,6 +128,36 @@ static int probe_keyctl(void)
 	return rc_result(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
 }
 
+#ifdef __x86_64__
+/*
+ * The same lookup through the two other doors an x86-64 kernel keeps open to a 64-bit
+ * process: the i386 entry (int $0x80, with i386's number for keyctl, 288, and the
+ * arguments in ebx, ecx, edx), and the x32 numbers (the x86-64 number with bit 30 set).
+ * A filter written for x86-64 numbers alone would let both through. A kernel without
+ * x32 support answers ENOSYS to the second; one without i386 emulation kills the probe.
+ */
+static int probe_keyctl_i386(void)
+{
+	long rc = 288;
+
+	__asm__ volatile("int $0x80"
+			 : "+a"(rc)
+			 : "b"(KEYCTL_GET_KEYRING_ID), "c"(KEY_SPEC_SESSION_KEYRING), "d"(0)
+			 : "r8", "r9", "r10", "r11", "memory");
+	if (rc < 0 && rc > -4096) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return 0;
+}
+
+static int probe_keyctl_x32(void)
+{
+	return rc_result(syscall(0x40000000 | SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+				 KEY_SPEC_SESSION_KEYRING, 0));
+}
+#endif
+
 static int probe_add_key(void)
 {
 	/* A "user" key needs a description; an empty one is refused with EINVAL. */
@@ -549,6 +579,10 @@ static const struct probe probes[] = {
 	{ "socket", probe_socket, false, "socket(AF_INET, SOCK_STREAM)" },
 	{ "personality", probe_personality, false, "personality(0xffffffff): a query" },
 	{ "keyctl", probe_keyctl, false, "keyctl(KEYCTL_GET_KEYRING_ID, session, create=0)" },
+#ifdef __x86_64__
+	{ "keyctl_i386", probe_keyctl_i386, false, "the same keyctl() through int $0x80 (i386)" },
+	{ "keyctl_x32", probe_keyctl_x32, false, "the same keyctl() with the x32 bit" },
+#endif
 	{ "add_key", probe_add_key, false, "add_key(\"user\") with an empty description" },
 	{ "request_key", probe_request_key, false, "request_key() of a missing key" },
 	{ "init_module", probe_init_module, false, "init_module() of an empty image" },
