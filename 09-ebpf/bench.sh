@@ -21,15 +21,15 @@ getpids=../labs/bin/getpids
 CALLS=${CALLS:-1000000}
 SLOW_CALLS=${SLOW_CALLS:-50000} # strace stops twice per call: fewer calls
 tmp=$(mktemp -d /tmp/cell-bench.XXXXXX)
-aside=""
-cleanup() {
+aside="" # the traced container beside the host's loop, while it runs
+stop_aside() {
 	if [ -n "$aside" ]; then
 		kill "$aside" 2>/dev/null || true
 		wait "$aside" 2>/dev/null || true
+		aside=""
 	fi
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap 'stop_aside; rm -rf "$tmp"' EXIT
 
 # ns per call of the best of three runs of: COMMAND... -n N
 best() { # N COMMAND...
@@ -59,9 +59,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 host_aside=$(best "$CALLS" "$getpids")
-kill "$aside"
-wait "$aside" || true
-aside=""
+stop_aside
 
 printf '%-44s %8s\n' "getpid" "ns/call"
 printf '%-44s %8d\n' "in the container, bare" "$bare" \

@@ -362,7 +362,9 @@ struct config {
 	int prog_fd, tp_fd;	  /* the loaded program, the attached tracepoint */
 	struct ring_buffer *ring; /* the events, shared with the kernel */
 	int n_cpus;		  /* the values of a per-CPU map: one per possible CPU */
-	struct timespec trace_t0; /* when the target was set: time 0 of the log */
+	uint64_t *per_cpu;	  /* room for one such value per CPU, read back */
+	uint64_t trace_t0;	  /* CLOCK_MONOTONIC ns when the target was set: time 0 of
+				   * the log; 0 while no container runs */
 	uint64_t logged, lost;	  /* events written to the log, events the ring refused */
 	char *names[512];	  /* system call names, by number, once looked up */
 };
@@ -3216,8 +3218,8 @@ EVENT_STRUCT;
  * the event goes into the ring buffer, which all CPUs share. Waking the tool
  * is the costly part of handing an event over (an interrupt to the CPU it
  * sleeps on), so a CPU does it at every WAKE_EVENTS-th event only, counted
- * in "unwoken"; the tool also looks every POLL_MS. A full ring refuses the event, and the
- * program counts it in "lost".
+ * in "unwoken"; the tool also looks every POLL_MS. A full ring refuses the
+ * event, and the program counts it in "lost".
  */
 static const char bpf_text[] = "#include <linux/ptrace.h>\n" TEXT(
 	EVENT_STRUCT) ";\n"
@@ -3282,8 +3284,7 @@ static const char bpf_text[] = "#include <linux/ptrace.h>\n" TEXT(
 		      "	struct event *e;\n"
 		      "	u64 *n, flags = BPF_RB_NO_WAKEUP;\n"
 		      "	u32 *since;\n"
-		      "	u32 slot;\n"
-		      "	int err;\n"
+		      "	u32 slot, size = offsetof(struct event, args);\n"
 		      "\n"
 		      "	if (t == NULL || t->ino == 0)\n"
 		      "		return 0;\n"
@@ -3317,13 +3318,10 @@ static const char bpf_text[] = "#include <linux/ptrace.h>\n" TEXT(
 		      "	case NR_UNSHARE:\n"
 		      "	case NR_SETNS:\n"
 		      "		read_args(e, regs);\n"
-		      "		err = events.ringbuf_output(e, sizeof(*e), flags);\n"
-		      "		break;\n"
-		      "	default:\n"
-		      "		err = events.ringbuf_output(e, offsetof(struct event, args), "
-		      "flags);\n"
+		      "		size = sizeof(*e);\n"
 		      "	}\n"
-		      "	if (err != 0 && (n = lost.lookup(&zero)) != NULL)\n"
+		      "	if (events.ringbuf_output(e, size, flags) != 0 &&\n"
+		      "	    (n = lost.lookup(&zero)) != NULL)\n"
 		      "		(*n)++;\n"
 		      "	return 0;\n"
 		      "}\n";
@@ -3494,6 +3492,11 @@ static int open_ring(struct config *cfg)
 	cfg->n_cpus = possible_cpus();
 	if (cfg->n_cpus < 0)
 		return -1;
+	cfg->per_cpu = calloc((size_t)cfg->n_cpus, sizeof(*cfg->per_cpu));
+	if (cfg->per_cpu == NULL) {
+		warn("--trace: per-CPU values");
+		return -1;
+	}
 	cfg->ring = bpf_new_ringbuf(bpf_table_fd(cfg->bpf, "events"), on_event, cfg);
 	if (cfg->ring == NULL) {
 		warn("--trace: map the ring buffer");
@@ -3555,6 +3558,15 @@ static int start_tracing(struct config *cfg)
 	return 0;
 }
 
+/* Now on CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns(), in ns. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000 + (uint64_t)now.tv_nsec;
+}
+
 /*
  * step: trace-target
  * Tell the program which PID namespace to follow: the child's, named by
@@ -3579,7 +3591,7 @@ static int set_trace_target(struct config *cfg, pid_t pid)
 		warn("--trace %s: truncate", cfg->trace_path);
 		return -1;
 	}
-	/* solution 09 begin: trace-target, return -1, keep cfg pid target path st zero */
+	/* solution 09 begin: trace-target, return -1, keep cfg pid target path st zero monotonic_ns */
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
 	if (stat(path, &st) == -1) {
 		warn("--trace: stat %s", path);
@@ -3587,7 +3599,7 @@ static int set_trace_target(struct config *cfg, pid_t pid)
 	}
 	target.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
 	target.ino = st.st_ino;
-	clock_gettime(CLOCK_MONOTONIC, &cfg->trace_t0);
+	cfg->trace_t0 = monotonic_ns();
 	if (bpf_update_elem(bpf_table_fd(cfg->bpf, "target"), &zero, &target, 0) == -1) {
 		warn("--trace: bpf BPF_MAP_UPDATE_ELEM target");
 		return -1;
@@ -3792,10 +3804,10 @@ static int on_event(void *cookie, void *data, size_t size)
 {
 	struct config *cfg = cookie;
 	const struct event *e = data; /* in the ring itself, 8-byte aligned */
-	double t0 = (double)cfg->trace_t0.tv_sec * 1e9 + (double)cfg->trace_t0.tv_nsec;
 
-	fprintf(cfg->trace_out, "%11.6f %5u %-16.16s %s", ((double)e->ts - t0) / 1e9, e->pid,
-		e->comm, syscall_name(cfg, e->nr));
+	fprintf(cfg->trace_out, "%11.6f %5u %-16.16s %s",
+		(double)(int64_t)(e->ts - cfg->trace_t0) / 1e9, e->pid, e->comm,
+		syscall_name(cfg, e->nr));
 	if (size == sizeof(*e)) /* the fields after comm came too */
 		put_args(cfg->trace_out, e);
 	fputc('\n', cfg->trace_out);
@@ -3816,19 +3828,15 @@ static void poll_trace(struct config *cfg, int timeout)
 
 /* The sum over all CPUs of a per-CPU map's value at KEY: the kernel hands
  * back one value per possible CPU. Returns -1 when the lookup fails. */
-static int sum_per_cpu(const struct config *cfg, const char *map, uint32_t key, uint64_t *sum)
+static int sum_per_cpu(const struct config *cfg, int map, uint32_t key, uint64_t *sum)
 {
-	uint64_t *values = calloc((size_t)cfg->n_cpus, sizeof(*values));
-
 	*sum = 0;
-	if (values == NULL || bpf_lookup_elem(bpf_table_fd(cfg->bpf, map), &key, values) == -1) {
-		warn("--trace: bpf BPF_MAP_LOOKUP_ELEM %s[%u]", map, key);
-		free(values);
+	if (bpf_lookup_elem(map, &key, cfg->per_cpu) == -1) {
+		warn("--trace: bpf BPF_MAP_LOOKUP_ELEM, key %u", key);
 		return -1;
 	}
 	for (int cpu = 0; cpu < cfg->n_cpus; cpu++)
-		*sum += values[cpu];
-	free(values);
+		*sum += cfg->per_cpu[cpu];
 	return 0;
 }
 
@@ -3844,18 +3852,19 @@ static void finish_tracing(struct config *cfg)
 	struct row {
 		uint64_t nr, calls;
 	} rows[NR_SLOTS];
-	int n_rows = 0;
+	int n_rows = 0, counts;
 	uint64_t sum, total = 0;
 
 	if (cfg->tp_fd >= 0) {
 		close(cfg->tp_fd);
 		cfg->tp_fd = -1;
 	}
-	if (cfg->ring == NULL || cfg->trace_out == NULL || cfg->trace_t0.tv_sec == 0)
+	if (cfg->ring == NULL || cfg->trace_out == NULL || cfg->trace_t0 == 0)
 		return;
 	bpf_consume_ringbuf(cfg->ring);
+	counts = bpf_table_fd(cfg->bpf, "counts");
 	for (uint32_t nr = 0; nr < NR_SLOTS; nr++) {
-		if (sum_per_cpu(cfg, "counts", nr, &sum) < 0)
+		if (sum_per_cpu(cfg, counts, nr, &sum) < 0)
 			break;
 		if (sum == 0)
 			continue;
@@ -3866,7 +3875,7 @@ static void finish_tracing(struct config *cfg)
 		rows[i] = (struct row){ nr, sum };
 		total += sum;
 	}
-	sum_per_cpu(cfg, "lost", 0, &cfg->lost);
+	sum_per_cpu(cfg, bpf_table_fd(cfg->bpf, "lost"), 0, &cfg->lost);
 	fprintf(cfg->trace_out, "\n%-20s %10s\n", "SYSCALL", "CALLS");
 	for (int i = 0; i < n_rows; i++)
 		fprintf(cfg->trace_out, "%-20s %10llu\n",
@@ -3892,6 +3901,7 @@ static void stop_tracing(struct config *cfg)
 	if (cfg->ring != NULL)
 		bpf_free_ringbuf(cfg->ring);
 	cfg->ring = NULL;
+	free(cfg->per_cpu);
 	if (cfg->prog_fd >= 0)
 		close(cfg->prog_fd);
 	if (cfg->bpf != NULL)
@@ -3901,7 +3911,7 @@ static void stop_tracing(struct config *cfg)
 	if (cfg->trace_out != NULL && fclose(cfg->trace_out) == EOF)
 		warn("--trace %s", cfg->trace_path);
 	/* no container, no log: a file the tool made goes */
-	if (cfg->trace_created && cfg->trace_t0.tv_sec == 0 && unlink(cfg->trace_path) == -1)
+	if (cfg->trace_created && cfg->trace_t0 == 0 && unlink(cfg->trace_path) == -1)
 		warn("--trace: unlink %s", cfg->trace_path);
 }
 

@@ -3,10 +3,11 @@
 # only theirs, from an eBPF program the kernel runs at each call's entry.
 #
 # The workload `syscalls -n N PATH` makes openat, unshare, setns, mount and
-# umount2 N times, N random, on a PATH named by a random token that exists nowhere;
-# the log must hold exactly those calls with their arguments decoded, none
-# of the same program's calls on the host, and agree with the kernel's count
-# table. The PID in the log is the one inside: 1, or 2 under --init.
+# umount2 N times, N random, on a PATH named by a random token that exists
+# nowhere; the log must hold exactly those calls with their arguments
+# decoded, none of the same program's calls on the host, and agree with the
+# kernel's count table. The PID in the log is the one inside: 1, or 2 under
+# --init.
 
 load helper
 

@@ -227,8 +227,9 @@ start_container() { start_bg "$CONTAINER" "$@"; }
 # Whether a tool started by start_bg has its container's PID 1 (a wrapper
 # counts once it is the tool), or has ended without.
 tool_started() { # TOOL_PID
-	{ [ "$(cat "/proc/$1/comm")" = "$(basename "$CONTAINER" | cut -c 1-15)" ] &&
-		[ -n "$(children_of "$1")" ]; } 2>/dev/null || ended "$1"
+	local comm=${CONTAINER##*/}
+	{ [ "$(cat "/proc/$1/comm")" = "${comm:0:15}" ] && [ -n "$(children_of "$1")" ]; } 2>/dev/null ||
+		ended "$1"
 }
 
 # Let a command that waits while /ready exists end by itself; the tool must
