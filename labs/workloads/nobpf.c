@@ -73,10 +73,9 @@ int main(int argc, char **argv)
 		usage();
 	/* Without CAP_SYS_ADMIN, the kernel takes a filter only from a
 	 * process that can gain no privileges (seccomp(2)). */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		err(1, "prctl PR_SET_NO_NEW_PRIVS");
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
-		err(1, "prctl PR_SET_SECCOMP");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
+		err(1, "prctl: no_new_privs, then the filter");
 	execvp(argv[1], argv + 1);
 	err(errno == ENOENT ? 127 : 126, "exec %s", argv[1]);
 }
