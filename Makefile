@@ -29,7 +29,8 @@ endif
 SHELL_STAGE := $(SELECTED)
 else
 SELECTED := $(STAGES)
-SHELL_STAGE := $(lastword $(STAGES))
+# the newest stage whose program is a `container` (10 is a runtime)
+SHELL_STAGE := $(lastword $(filter-out 10-%,$(STAGES)))
 endif
 NUMBERS := $(foreach s,$(SELECTED),$(firstword $(subst -, ,$(s))))
 
@@ -64,6 +65,7 @@ labs/cache/rootfs.sha256: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.
 # make's; only the tool's 125 is.
 SHELL_ARGS ?= -v
 shell: deps build rootfs
+	@[ -x ./$(SHELL_STAGE)/container ] || { echo "make shell: $(SHELL_STAGE) has no container program: its lab notes show how to run it" >&2; exit 1; }
 	./$(SHELL_STAGE)/container $(SHELL_ARGS) /bin/sh -l || [ $$? -ne 125 ]
 
 # Both cgroup versions are tested on every run: on a host whose cgroup v2 tree

@@ -1,0 +1,16 @@
+/*
+ * cell.h: what the front ends share with main().
+ */
+#ifndef CELL_CELL_H
+#define CELL_CELL_H
+
+#define CELL_VERSION "0.10.0"
+
+#ifndef CELL_ROOTFS
+#define CELL_ROOTFS "/usr/local/share/cell/rootfs"
+#endif
+
+/* runc's command line (runc.c). */
+int runc_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,603 @@
+/*
+ * mount.c: the container's file system tree (stages 03 and 04).
+ *
+ * Stage 04 mounted by path: mount("proc", "/rootfs/proc", ...). A runtime
+ * given someone else's root file system cannot: a symbolic link in it,
+ * /rootfs/proc -> /etc, would make the kernel mount on the host's /etc
+ * (CVE-2021-30465 did this to runc). So every destination is resolved
+ * with openat2(2) and RESOLVE_IN_ROOT, which treats the root file system
+ * as "/" for every step, symbolic links and ".." included, and the mount
+ * goes onto the descriptor it returns, with the new mount API
+ * (fsopen/fsmount/open_tree/move_mount, Linux 5.2; see mount_setattr(2)
+ * and the kernel's Documentation/filesystems/mount_api.rst): no path is
+ * looked up twice, so nothing can be swapped between the two looks.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+
+#include "mount.h"
+
+int mnt_open_in_root(int root_fd, const char *path, int flags, struct error *err)
+{
+	struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd;
+
+	while (*path == '/')
+		path++;
+	fd = (int)syscall(SYS_openat2, root_fd, *path != '\0' ? path : ".", &how, sizeof(how));
+	if (fd < 0)
+		return err_sys(err, "open %s in the container's root", path);
+	return fd;
+}
+
+/*
+ * Makes PATH exist inside ROOT_FD: its missing directories, and the last
+ * component as a directory, or as an empty file when FILE (a bind mount of
+ * a file needs a file to cover). Each component is made in its parent as
+ * resolved in the root; mkdirat() and O_CREAT|O_EXCL never follow a link.
+ * A component that is a symbolic link to something missing has its target
+ * made instead, read as a path inside the root, as the kernel's
+ * RESOLVE_IN_ROOT will read it: a link to /etc leads to the root's /etc,
+ * never the host's.
+ */
+static int make_in_root_at(int root_fd, const char *path, bool file, int depth, struct error *err)
+{
+	char prefix[PATH_MAX], target[PATH_MAX], next[2 * PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(prefix))
+		return err_errno(err, ENAMETOOLONG, "%s", path);
+	if (depth > 40)
+		return err_errno(err, ELOOP, "%s", path);
+	for (size_t i = 1; i <= len; i++) {
+		int parent, fd;
+		bool last = i == len;
+		ssize_t n;
+		char *name;
+
+		if (!last && path[i] != '/')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		fd = mnt_open_in_root(root_fd, prefix, O_PATH, err);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (err->errnum != ENOENT)
+			return -1;
+		name = strrchr(prefix, '/');
+		*name++ = '\0';
+		parent = mnt_open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, err);
+		if (parent < 0)
+			return -1;
+		if (last && file)
+			fd = openat(parent, name,
+				    O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+		else
+			fd = mkdirat(parent, name, 0755);
+		if (fd < 0 && errno == EEXIST &&
+		    (n = readlinkat(parent, name, target, sizeof(target) - 1)) > 0) {
+			/* a dangling link: make what it names, inside the root */
+			target[n] = '\0';
+			close(parent);
+			if (target[0] != '/' && snprintf(next, sizeof(next), "%s/%s", prefix,
+							 target) >= (int)sizeof(next))
+				return err_errno(err, ENAMETOOLONG, "%s", path);
+			if (target[0] == '/')
+				memcpy(next, target, (size_t)n + 1);
+			if (make_in_root_at(root_fd, next, last && file, depth + 1, err) < 0)
+				return -1;
+			continue;
+		}
+		if (fd < 0 && errno != EEXIST) {
+			err_sys(err, "make %s/%s in the container's root", prefix, name);
+			close(parent);
+			return -1;
+		}
+		if (last && file && fd >= 0)
+			close(fd);
+		close(parent);
+	}
+	return 0;
+}
+
+static int make_in_root(int root_fd, const char *path, bool file, struct error *err)
+{
+	return make_in_root_at(root_fd, path, file, 0, err);
+}
+
+/* The MOUNT_ATTR_* that a mount's MS_* flags ask for. */
+static unsigned int mount_attr(unsigned long flags)
+{
+	unsigned int attr = 0;
+
+	if (flags & MS_RDONLY)
+		attr |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID)
+		attr |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV)
+		attr |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC)
+		attr |= MOUNT_ATTR_NOEXEC;
+	if (flags & MS_NODIRATIME)
+		attr |= MOUNT_ATTR_NODIRATIME;
+	if (flags & MS_NOATIME)
+		attr |= MOUNT_ATTR_NOATIME;
+	else if (flags & MS_STRICTATIME)
+		attr |= MOUNT_ATTR_STRICTATIME;
+	return attr;
+}
+
+/* The kernel explains a refused option in the file system context's log. */
+static int fs_error(int fsfd, struct error *err, const char *call, const char *what)
+{
+	char log[256];
+	ssize_t n;
+
+	err_sys(err, "%s %s", call, what);
+	n = read(fsfd, log, sizeof(log) - 1);
+	if (n > 2) {
+		log[n] = '\0';
+		log[strcspn(log, "\n")] = '\0';
+		err_prefix(err, "%s", log + 2);
+	}
+	return -1;
+}
+
+/*
+ * A new file system instance (proc, tmpfs, devpts...) as a detached
+ * mount: fsopen, one fsconfig per option ("size=64k" a string, "newinstance"
+ * a flag), then fsmount with the mount's attributes.
+ */
+static int new_fs(const char *type, const char *source, const char *data, unsigned long flags,
+		  struct error *err)
+{
+	char *opts = data != NULL ? strdup(data) : NULL, *opt, *save = NULL;
+	int fsfd, mfd = -1;
+
+	fsfd = fsopen(type, FSOPEN_CLOEXEC);
+	if (fsfd < 0) {
+		free(opts);
+		return err_sys(err, "fsopen %s%s", type,
+			       errno == ENODEV ? " (the kernel has no such file system)" : "");
+	}
+	if (source != NULL && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0) {
+		fs_error(fsfd, err, "fsconfig source", source);
+		goto out;
+	}
+	for (opt = opts != NULL ? strtok_r(opts, ",", &save) : NULL; opt != NULL;
+	     opt = strtok_r(NULL, ",", &save)) {
+		char *value = strchr(opt, '=');
+		int rc;
+
+		if (value != NULL) {
+			*value++ = '\0';
+			rc = fsconfig(fsfd, FSCONFIG_SET_STRING, opt, value, 0);
+		} else {
+			rc = fsconfig(fsfd, FSCONFIG_SET_FLAG, opt, NULL, 0);
+		}
+		if (rc < 0) {
+			fs_error(fsfd, err, "fsconfig", opt);
+			goto out;
+		}
+	}
+	if (flags & MS_SYNCHRONOUS)
+		fsconfig(fsfd, FSCONFIG_SET_FLAG, "sync", NULL, 0);
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		fs_error(fsfd, err, "fsconfig create", type);
+		goto out;
+	}
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, mount_attr(flags));
+	if (mfd < 0)
+		err_sys(err, "fsmount %s", type);
+out:
+	free(opts);
+	close(fsfd);
+	return mfd;
+}
+
+/* A copy of SOURCE's mount (and those below it when RECURSIVE), detached. */
+static int bind_tree(const char *source, bool recursive, unsigned long flags, struct error *err)
+{
+	struct mount_attr attr = { .attr_set = mount_attr(flags) };
+	int mfd;
+
+	mfd = open_tree(AT_FDCWD, source,
+			OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+	if (mfd < 0)
+		return err_sys(err, "open_tree %s", source);
+	if (attr.attr_set != 0 &&
+	    mount_setattr(mfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0) {
+		close(mfd);
+		return err_sys(err, "mount_setattr %s", source);
+	}
+	return mfd;
+}
+
+/* Puts the detached mount MFD on DEST inside the root, and sets its
+ * propagation once it is attached (a detached mount has no peers yet). */
+static int attach(int mfd, int root_fd, const char *dest, unsigned long propagation,
+		  struct error *err)
+{
+	struct mount_attr attr = { .propagation = propagation & ~MS_REC };
+	int target, ret = -1;
+
+	target = mnt_open_in_root(root_fd, dest, O_PATH, err);
+	if (target < 0)
+		return -1;
+	if (move_mount(mfd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+	    0) {
+		err_sys(err, "move_mount onto %s", dest);
+		goto out;
+	}
+	ret = 0;
+	if (propagation == 0)
+		goto out;
+	close(target);
+	/* the path now leads to the new mount's root */
+	target = mnt_open_in_root(root_fd, dest, O_PATH, err);
+	if (target < 0)
+		return -1;
+	if (mount_setattr(target, "", AT_EMPTY_PATH | (propagation & MS_REC ? AT_RECURSIVE : 0),
+			  &attr, sizeof(attr)) < 0)
+		ret = err_sys(err, "mount_setattr %s (propagation)", dest);
+out:
+	close(target);
+	return ret;
+}
+
+/*
+ * step: rootfs
+ * First, as in stage 02, every mount of the new namespace becomes private:
+ * nothing mounted from here on propagates back to the host. Then the root
+ * file system is bound onto itself, which makes it a mount point of its
+ * own: pivot_root(2) requires one.
+ */
+int mnt_prepare_root(const struct spec *spec, struct error *err)
+{
+	int fd;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_sys(err, "make / private");
+	if (mount(spec->root_path, spec->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(err, "bind %s onto itself", spec->root_path);
+	fd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, "open %s", spec->root_path);
+	return fd;
+}
+
+/*
+ * step: mounts
+ * The bundle's mounts in their order. In a user namespace the kernel
+ * refuses a new sysfs without a network namespace of the container's own,
+ * and mqueue without an IPC one: the host's are bound instead, as runc
+ * does, read-only as asked.
+ */
+int mnt_apply_mounts(const struct spec *spec, int root_fd, const struct cgroup *cg, bool cgroupns,
+		     bool userns, struct error *err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct mount_spec *m = &spec->mounts[i];
+		struct stat st;
+		bool file = false;
+		int mfd, target;
+
+		if (m->bind) {
+			if (stat(m->source, &st) < 0)
+				return err_sys(err, "mounts[%zu]: source %s", i, m->source);
+			file = !S_ISDIR(st.st_mode);
+		}
+		if (make_in_root(root_fd, m->destination, file, err) < 0)
+			return err_prefix(err, "mounts[%zu]", i);
+		if (!m->bind && strcmp(m->type, "cgroup") == 0) {
+			target = mnt_open_in_root(root_fd, m->destination, O_PATH, err);
+			if (target < 0)
+				return err_prefix(err, "mounts[%zu]", i);
+			mfd = cg_mount(cg, target, cgroupns, mount_attr(m->flags), err);
+			close(target);
+			if (mfd < 0)
+				return err_prefix(err, "mounts[%zu] (cgroup on %s)", i,
+						  m->destination);
+			continue;
+		}
+		if (m->bind)
+			mfd = bind_tree(m->source, m->recursive, m->flags, err);
+		else
+			mfd = new_fs(m->type, m->source, m->data, m->flags, err);
+		if (mfd < 0 && !m->bind && userns && err->errnum == EPERM &&
+		    (strcmp(m->type, "sysfs") == 0 || strcmp(m->type, "mqueue") == 0))
+			mfd = bind_tree(strcmp(m->type, "sysfs") == 0 ? "/sys" : "/dev/mqueue",
+					true, m->flags, err);
+		if (mfd < 0)
+			return err_prefix(err, "mounts[%zu] (%s on %s)", i,
+					  m->bind ? "bind" : m->type, m->destination);
+		if (attach(mfd, root_fd, m->destination, m->propagation, err) < 0) {
+			close(mfd);
+			return err_prefix(err, "mounts[%zu]", i);
+		}
+		close(mfd);
+	}
+	return 0;
+}
+
+/*
+ * step: devices
+ * The devices every container has (runc's list: null, zero, full, random,
+ * urandom, tty), then linux.devices, made with mknod(2) in the
+ * container's /dev. The host's nodes are not bound: their owners and
+ * modes are the host's (on some hosts /dev/null is not even root's). In a
+ * user namespace mknod is refused whatever the capabilities
+ * (user_namespaces(7)), so there the host's node is bound onto an empty
+ * file instead. Then the links a program expects: /dev/fd, the three
+ * standard streams, and /dev/ptmx into the devpts instance.
+ */
+static int make_node(int root_fd, const char *path, char type, unsigned int major,
+		     unsigned int minor, mode_t mode, uid_t uid, gid_t gid, bool userns,
+		     struct error *err)
+{
+	char parent_path[PATH_MAX], *name;
+	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+	int parent, ret = -1;
+
+	snprintf(parent_path, sizeof(parent_path), "%s", path);
+	name = strrchr(parent_path, '/');
+	*name++ = '\0';
+	if (make_in_root(root_fd, parent_path, false, err) < 0)
+		return -1;
+	parent = mnt_open_in_root(root_fd, parent_path, O_PATH | O_DIRECTORY, err);
+	if (parent < 0)
+		return -1;
+	if (userns && kind != S_IFIFO) {
+		int mfd;
+
+		if (make_in_root(root_fd, path, true, err) < 0)
+			goto out;
+		mfd = bind_tree(path, false, 0, err);
+		if (mfd < 0)
+			goto out;
+		ret = attach(mfd, root_fd, path, 0, err);
+		close(mfd);
+		goto out;
+	}
+	/* a node left by an image or an earlier mount is replaced */
+	unlinkat(parent, name, 0);
+	if (mknodat(parent, name, kind | (mode & 07777), makedev(major, minor)) < 0) {
+		err_sys(err, "mknod %s", path);
+		goto out;
+	}
+	/* mknod applies the umask; the mode asked for is the mode given */
+	if (fchmodat(parent, name, mode & 07777, 0) < 0) {
+		err_sys(err, "chmod %s", path);
+		goto out;
+	}
+	if (fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+		err_sys(err, "chown %s", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	close(parent);
+	return ret;
+}
+
+int mnt_make_devices(const struct spec *spec, int root_fd, bool userns, struct error *err)
+{
+	static const struct {
+		const char *path;
+		unsigned int major, minor;
+	} defaults[] = {
+		{ "/dev/null", 1, 3 },	 { "/dev/zero", 1, 5 },	   { "/dev/full", 1, 7 },
+		{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+	};
+	static const struct {
+		const char *target, *path;
+	} links[] = {
+		{ "/proc/self/fd", "/dev/fd" },	      { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+		{ "pts/ptmx", "/dev/ptmx" },
+	};
+	int dev;
+
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		bool listed = false;
+
+		/* linux.devices may give one of these its own owner or mode */
+		for (size_t d = 0; d < spec->n_devices; d++)
+			listed = listed || strcmp(spec->devices[d].path, defaults[i].path) == 0;
+		if (!listed && make_node(root_fd, defaults[i].path, 'c', defaults[i].major,
+					 defaults[i].minor, 0666, 0, 0, userns, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		const struct device_spec *d = &spec->devices[i];
+
+		if (make_node(root_fd, d->path, d->type, (unsigned int)d->major,
+			      (unsigned int)d->minor, d->has_mode ? d->file_mode : 0666,
+			      d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, userns, err) < 0)
+			return err_prefix(err, "linux.devices[%zu]", i);
+	}
+	dev = mnt_open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, err);
+	if (dev < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		const char *name = links[i].path + strlen("/dev/");
+
+		/* the image may have its own /dev/ptmx node, which the
+		 * devpts instance's ptmx replaces */
+		if (strcmp(name, "ptmx") == 0)
+			unlinkat(dev, name, 0);
+		if (symlinkat(links[i].target, dev, name) < 0 && errno != EEXIST) {
+			err_sys(err, "symlink %s", links[i].path);
+			close(dev);
+			return -1;
+		}
+	}
+	close(dev);
+	return 0;
+}
+
+/*
+ * step: pivot-root
+ * As stage 04 taught, with the trick runc uses to need no directory for the
+ * old root: from inside the new root, pivot_root(".", ".") stacks the old
+ * root on top of the new one, and a lazy unmount of "." then takes the old
+ * root away (pivot_root(2), NOTES). Nothing of the host is reachable
+ * afterwards, unlike chroot(2), which a process with CAP_SYS_CHROOT leaves
+ * (stage 03's escape).
+ */
+int mnt_pivot(int root_fd, bool no_pivot, struct error *err)
+{
+	if (fchdir(root_fd) < 0)
+		return err_sys(err, "chdir into the root file system");
+	if (no_pivot) {
+		/* a root on the initial ramdisk cannot be pivoted away from */
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			return err_sys(err, "move the root file system onto /");
+		if (chroot(".") < 0)
+			return err_sys(err, "chroot");
+	} else {
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			return err_sys(err, "pivot_root");
+		if (umount2(".", MNT_DETACH) < 0)
+			return err_sys(err, "unmount the old root");
+	}
+	if (chdir("/") < 0)
+		return err_sys(err, "chdir /");
+	return 0;
+}
+
+/* Covers PATH: a directory with an empty read-only tmpfs, anything else
+ * with the container's /dev/null. A path that does not exist is fine. */
+static int mask_path(int root_fd, const char *path, struct error *err)
+{
+	struct stat st;
+	int mfd;
+
+	if (fstatat(root_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "linux.maskedPaths: %s", path);
+	if (S_ISDIR(st.st_mode))
+		mfd = new_fs("tmpfs", "tmpfs", "size=0", MS_RDONLY, err);
+	else
+		mfd = bind_tree("/dev/null", false, 0, err);
+	if (mfd < 0)
+		return err_prefix(err, "linux.maskedPaths: %s", path);
+	if (attach(mfd, root_fd, path, 0, err) < 0) {
+		close(mfd);
+		return err_prefix(err, "linux.maskedPaths");
+	}
+	close(mfd);
+	return 0;
+}
+
+/* Binds PATH onto itself and makes that read-only (with what is below). */
+static int readonly_path(int root_fd, const char *path, struct error *err)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	int mfd;
+
+	if (faccessat(root_fd, path + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "linux.readonlyPaths: %s", path);
+	mfd = bind_tree(path, true, 0, err);
+	if (mfd < 0)
+		return err_prefix(err, "linux.readonlyPaths");
+	if (mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		close(mfd);
+		return err_sys(err, "linux.readonlyPaths: mount_setattr %s", path);
+	}
+	if (attach(mfd, root_fd, path, 0, err) < 0) {
+		close(mfd);
+		return err_prefix(err, "linux.readonlyPaths");
+	}
+	close(mfd);
+	return 0;
+}
+
+/*
+ * step: sysctl
+ * Only the namespaced knobs make sense here (net.*, the IPC ones, the UTS
+ * names); the kernel refuses the rest in a container, and the write says
+ * which. Written before /proc/sys becomes read-only below.
+ */
+static int write_sysctls(const struct spec *spec, struct error *err)
+{
+	for (size_t i = 0; i < spec->n_sysctl; i++) {
+		char path[PATH_MAX];
+		size_t len;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/sys/%s", spec->sysctl[i].key);
+		for (char *c = path + strlen("/proc/sys/"); *c != '\0'; c++)
+			if (*c == '.')
+				*c = '/';
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return err_sys(err, "linux.sysctl %s: open %s", spec->sysctl[i].key, path);
+		len = strlen(spec->sysctl[i].value);
+		if (write(fd, spec->sysctl[i].value, len) != (ssize_t)len) {
+			err_sys(err, "linux.sysctl %s: write %s", spec->sysctl[i].key, path);
+			close(fd);
+			return -1;
+		}
+		if (close(fd) < 0)
+			return err_sys(err, "linux.sysctl %s: write %s", spec->sysctl[i].key, path);
+	}
+	return 0;
+}
+
+/*
+ * step: masked-paths
+ * What the kernel shows in /proc and /sys is partly the host's (the
+ * keyring list, kcore, the timers, the firmware): masked, as docker does,
+ * and the knobs that would change the host made read-only. Then the
+ * root's own propagation, and the root read-only when root.readonly asks.
+ */
+int mnt_finish(const struct spec *spec, struct error *err)
+{
+	int root_fd, ret = -1;
+
+	if (write_sysctls(spec, err) < 0)
+		return -1;
+	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return err_sys(err, "open /");
+	for (size_t i = 0; i < spec->n_masked_paths; i++)
+		if (mask_path(root_fd, spec->masked_paths[i], err) < 0)
+			goto out;
+	for (size_t i = 0; i < spec->n_readonly_paths; i++)
+		if (readonly_path(root_fd, spec->readonly_paths[i], err) < 0)
+			goto out;
+	if (spec->rootfs_propagation != 0 &&
+	    mount(NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0) {
+		err_sys(err, "linux.rootfsPropagation");
+		goto out;
+	}
+	if (spec->root_readonly) {
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0) {
+			err_sys(err, "root.readonly: make / read-only");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	close(root_fd);
+	return ret;
+}

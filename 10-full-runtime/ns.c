@@ -1,0 +1,204 @@
+/*
+ * ns.c: namespaces (stages 01, 02, 05, 07).
+ *
+ * New namespaces come from the clone() that makes the init, as in every
+ * stage. Namespaces given by path (a pod's network namespace that podman
+ * made, another container's IPC) are joined with setns(2), in an order
+ * that works: the user namespace first, since it decides which
+ * capabilities the caller has in the others, and the mount namespace last,
+ * since joining it changes what the other paths resolve to.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ns.h"
+
+/* The order of setns: user first, mount last. */
+static const enum ns_kind join_order[] = { NS_USER, NS_IPC,    NS_UTS,	NS_NET,
+					   NS_PID,  NS_CGROUP, NS_MOUNT };
+
+int ns_clone_flags(const struct spec *spec)
+{
+	int flags = 0;
+
+	for (int k = 0; k < NS_COUNT; k++)
+		if (k != NS_CGROUP && spec->ns[k].wanted && spec->ns[k].path == NULL)
+			flags |= ns_clone_flag(k);
+	return flags;
+}
+
+int ns_join_pid_for_children(const struct spec *spec, struct error *err)
+{
+	int fd;
+
+	if (!spec->ns[NS_PID].wanted || spec->ns[NS_PID].path == NULL)
+		return 0;
+	fd = open(spec->ns[NS_PID].path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, "linux.namespaces: open %s", spec->ns[NS_PID].path);
+	if (setns(fd, CLONE_NEWPID) < 0) {
+		close(fd);
+		return err_sys(err, "linux.namespaces: setns %s", spec->ns[NS_PID].path);
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * step: namespaces
+ * All the paths are opened before the first setns: once in another mount
+ * namespace, /run/netns/... may name nothing. A new cgroup namespace is
+ * made last, once the parent has moved the init into its cgroup: the
+ * namespace's root is the cgroup the process is in when it is made
+ * (cgroup_namespaces(7)), so made at clone() it would show the runtime's.
+ */
+int ns_join_paths(const struct spec *spec, struct error *err)
+{
+	int fds[NS_COUNT];
+	int ret = -1;
+
+	for (int k = 0; k < NS_COUNT; k++)
+		fds[k] = -1;
+	for (int k = 0; k < NS_COUNT; k++) {
+		if (k == NS_PID || !spec->ns[k].wanted || spec->ns[k].path == NULL)
+			continue;
+		fds[k] = open(spec->ns[k].path, O_RDONLY | O_CLOEXEC);
+		if (fds[k] < 0) {
+			err_sys(err, "linux.namespaces: open %s", spec->ns[k].path);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
+		enum ns_kind k = join_order[i];
+
+		if (fds[k] >= 0 && setns(fds[k], ns_clone_flag(k)) < 0) {
+			err_sys(err, "linux.namespaces: setns %s (%s)", spec->ns[k].path,
+				ns_name(k));
+			goto out;
+		}
+	}
+	if (spec->ns[NS_CGROUP].wanted && spec->ns[NS_CGROUP].path == NULL &&
+	    unshare(CLONE_NEWCGROUP) < 0) {
+		err_sys(err, "unshare CLONE_NEWCGROUP");
+		goto out;
+	}
+	ret = 0;
+out:
+	for (int k = 0; k < NS_COUNT; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return ret;
+}
+
+int ns_enter(pid_t pid, struct error *err)
+{
+	struct stat mine, theirs;
+	char path[64], self[64];
+	int fds[NS_COUNT];
+	int ret = -1;
+
+	for (int k = 0; k < NS_COUNT; k++)
+		fds[k] = -1;
+	for (int k = 0; k < NS_COUNT; k++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ns_proc_name(k));
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_proc_name(k));
+		if (stat(path, &theirs) < 0) {
+			if (errno == ENOENT && k == NS_TIME)
+				continue;
+			err_sys(err, "stat %s", path);
+			goto out;
+		}
+		/* joining the namespace one is in already is refused for a
+		 * user namespace (EINVAL) and pointless for the others */
+		if (stat(self, &mine) == 0 && mine.st_ino == theirs.st_ino &&
+		    mine.st_dev == theirs.st_dev)
+			continue;
+		fds[k] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[k] < 0) {
+			err_sys(err, "open %s", path);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
+		enum ns_kind k = join_order[i];
+
+		if (fds[k] >= 0 && setns(fds[k], ns_clone_flag(k)) < 0) {
+			err_sys(err, "setns into the container's %s namespace", ns_name(k));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	for (int k = 0; k < NS_COUNT; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return ret;
+}
+
+/* One write: the kernel takes a map whole or not at all (user_namespaces(7)). */
+static int write_proc(pid_t pid, const char *file, const char *text, struct error *err)
+{
+	char path[64];
+	size_t len = strlen(text);
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, "open %s", path);
+	if (write(fd, text, len) != (ssize_t)len) {
+		err_sys(err, "write %s", path);
+		close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return err_sys(err, "write %s", path);
+	return 0;
+}
+
+static int format_map(const struct id_map *map, size_t n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + len, size - len, "%u %u %u\n", map[i].container_id,
+				 map[i].host_id, map[i].size);
+
+		if (w < 0 || (size_t)w >= size - len)
+			return -1;
+		len += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * step: userns-map
+ * Stage 07's maps, now as the bundle gives them. An ordinary user may
+ * write a gid map only after denying setgroups(2) to the namespace: else
+ * dropping a group could grant access a negative ACL on it denied.
+ */
+int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err)
+{
+	char text[4096];
+
+	if (!spec->ns[NS_USER].wanted || spec->ns[NS_USER].path != NULL)
+		return 0;
+	if (format_map(spec->uid_mappings, spec->n_uid_mappings, text, sizeof(text)) < 0)
+		return err_set(err, "linux.uidMappings: too many entries");
+	if (write_proc(pid, "uid_map", text, err) < 0)
+		return err_prefix(err, "linux.uidMappings");
+	if (geteuid() != 0 && write_proc(pid, "setgroups", "deny", err) < 0)
+		return -1;
+	if (format_map(spec->gid_mappings, spec->n_gid_mappings, text, sizeof(text)) < 0)
+		return err_set(err, "linux.gidMappings: too many entries");
+	if (write_proc(pid, "gid_map", text, err) < 0)
+		return err_prefix(err, "linux.gidMappings");
+	return 0;
+}

@@ -1,0 +1,349 @@
+#!/usr/bin/env bats
+# Stage 10: cell's core behind runc's command line. Each test builds a bundle
+# (`cell-runc spec`, then jq), drives cell-runc as podman and containerd do,
+# and checks what the kernel shows: namespace inodes, /proc/PID/status,
+# mountinfo, cgroup files, the errno of a filtered call. The leak check of
+# helper.bash runs around every test (the default cgroups are /cell/runc/ID).
+
+# The stage's binary is cell (cell-san in make check), not container.
+: "${CELL_BINARY:=container}"
+CELL_BINARY=${CELL_BINARY/container/cell}
+load helper
+
+RUNC_BIN=$(dirname "$CONTAINER")/cell-runc${CELL_BINARY#cell}
+
+setup() {
+	cell_setup
+	command -v jq >/dev/null || fail "jq is missing: run make deps"
+	STATE=$BATS_TEST_TMPDIR/state
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	mkdir -p "$BUNDLE"
+	(cd "$BUNDLE" && "$RUNC_BIN" spec)
+	ID=t$(rand_token 10)
+}
+
+teardown() {
+	local id
+	for id in $("$RUNC_BIN" --root "$STATE" list -q 2>/dev/null); do
+		"$RUNC_BIN" --root "$STATE" delete --force "$id" || true
+	done
+	cell_teardown
+}
+
+runc() { "$RUNC_BIN" --root "$STATE" "$@"; }
+
+# Edits the bundle's config.json with a jq filter (with jq's --arg/--argjson
+# options before it).
+edit() { # [JQ OPTION...] FILTER
+	jq "$@" "$BUNDLE/config.json" >"$BUNDLE/config.new"
+	mv "$BUNDLE/config.new" "$BUNDLE/config.json"
+}
+
+# The command the container runs, as args.
+set_args() { # ARG...
+	local a
+	a=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	edit --argjson a "$a" '.process.args = $a'
+}
+
+pid_of() { jq -r .pid <<<"$(runc state "$1")"; }
+status_of() { jq -r .status <<<"$(runc state "$1")"; }
+
+# Create and start ID running a shell that makes /tmp/ready and then waits
+# while it exists (the root is read-only; /tmp is a tmpfs); sets init to
+# its host PID and READY to the file as the host reaches it.
+run_waiting() { # ID
+	set_args sh -c 'touch /tmp/ready; while [ -e /tmp/ready ]; do sleep 0.1; done'
+	runc run -d --bundle "$BUNDLE" "$1" </dev/null >/dev/null
+	init=$(pid_of "$1")
+	READY=/proc/$init/root/tmp/ready
+	wait_long test -e "$READY"
+}
+
+@test "create leaves the init waiting; start runs the program; the state follows the kernel" {
+	local pid
+	set_args sh -c 'echo started >/tmp/mark; sleep 30'
+	runc create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" </dev/null
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	# the pid file holds the host PID of a live process: the init
+	[ -d "/proc/$pid" ]
+	assert_equal "$(status_of "$ID")" created
+	assert_equal "$(pid_of "$ID")" "$pid"
+	# created: the program has not run (its mark is not there)
+	[ ! -e "/proc/$pid/root/tmp/mark" ]
+	runc start "$ID"
+	wait_long test -e "/proc/$pid/root/tmp/mark"
+	assert_equal "$(status_of "$ID")" running
+	runc kill "$ID" KILL
+	wait_long bash -c "[ \"\$('$RUNC_BIN' --root '$STATE' state $ID | jq -r .status)\" = stopped ]"
+	runc delete "$ID"
+	[ ! -e "$STATE/$ID" ]
+	run runc state "$ID"
+	assert_failure 1
+	assert_output --partial "container does not exist"
+}
+
+@test "namespaces: pid, mount, uts, ipc, net and cgroup are the container's own; hostname from the spec" {
+	local name t
+	name=$(rand_hostname)
+	edit --arg h "$name" '.hostname = $h'
+	run_waiting "$ID"
+	for t in pid mnt uts ipc net cgroup; do
+		[ "$(ns_of "$init" "$t")" != "$(ns_of $$ "$t")" ] || fail "$t namespace is the host's"
+	done
+	# the user namespace was not asked for: the host's
+	assert_equal "$(ns_of "$init" user)" "$(ns_of $$ user)"
+	# (the hostname a process reads is that of its own UTS namespace)
+	assert_equal "$(nsenter -t "$init" -u hostname)" "$name"
+	# the init is PID 1 inside; an exec'd process's parent is outside (0);
+	# /proc shows the container's few processes, not the host's
+	run runc exec "$ID" sh -c 'echo $PPID; tr "\0" " " </proc/1/cmdline; echo; ls /proc | grep -c "^[0-9]"'
+	assert_success
+	assert_equal "${lines[0]}" 0
+	assert_equal "${lines[1]}" "sh -c touch /tmp/ready; while [ -e /tmp/ready ]; do sleep 0.1; done "
+	[ "${lines[2]}" -lt 10 ]
+}
+
+@test "a namespace given by path is joined" {
+	local other
+	runc_other=o$(rand_token 8)
+	run_waiting "$runc_other"
+	other=$init
+	edit --arg p "/proc/$other/ns/ipc" '.linux.namespaces |= map(if .type == "ipc" then .path = $p else . end)'
+	run_waiting "$ID"
+	assert_equal "$(ns_of "$init" ipc)" "$(ns_of "$other" ipc)"
+	[ "$(ns_of "$init" uts)" != "$(ns_of "$other" uts)" ]
+}
+
+@test "docker's defaults: capabilities, bounding set, no_new_privs, seccomp, masked and read-only paths" {
+	run_waiting "$ID"
+	run grep -E '^(CapEff|CapPrm|CapBnd|CapInh|CapAmb|NoNewPrivs|Seccomp):' "/proc/$init/status"
+	assert_line --regexp '^CapEff:\s+00000000a80425fb$'
+	assert_line --regexp '^CapBnd:\s+00000000a80425fb$'
+	assert_line --regexp '^CapInh:\s+0000000000000000$'
+	assert_line --regexp '^NoNewPrivs:\s+1$'
+	assert_line --regexp '^Seccomp:\s+2$'
+	# the filter answers: reboot, keyctl and mount are refused with EPERM
+	run runc exec "$ID" sysprobe reboot keyctl mount
+	assert_line "reboot: EPERM"
+	assert_line "keyctl: EPERM"
+	assert_line "mount: EPERM"
+	# /proc/keys is covered (by /dev/null: empty), /proc/sys is read-only
+	[ -e /proc/keys ] || skip "this kernel has no /proc/keys to mask"
+	run runc exec "$ID" sh -c 'wc -c </proc/keys; echo 1 >/proc/sys/kernel/domainname'
+	assert_failure
+	assert_line 0
+	assert_output --partial "Read-only file system"
+}
+
+@test "linux.seccomp as given: a rule with its errno, and arguments" {
+	edit '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64"],
+		syscalls: [{names: ["keyctl"], action: "SCMP_ACT_ERRNO", errnoRet: 13},
+			   {names: ["reboot"], action: "SCMP_ACT_ERRNO", errnoRet: 1,
+			    args: [{index: 0, value: 4276215469, op: "SCMP_CMP_EQ"}]}]}'
+	run_waiting "$ID"
+	run runc exec "$ID" sysprobe keyctl
+	# keyctl gets the spec's errno (13: EACCES), where docker's profile
+	# would give EPERM
+	assert_line "keyctl: EACCES"
+}
+
+@test "linux.resources: memory, pids and cpu limits are in the container's cgroup" {
+	local mem pids path
+	mem=$(((RANDOM % 64 + 32) * 1048576))
+	pids=$((RANDOM % 50 + 20))
+	edit --argjson m "$mem" --argjson p "$pids" \
+		'.linux.resources.memory.limit = $m | .linux.resources.pids.limit = $p |
+		 .linux.resources.cpu = {quota: 50000, period: 100000}'
+	run_waiting "$ID"
+	path=/cell/runc/$ID
+	if [ -d /sys/fs/cgroup/memory ]; then
+		assert_equal "$(cat /sys/fs/cgroup/memory$path/memory.limit_in_bytes)" "$mem"
+		assert_equal "$(cat /sys/fs/cgroup/pids$path/pids.max)" "$pids"
+		assert_equal "$(cat /sys/fs/cgroup/cpu$path/cpu.cfs_quota_us)" 50000
+		grep -qx "$init" /sys/fs/cgroup/memory$path/cgroup.procs
+	else
+		assert_equal "$(cat /sys/fs/cgroup$path/memory.max)" "$mem"
+		assert_equal "$(cat /sys/fs/cgroup$path/pids.max)" "$pids"
+		assert_equal "$(cat /sys/fs/cgroup$path/cpu.max)" "50000 100000"
+		grep -qx "$init" /sys/fs/cgroup$path/cgroup.procs
+	fi
+	# the container sees its cgroup as the root of the tree (its own namespace)
+	run runc exec "$ID" cat /proc/self/cgroup
+	assert_success
+	refute_output --partial "$ID"
+	assert_line --regexp '^[0-9]+:memory:/$'
+
+}
+
+@test "pause freezes every process of the container; resume thaws them" {
+	local ticks
+	run_waiting "$ID"
+	runc pause "$ID"
+	assert_equal "$(status_of "$ID")" paused
+	if [ -d /sys/fs/cgroup/freezer ]; then
+		assert_equal "$(cat /sys/fs/cgroup/freezer/cell/runc/$ID/freezer.state)" FROZEN
+	else
+		grep -qx 'frozen 1' /sys/fs/cgroup/cell/runc/$ID/cgroup.events
+	fi
+	# a frozen shell does not run: its removal of /ready goes unseen
+	rm "$READY"
+	sleep 0.5
+	[ -d "/proc/$init" ]
+	run grep -E '^State' "/proc/$init/status"
+	runc resume "$ID"
+	# thawed, it sees /tmp/ready gone and ends
+	wait_long bash -c "[ \"\$('$RUNC_BIN' --root '$STATE' state $ID | jq -r .status)\" = stopped ]"
+}
+
+@test "the lifecycle's errors: runc's words, exit status 1, nothing changed" {
+	run runc state nosuch
+	assert_failure 1
+	assert_output --partial "container does not exist"
+	run runc kill nosuch
+	assert_failure 1
+	assert_output --partial "container does not exist"
+	run_waiting "$ID"
+	run runc start "$ID"
+	assert_failure 1
+	assert_output --partial "cannot start a container that is running"
+	run runc delete "$ID"
+	assert_failure 1
+	assert_output --partial "not stopped: running"
+	[ -d "/proc/$init" ]
+	run runc create --bundle "$BUNDLE" "$ID"
+	assert_failure 1
+	assert_output --partial "already exists"
+	rm "$READY"
+	wait_long bash -c "[ \"\$('$RUNC_BIN' --root '$STATE' state $ID | jq -r .status)\" = stopped ]"
+	run runc kill "$ID" TERM
+	assert_failure 1
+	assert_output --partial "container not running"
+	# a forced delete of what is not there succeeds, as runc's does
+	run runc delete --force nosuch
+	assert_success
+}
+
+@test "a bad config.json is refused with the field named, and nothing is left" {
+	edit '.process.cwd = "relative"'
+	run runc create --bundle "$BUNDLE" "$ID"
+	assert_failure 1
+	assert_output --partial "process.cwd"
+	(cd "$BUNDLE" && rm config.json && "$RUNC_BIN" spec)
+	edit '.linux.seccomp.syscalls[0].action = "SCMP_ACT_BOGUS"'
+	run runc create --bundle "$BUNDLE" "$ID"
+	assert_failure 1
+	assert_output --partial "linux.seccomp.syscalls[0]"
+	(cd "$BUNDLE" && rm config.json && "$RUNC_BIN" spec)
+	edit '.process.apparmorProfile = "docker-default"'
+	run runc create --bundle "$BUNDLE" "$ID"
+	assert_failure 1
+	assert_output --partial "AppArmor is not supported"
+	[ ! -e "$STATE/$ID" ]
+}
+
+@test "a missing program fails create with the words podman maps to 127" {
+	set_args /no/such/program
+	run runc create --bundle "$BUNDLE" "$ID"
+	assert_failure 1
+	assert_output --partial "no such file or directory"
+	set_args nosuchprogram
+	run runc create --bundle "$BUNDLE" "$ID"
+	assert_failure 1
+	assert_output --partial "executable file not found in \$PATH"
+	[ ! -e "$STATE/$ID" ]
+}
+
+@test "only fds 0-2 reach the container; a cwd through an inherited descriptor is refused" {
+	local dir token
+	token=$(rand_token 12)
+	dir=$BATS_TEST_TMPDIR/hostdir
+	mkdir "$dir"
+	echo secret >"$dir/$token"
+	set_args sh -c 'ls /proc/$$/fd; cat /proc/self/fd/7/'"$token"
+	exec 7<"$dir"
+	run runc run --bundle "$BUNDLE" "$ID"
+	exec 7<&-
+	refute_output --partial secret
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -E '^[0-9]+$' | tr '\n' ' ')" "0 1 2 "
+	# CVE-2024-21626: the working directory named through the descriptor
+	(cd "$BUNDLE" && rm config.json && "$RUNC_BIN" spec)
+	edit '.process.cwd = "/proc/self/fd/7"'
+	exec 7<"$dir"
+	run runc create --bundle "$BUNDLE" "$ID"
+	exec 7<&-
+	assert_failure 1
+	assert_output --partial "process.cwd"
+}
+
+@test "a mount's destination is resolved inside the root: a symlink cannot lead it to the host" {
+	local copy hostdir
+	TOKEN=$(rand_token 12)
+	copy=$(rootfs_copy)
+	hostdir=$BATS_TEST_TMPDIR/host-target
+	mkdir "$hostdir"
+	# in the rootfs, /evil points at a host path, absolutely
+	ln -s "$hostdir" "$copy/evil"
+	edit --arg r "$copy" '.root.path = $r | .root.readonly = false |
+		.mounts += [{destination: "/evil/x", type: "tmpfs", source: "tmpfs", options: ["size=64k"]}]'
+	run_waiting "$ID"
+	# nothing was made in the host's directory; the mount is inside the copy
+	assert_equal "$(ls -A "$hostdir")" ""
+	[ -d "/proc/$init/root$hostdir/x" ]
+	grep -q " $hostdir/x .* - tmpfs " "/proc/$init/mountinfo"
+}
+
+@test "the runtime binary cannot be reached from the container: the init runs from a sealed copy" {
+	local exe
+	set_args sh -c 'sleep 30'
+	runc create --bundle "$BUNDLE" "$ID" </dev/null
+	init=$(pid_of "$ID")
+	exe=$(readlink "/proc/$init/exe")
+	[[ $exe == /memfd:cell* ]] || fail "the init runs $exe"
+	[ "$(stat -L -c %i "/proc/$init/exe")" != "$(stat -L -c %i "$RUNC_BIN")" ]
+	# and writing through it is refused (the memfd is sealed)
+	run bash -c "echo x >>/proc/$init/exe"
+	assert_failure
+}
+
+@test "exec joins every namespace and the cgroup of the init" {
+	local t out
+	run_waiting "$ID"
+	out=$(runc exec "$ID" sh -c 'for t in pid mnt uts ipc net cgroup; do readlink /proc/self/ns/$t; done; cat /proc/self/cgroup')
+	for t in pid mnt uts ipc net cgroup; do
+		grep -qxF "$(ns_of "$init" "$t")" <<<"$out" || fail "exec is not in the init's $t namespace"
+	done
+	# exit status of the program
+	run runc exec "$ID" sh -c 'exit 7'
+	assert_failure 7
+	# --detach with a pid file: the host PID of a process in the cgroup
+	runc exec --detach --pid-file "$BATS_TEST_TMPDIR/epid" "$ID" sleep 20
+	grep -qx "$(cat "$BATS_TEST_TMPDIR/epid")" <<<"$(runc ps --format json "$ID" | jq -r '.[]')"
+}
+
+@test "hooks run at their points with the state on stdin" {
+	local log=$BATS_TEST_TMPDIR/hooks
+	cat >"$BATS_TEST_TMPDIR/hook" <<-EOF
+		#!/bin/sh
+		read -r state
+		echo "\$1 \$(echo "\$state" | jq -r .status)" >>$log
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+	edit --arg h "$BATS_TEST_TMPDIR/hook" '.hooks = {
+		createRuntime: [{path: $h, args: ["hook", "createRuntime"]}],
+		poststart: [{path: $h, args: ["hook", "poststart"]}],
+		poststop: [{path: $h, args: ["hook", "poststop"]}]}'
+	set_args true
+	runc run --bundle "$BUNDLE" "$ID"
+	run cat "$log"
+	assert_line --index 0 "createRuntime creating"
+	assert_line --index 1 "poststart running"
+	assert_line --index 2 "poststop stopped"
+}
+
+@test "--log-format json writes the error as a JSON line" {
+	run "$RUNC_BIN" --root "$STATE" --log "$BATS_TEST_TMPDIR/log" --log-format json state nosuch
+	assert_failure 1
+	assert_equal "$(jq -r .level "$BATS_TEST_TMPDIR/log")" error
+	jq -r .msg "$BATS_TEST_TMPDIR/log" | grep -q "container does not exist"
+}
