@@ -4,8 +4,8 @@
 # run by `cell-runc run`, `crun run` and `runc run`, at least 50 times each
 # in one run; prints each one's median, its ratio to crun's, and its peak RSS.
 #
-# crun refuses a host whose cgroups are hybrid (v1 hierarchies beside an
-# empty cgroup2 tree), as this toolkit's CI host is: every runtime is run in
+# crun refuses a host whose cgroups are hybrid (v1 hierarchies beside a
+# cgroup2 tree), as this toolkit's CI host is: every runtime is run in
 # a private mount namespace where /sys/fs/cgroup shows the v1 hierarchies
 # only, so that all three see the same host.
 #
@@ -28,20 +28,21 @@ jq --arg r "$rootfs" '.root = {path: $r, readonly: true} | .process.terminal = f
 	.process.args = ["/bin/true"]' "$work/bundle/config.json" >"$work/config.json"
 mv "$work/config.json" "$work/bundle/config.json"
 
-# What runs in the private namespace: the host's view, less an empty
-# cgroup2 mount; each run creates, runs and deletes a container of its own.
+# What runs in the private namespace: the host's view, less the cgroup2
+# mount of a hybrid host (crun wants it to hold no controller at all); each run creates, runs and deletes a container of its own.
 inside() { # WORK RUNS WARMUP CELL-RUNC
 	local work=$1 runs=$2 warmup=$3 cell=$4 rt cmd
 	mount --make-rprivate /
-	if grep -q ' /sys/fs/cgroup/unified cgroup2 ' /proc/self/mountinfo &&
-		[ -z "$(cat /sys/fs/cgroup/unified/cgroup.controllers)" ]; then
+	if grep -q ' - cgroup cgroup ' /proc/self/mountinfo &&
+		grep -q ' /sys/fs/cgroup/unified .* - cgroup2 ' /proc/self/mountinfo; then
 		umount /sys/fs/cgroup/unified
 	fi
 	hyperfine --style basic --runs "$runs" --warmup "$warmup" \
 		--export-json "$work/times.json" \
 		-n cell-runc "$cell --root $work/s-cell run --bundle $work/bundle c\$RANDOM\$RANDOM" \
 		-n crun "crun --root $work/s-crun run --bundle $work/bundle c\$RANDOM\$RANDOM" \
-		-n runc "runc --root $work/s-runc run --bundle $work/bundle c\$RANDOM\$RANDOM" >&2
+		-n runc "runc --root $work/s-runc run --bundle $work/bundle c\$RANDOM\$RANDOM" >&2 ||
+		return 1
 	for rt in cell-runc crun runc; do
 		cmd=$rt
 		[ "$rt" = cell-runc ] && cmd=$cell

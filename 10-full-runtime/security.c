@@ -56,9 +56,11 @@ static int add_caps(cap_t set, cap_flag_t flag, uint64_t mask)
  * step: caps
  * The three sets of capset(2) in one call, then the ambient set, which
  * is what a program without file capabilities keeps across execve() when
- * the process is not root (capabilities(7), "Ambient capability set");
- * the kernel takes a capability into it only while it is both permitted
- * and inheritable.
+ * the process is not root (capabilities(7), "Ambient capability set").
+ * The kernel takes a capability into it only while it is both permitted
+ * and inheritable; one that is not both is left out, as runc leaves it
+ * (crun's own default spec asks for ambient capabilities with an empty
+ * inheritable set): the process then has less than asked, never more.
  */
 int sec_set_caps(const struct caps_spec *caps, struct error *err)
 {
@@ -82,13 +84,11 @@ int sec_set_caps(const struct caps_spec *caps, struct error *err)
 		goto out;
 	}
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
-		if (!(caps->ambient & (1ULL << cap)) || !CAP_IS_SUPPORTED(cap))
+		if (!(caps->ambient & caps->permitted & caps->inheritable & (1ULL << cap)) ||
+		    !CAP_IS_SUPPORTED(cap))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) == -1) {
-			ret = err_sys(err,
-				      "prctl PR_CAP_AMBIENT_RAISE %s (it must be permitted "
-				      "and inheritable too)",
-				      spec_cap_name(cap));
+			ret = err_sys(err, "prctl PR_CAP_AMBIENT_RAISE %s", spec_cap_name(cap));
 			goto out;
 		}
 	}
