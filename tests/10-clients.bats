@@ -53,6 +53,7 @@ setup() {
 	command -v podman >/dev/null || skip "podman is not installed: run make deps"
 	DIR=$BATS_FILE_TMPDIR
 	NAME=c$(rand_token 8)
+	CELL_CGROUPS_BEFORE=$(ls -d /sys/fs/cgroup/*/cell /sys/fs/cgroup/cell 2>/dev/null || true)
 }
 
 teardown() {
@@ -64,18 +65,23 @@ teardown() {
 
 podman() { "$DIR/podman" "$@"; }
 
-# podman's parent cgroup for the tests, and containerd's namespace's: the
-# runtime removes each container's own; the parents are the clients'.
+# podman's parent cgroup for the tests (with conmon's own below it), and
+# containerd's namespace's: the runtime removes each container's own; the
+# parents are the clients'. A conmon that is exiting may hold its cgroup a
+# moment longer.
 remove_client_cgroups() {
+	wait_until client_cgroups_gone || true
+}
+client_cgroups_gone() {
 	local d
-	for d in /sys/fs/cgroup/*/cell/podman /sys/fs/cgroup/cell/podman \
-		/sys/fs/cgroup/*/cell-ctr /sys/fs/cgroup/cell-ctr; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
-	done
+	find /sys/fs/cgroup -depth -mindepth 2 -maxdepth 4 -type d \
+		\( -path '*/cell/podman*' -o -path '*/cell-ctr*' \) -exec rmdir {} + 2>/dev/null
+	# a /cell that was there before the test is not the test's to remove
 	for d in /sys/fs/cgroup/*/cell /sys/fs/cgroup/cell; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		[ -d "$d" ] && ! grep -qxF "$d" <<<"$CELL_CGROUPS_BEFORE" && rmdir "$d" 2>/dev/null
 	done
-	true
+	! find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d \( -path '*/cell/podman*' -o \
+		-path '*/cell-ctr*' \) | grep -q .
 }
 
 # Runs a podman container with the options every test uses: no network

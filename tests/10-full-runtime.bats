@@ -347,3 +347,25 @@ run_waiting() { # ID
 	assert_equal "$(jq -r .level "$BATS_TEST_TMPDIR/log")" error
 	jq -r .msg "$BATS_TEST_TMPDIR/log" | grep -q "container does not exist"
 }
+
+@test "make install puts cell and cell-runc under PREFIX in DESTDIR; uninstall removes exactly them" {
+	local dest=$BATS_TEST_TMPDIR/dest
+	mkdir -p "$dest/usr/local/bin"
+	touch "$dest/usr/local/bin/other"
+	run make -s -C "$STAGE_DIR" install DESTDIR="$dest"
+	assert_success
+	run "$dest/usr/local/bin/cell-runc" --help
+	assert_success
+	assert_output --partial "runc's command line"
+	make -s -C "$STAGE_DIR" uninstall DESTDIR="$dest"
+	assert_equal "$(ls "$dest/usr/local/bin")" other
+}
+
+@test "every step the lab notes cite is a marker in the code" {
+	local name missing=()
+	for name in $(grep -oE 'step `?[a-z0-9-]+|steps? `[a-z0-9-]+`(, `[a-z0-9-]+`)*' "$STAGE_DIR/README.md" |
+		grep -oE '[a-z0-9]+(-[a-z0-9]+)*' | grep -vE '^steps?$' | sort -u); do
+		grep -qE "^[[:space:]]*(/\*|\*) step: $name\b" "$STAGE_DIR"/*.c || missing+=("$name")
+	done
+	[ ${#missing[@]} -eq 0 ] || fail "the notes cite step markers the code lacks: ${missing[*]}"
+}
