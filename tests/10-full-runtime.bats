@@ -369,3 +369,74 @@ run_waiting() { # ID
 	done
 	[ ${#missing[@]} -eq 0 ] || fail "the notes cite step markers the code lacks: ${missing[*]}"
 }
+
+@test "process: user, groups, umask, env, cwd, rlimits and oomScoreAdj as given" {
+	local uid gid group2 value nofile
+	uid=$((RANDOM % 1000 + 1000))
+	gid=$((RANDOM % 1000 + 2000))
+	group2=$((RANDOM % 1000 + 3000))
+	value=$(rand_token 10)
+	nofile=$((RANDOM % 500 + 100))
+	edit --argjson u "$uid" --argjson g "$gid" --argjson g2 "$group2" --arg v "$value" \
+		--argjson n "$nofile" '.process.user = {uid: $u, gid: $g, additionalGids: [$g2], umask: 63} |
+		.process.env += ["CELL_TEST=" + $v] | .process.cwd = "/tmp" |
+		.process.rlimits = [{type: "RLIMIT_NOFILE", soft: $n, hard: $n}] |
+		.process.oomScoreAdj = 500'
+	set_args sh -c 'id -u; id -g; id -G; umask; echo $CELL_TEST; pwd; ulimit -n; cat /proc/self/oom_score_adj; grep ^CapEff /proc/self/status'
+	run runc run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" "$uid"
+	assert_equal "${lines[1]}" "$gid"
+	assert_equal "${lines[2]}" "$gid $group2"
+	assert_equal "${lines[3]}" 0077
+	assert_equal "${lines[4]}" "$value"
+	assert_equal "${lines[5]}" /tmp
+	assert_equal "${lines[6]}" "$nofile"
+	assert_equal "${lines[7]}" 500
+	# not root: no capability is effective (the ambient set is empty)
+	assert_line --regexp '^CapEff:\s+0000000000000000$'
+}
+
+@test "linux.sysctl, linux.devices, linux.resources.devices, root.readonly and a read-only bind" {
+	local domain dir
+	domain=$(rand_token 10)
+	dir=$BATS_TEST_TMPDIR/data
+	mkdir "$dir"
+	echo "$domain" >"$dir/file"
+	edit --arg d "$domain" --arg src "$dir" '.linux.sysctl = {"kernel.domainname": $d} |
+		.linux.devices = [{path: "/dev/cellnull", type: "c", major: 1, minor: 3, fileMode: 384}] |
+		.mounts += [{destination: "/data", type: "bind", source: $src, options: ["rbind", "ro"]}]'
+	run_waiting "$ID"
+	run runc exec "$ID" sh -c 'cat /proc/sys/kernel/domainname; stat -c "%t %T %a" /dev/cellnull; cat /data/file; touch /data/new; touch /new'
+	assert_failure
+	assert_line --index 0 "$domain"
+	assert_line --index 1 "1 3 600"
+	assert_line --index 2 "$domain"
+	assert_output --partial "touch: /data/new: Read-only file system"
+	assert_output --partial "touch: /new: Read-only file system"
+	[ ! -e "$dir/new" ]
+	# the host's own domain name is untouched (the sysctl is the UTS namespace's)
+	[ "$(cat /proc/sys/kernel/domainname)" != "$domain" ]
+	# the device rules: everything denied but the runtime's defaults
+	if [ -f "/sys/fs/cgroup/devices/cell/runc/$ID/devices.list" ]; then
+		run cat "/sys/fs/cgroup/devices/cell/runc/$ID/devices.list"
+		refute_line "a *:* rwm"
+		assert_line "c 1:3 rwm"
+	fi
+}
+
+@test "linux.uidMappings: root inside is an unprivileged range of the host" {
+	local first
+	first=$((200000 + RANDOM % 1000 * 65536))
+	edit --argjson f "$first" '.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: $f, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: $f, size: 65536}]'
+	run_waiting "$ID"
+	[ "$(ns_of "$init" user)" != "$(ns_of $$ user)" ]
+	run cat "/proc/$init/uid_map"
+	assert_output --regexp "^ +0 +$first +65536$"
+	# the kernel's own view of the init's owner, from the host
+	assert_equal "$(stat -c %u "/proc/$init")" "$first"
+	run runc exec "$ID" id -u
+	assert_output 0
+}
