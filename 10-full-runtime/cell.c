@@ -30,6 +30,25 @@
 
 extern char **environ;
 
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * The sanitizer build (make check) writes its reports to files, as the
+ * stages' builds are told to: a container's stderr is its client's, and a
+ * client such as podman does not pass ASAN_OPTIONS on. The environment
+ * still overrides this.
+ */
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "log_path=/tmp/cell-sanitizer";
+}
+const char *__ubsan_default_options(void)
+{
+	return "print_stacktrace=1:log_path=/tmp/cell-sanitizer";
+}
+#endif
+
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 /* Whether /proc/self/exe is already the sealed copy. */

@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <linux/close_range.h>
 #include <linux/keyctl.h>
 
 #include "cgroup.h"
@@ -483,14 +484,17 @@ static int prepare_process(const struct process_spec *p, const struct seccomp_sp
 	return find_program(p, program, size, err);
 }
 
-/* The end of every process in the container. */
+/* The end of every process in the container. Whatever a library opened
+ * since the descriptors were closed (a sanitizer's log, say) is marked
+ * close-on-exec: from FIRST_FD up, nothing passes execve(). */
 static void exec_program(const struct process_spec *p, const struct seccomp_spec *seccomp,
-			 const char *program)
+			 const char *program, int first_fd)
 {
 	struct error err = { 0 };
 	char text[ERR_MSG_MAX + 64];
 	char *const no_env[] = { NULL };
 
+	syscall(SYS_close_range, first_fd, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (p->no_new_privileges && sec_no_new_privs(&err) < 0)
 		goto fail;
 	if (seccomp != NULL && p->no_new_privileges && sec_load_seccomp(seccomp, &err) < 0)
@@ -598,7 +602,7 @@ static int init_main(void *arg)
 		fprintf(stderr, "cell: %s\n", err_text(&err, state, sizeof(state)));
 		_exit(1);
 	}
-	exec_program(&spec->process, spec->seccomp, program);
+	exec_program(&spec->process, spec->seccomp, program, 3 + a->opts->preserve_fds);
 	return 1;
 }
 
@@ -1137,7 +1141,7 @@ int ctr_exec(const struct ctr_exec_opts *o, int *status_out, struct error *err)
 				    userns && geteuid() != 0, program, sizeof(program), err) < 0)
 			goto child_fail;
 		send_msg(sync[1], MSG_READY, NULL);
-		exec_program(o->process, spec.seccomp, program);
+		exec_program(o->process, spec.seccomp, program, 3 + o->preserve_fds);
 	child_fail:
 		err_text(err, msg, sizeof(msg));
 		send_msg(sync[1], MSG_ERROR, msg);

@@ -1443,6 +1443,8 @@ int spec_load(const char *bundle, const char *path, struct spec *spec, struct er
 		ret = 0;
 out:
 	json_decref(doc);
+	if (ret < 0)
+		spec_free(spec);
 	return ret;
 }
 
@@ -1458,6 +1460,8 @@ int spec_load_process(const char *file, struct process_spec *process, struct err
 		return -1;
 	ret = parse_process_object(doc, process, err);
 	json_decref(doc);
+	if (ret < 0)
+		spec_free_process(process);
 	return ret;
 }
 
@@ -1473,6 +1477,8 @@ int spec_load_resources(const char *file, struct resources_spec *res, struct err
 		return -1;
 	ret = parse_resources_object(doc, res, err);
 	json_decref(doc);
+	if (ret < 0)
+		spec_free_resources(res);
 	return ret;
 }
 
