@@ -113,6 +113,17 @@ teardown() {
 	assert_output --partial "$token"
 }
 
+# The lesson of the notes' second exercise, for stage 04 to end: not a
+# requirement of this stage's lab, hence no points.
+# points: 0
+@test "a host directory the caller holds open is a second way out (chroot closes no descriptor)" {
+	open_door
+	run "$CONTAINER" sh -c "cat /proc/self/fd/$door/$token"
+	close_door
+	assert_success
+	assert_output "$secret"
+}
+
 # points: 2
 @test "nothing the container mounts shows on the host, even while it runs" {
 	"$CONTAINER" sh -c 'touch /tmp/ready && exec sleep 100' &

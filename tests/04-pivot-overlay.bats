@@ -29,6 +29,11 @@ state_in() { # FILE
 }
 
 # points: 2
+@test "only stdin, stdout and stderr reach the command: a host directory the caller holds open is no way out" {
+	assert_no_open_door
+}
+
+# points: 2
 @test "the container's mount table holds no host mount, and no old root" {
 	run "$CONTAINER" cat /proc/1/mountinfo
 	assert_success

@@ -315,9 +315,10 @@ stop_link_monitor() {
 }
 
 # points: 1
-@test "earlier stages' behaviour holds: hostname, exit statuses, no chroot escape" {
+@test "earlier stages' behaviour holds: hostname, exit statuses, no chroot escape, no open door" {
 	assert_earlier_stages_hold
 	assert_no_chroot_escape
+	assert_no_open_door
 }
 
 # points: 1

@@ -164,13 +164,63 @@ assert_no_chroot_escape() { # [OPTION...]
 	assert_output --partial "still inside"
 }
 
+# A host directory holding a file named by a random token, which holds
+# another, open on a random descriptor (20 to 219) of this shell, as a
+# student's `exec 7</etc` would leave one for every program started after:
+# sets door (its number), token and secret; close_door closes it.
+open_door() {
+	local dir
+	token=$(rand_token 16)
+	secret=$(rand_token 16)
+	dir=$BATS_TEST_TMPDIR/door-$(rand_token 6)
+	mkdir "$dir"
+	echo "$secret" >"$dir/$token"
+	door=$((RANDOM % 200 + 20))
+	while [ -e "/proc/$BASHPID/fd/$door" ]; do
+		door=$((RANDOM % 200 + 20))
+	done
+	eval "exec $door<\"\$dir\""
+}
+close_door() { eval "exec $door<&-"; }
+
+# Stage 04's other lesson: with such a door open when the tool starts, run
+# with the given options, the command holds stdin, stdout and stderr only,
+# and so do --init's PID 1 and its command; nothing inside lists the
+# directory or reads the secret through /proc/self/fd. Inside, the shell
+# lists its descriptors from another process, ls (the trailing ":" keeps
+# busybox sh from handing its own place to ls), so that the listing's own
+# descriptor is not among them. --init's are read from the host: with -U,
+# init has changed its ids and so is no longer dumpable, and the command
+# may not look into /proc/1/fd (proc(5), PR_SET_DUMPABLE).
+assert_no_open_door() { # [OPTION...]
+	local fds cmd
+	fds=$(printf '%s\n' 0 1 2)
+	open_door
+	run "$CONTAINER" "$@" sh -c 'ls /proc/$$/fd; :'
+	assert_output "$fds"
+	start_container "$@" --init sh -c "$WAIT_READY"
+	cmd=$(children_of "$init")
+	run ls "/proc/$init/fd"
+	assert_output "$fds"
+	run ls "/proc/$cmd/fd"
+	assert_output "$fds"
+	finish_container
+	run "$CONTAINER" "$@" sh -c "ls /proc/self/fd/$door/; cat /proc/self/fd/$door/$token"
+	assert_failure 1
+	refute_line "$token"
+	refute_output --partial "$secret"
+	close_door
+}
+
 # What stages 04 to 06 showed, for the programs after them, run with the
-# given options (07 adds -U): the chroot escape fails after pivot_root, and
-# greet-server inside, under a pids limit, answers greet-client on the host
-# through the veth. Sets tool while the container runs, for the teardown.
+# given options (07 adds -U): the chroot escape fails after pivot_root, no
+# descriptor of the caller's reaches the command, and greet-server inside,
+# under a pids limit, answers greet-client on the host through the veth.
+# Sets tool while the container runs, for the teardown.
 assert_pivot_net_cgroups_hold() { # [OPTION...]
 	local name cidr
 	assert_no_chroot_escape "$@"
+	assert_no_open_door "$@"
 	name=$(rand_hostname)
 	cidr=10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24
 	"$CONTAINER" "$@" -n "$name" --ip "$cidr" --pids-limit 20 greet-server -n 1 \
