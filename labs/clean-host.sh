@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Removes what a container that was killed (kill -9 of the tool, a crash, a
-# power cut) left on the host. Everything Cell creates carries the "cell"
-# prefix and the container's id (state /run/cell/<id>, link cell<id>,
-# cgroups cell/<id>), so nothing else is touched, and nothing that belongs to
-# a container still running. It says what it removes.
+# power cut) left on the host. Everything Cell creates is named after the
+# container's id, 8 hex digits: the state directory /run/cell/<id>, the link
+# cell<id>, the cgroup cell/<id> at the top of each cgroup hierarchy. Only
+# names of exactly that form are touched (not a link cellular0, nor a cgroup
+# cellar or x/cell), and nothing that belongs to a container still running.
+# It says what it removes.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "clean-host: run it with sudo" >&2; exit 1; }
 
@@ -20,10 +22,10 @@ is_running() { # ID
 	[ -n "$1" ] && grep -qx "$1" <<<"$running"
 }
 
-# Network links named cell<id>... (the host end of a veth pair).
-ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^cell' |
-	while read -r link; do
-		id=$(grep -oE '^cell[0-9a-f]{8}' <<<"$link" | cut -c5-)
+# Network links named cell<id> (the host end of a veth pair).
+ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+	grep -E '^cell[0-9a-f]{8}$' | while read -r link; do
+		id=${link#cell}
 		if is_running "$id"; then
 			echo "clean-host: keeping link $link: its container is running"
 			continue
@@ -32,16 +34,30 @@ ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | gr
 		ip link delete "$link"
 	done
 
-# cgroups named cell, deepest first (rmdir removes only empty ones).
-find /sys/fs/cgroup -depth -mindepth 1 -type d -path '*/cell*' 2>/dev/null |
-	while read -r cg; do
-		if is_running "$(basename "$cg")"; then
+# The cgroup hierarchies: every cgroup (v1) and cgroup2 file system mounted
+# on the host, each once.
+hierarchies() {
+	awk '{ for (i = 7; i < NF && $i != "-"; i++); if ($(i + 1) ~ /^cgroup2?$/) print $5 }' \
+		/proc/self/mountinfo | sort -u
+}
+
+# In each hierarchy, the cgroups <hierarchy>/cell/<id>, with whatever the
+# container made below them, deepest first (rmdir(2) removes an empty cgroup
+# only); then <hierarchy>/cell itself, if that left it empty.
+hierarchies | while read -r top; do
+	[ -d "$top/cell" ] || continue
+	find "$top/cell" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended \
+		-regex '.*/[0-9a-f]{8}' | while read -r cg; do
+		if is_running "${cg##*/}"; then
 			echo "clean-host: keeping cgroup $cg: its container is running"
 			continue
 		fi
-		# a parent still holding a running container's cgroup stays
-		rmdir "$cg" 2>/dev/null && echo "clean-host: removed cgroup $cg"
+		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null &&
+			echo "clean-host: removed cgroup $cg"
 	done
+	# a cell still holding a running container's cgroup stays
+	rmdir "$top/cell" 2>/dev/null && echo "clean-host: removed cgroup $top/cell"
+done
 
 # The state roots: root's, and rootless users' (07). /tmp is open to all, so
 # a root there counts only as a real directory (no link) of the uid in its

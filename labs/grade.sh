@@ -65,7 +65,8 @@ fi
 # Runs of the tests take turns with other test runs on this host: every
 # test's leak check looks at the whole host.
 # (tests/run, which runs the grader's own tests, holds the lock already.)
-if [ -z "${CELL_TESTS_LOCKED:-}" ] && exec 9>>/run/lock/cell-tests.lock 2>/dev/null &&
+# (The braces keep 2>/dev/null to the exec: on exec itself it would stay.)
+if [ -z "${CELL_TESTS_LOCKED:-}" ] && { exec 9>>/run/lock/cell-tests.lock; } 2>/dev/null &&
 	! flock -n 9; then
 	echo "# waiting for another test run on this host to finish"
 	flock 9

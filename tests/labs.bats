@@ -64,6 +64,10 @@ solution_lines() {
 		[ -f "$dir/$f" ] || fail "$f is missing from the handout"
 	done
 	[ ! -e "$dir/tests/labs.bats" ] || fail "the grader's own tests are in the handout"
+	[ ! -e "$dir/tests/clean-host.bats" ] || fail "clean-host's tests are in the handout"
+	# and make test there runs the test files it has: the capstone's
+	run make -s -C "$dir" -f Makefile -f - kit-tests <<<'kit-tests: ; @echo $(KIT_TESTS)'
+	assert_output capstone
 	mapfile -t lines < <(solution_lines)
 	[ ${#lines[@]} -ge 10 ] || fail "only ${#lines[@]} distinctive solution lines found"
 	for line in "${lines[@]}"; do
