@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Removes what a container that was killed (kill -9 of the tool, a crash, a
-# power cut) left on the host. Everything Cell creates is named after the
-# container's id, 8 hex digits: the state directory /run/cell/<id>, the link
-# cell<id>, the cgroup cell/<id> at the top of each cgroup hierarchy. Only
-# names of exactly that form are touched (not a link cellular0, nor a cgroup
-# cellar or x/cell), and nothing that belongs to a container still running.
-# It says what it removes.
+# power cut) left on the host: what is named after its id, 8 hex digits (the
+# state directory /run/cell/<id>, the link cell<id>, the cgroup cell/<id> at
+# the top of each cgroup hierarchy), and the lock file /run/cell/net.lock
+# when no tool holds it. Only names of exactly that form are touched (not a
+# link cellular0, nor a cgroup cellar or x/cell), and nothing that belongs to
+# a container still running. It says what it removes.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "clean-host: run it with sudo" >&2; exit 1; }
 
@@ -85,4 +85,25 @@ state_roots | while read -r root; do
 	# a rootless user's state root goes with its last container
 	[ "$root" = /run/cell ] || { rmdir "$root" 2>/dev/null && echo "clean-host: removed $root"; }
 done
+
+# /run/cell/net.lock, the flock(2) a tool holds from choosing its subnet
+# until its host end is up (05 on). The tool removes the file on release; a
+# tool killed meanwhile leaves the file, though not the lock, which went
+# with its open file. Removing a lock file that another tool holds, or waits
+# for, would let a third take a new one beside it: so this goes as a tool's
+# own release does. The lock is taken without waiting (held: a container is
+# choosing its subnet right now, and the file stays); then the path must
+# still name the file locked (else a tool released it meanwhile, and another
+# may hold the one there now); then the file is removed while still locked.
+# A tool that was waiting for it then finds its file gone, and starts again
+# on a new one (lock_net() in 05-net-veth/container.c).
+lock=/run/cell/net.lock
+if [ -f "$lock" ] && { exec {fd}<"$lock"; } 2>/dev/null; then
+	if ! flock -n "$fd"; then
+		echo "clean-host: keeping $lock: a container is choosing its subnet"
+	elif [ "$(stat -L -c %d:%i "/proc/$$/fd/$fd")" = "$(stat -c %d:%i "$lock" 2>/dev/null)" ]; then
+		rm -f "$lock" && echo "clean-host: removed $lock"
+	fi
+	exec {fd}<&-
+fi
 exit 0

@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # make clean-host (labs/clean-host.sh): what containers killed with kill -9
-# left on the host goes, and only that. Cell names all it makes after the
+# left on the host goes, and only that. Cell names what it makes after the
 # container's id, 8 hex digits (/run/cell/<id>, the link cell<id>, the
 # cgroup cell/<id> at the top of each hierarchy); things of the host's whose
-# names merely look alike stay.
+# names merely look alike stay. The subnet lock /run/cell/net.lock goes
+# unless a tool holds it. Stages 05, 06 and 09 are killed at every step of
+# their setup in turn, and after clean-host the host is as before.
 #
 # This file tests the kit, not a stage: it is left out of the student tree.
 
@@ -28,6 +30,7 @@ teardown() {
 		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	done
 	[ -z "${tool:-}" ] || { kill -KILL "$tool" 2>/dev/null; wait "$tool"; } || true
+	[ -z "${holder:-}" ] || { kill $(children_of "$holder") "$holder"; wait "$holder"; } || true
 	cell_teardown
 }
 
@@ -93,4 +96,107 @@ rand_id() {
 		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	done
 	links=() cgroups=()
+}
+
+@test "clean-host keeps /run/cell/net.lock while a tool holds it, and removes it after" {
+	lock=/run/cell/net.lock
+	[ ! -e "$lock" ] || fail "$lock exists before the test"
+	mkdir -p /run/cell
+	# a tool choosing its subnet, as flock(1) holds it
+	flock "$lock" sleep 30 3>&- &
+	holder=$!
+	wait_until test -e "/proc/$holder/fd" -a -e "$lock"
+	wait_until eval "[ -n \"\$(children_of $holder)\" ]"
+	run bash "$CELL_TOP/labs/clean-host.sh"
+	assert_success
+	assert_line "clean-host: keeping $lock: a container is choosing its subnet"
+	[ -e "$lock" ]
+	kill "$holder" $(children_of "$holder")
+	wait "$holder" || true
+	holder=
+	run bash "$CELL_TOP/labs/clean-host.sh"
+	assert_line "clean-host: removed $lock"
+	[ ! -e "$lock" ]
+}
+
+# Start the tool with -v and the given options, its command a sleep, and
+# kill it with SIGKILL as soon as its trace has N lines (0: at once): one
+# point of its setup. Its stderr is a pipe read here, so the kill follows
+# the step's line within a moment. Sets last (the trace's last line read
+# before the kill), and written (how many lines it wrote in all; not lines,
+# which bats's run sets).
+kill_after_line() { # N PROGRAM [OPTION...]
+	local n=$1 fifo=$BATS_TEST_TMPDIR/trace.fifo line rw rd
+	shift
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# held open for reading and writing while the tool starts, the pipe
+	# lets it open its end at once; then only the tool's end stays, and
+	# end of file means that the tool and the container are gone
+	exec {rw}<>"$fifo"
+	"$@" -v sh -c 'sleep 30' 2>"$fifo" >/dev/null 3>&- &
+	tool=$!
+	exec {rd}<"$fifo" {rw}>&-
+	last='' written=0
+	[ "$n" -gt 0 ] || kill -KILL "$tool"
+	while IFS= read -r -u "$rd" line; do
+		written=$((written + 1))
+		[ "$written" -gt "$n" ] && continue
+		last=$line
+		[ "$written" -lt "$n" ] || kill -KILL "$tool" 2>/dev/null || true
+	done
+	exec {rd}<&-
+	# (the shell's word on a job killed goes with wait's stderr)
+	{ wait "$tool"; } 2>/dev/null || true
+	tool=
+}
+
+# Whether no container is left: no overlay of one in any process's mount
+# table, no process in a cgroup cell/<id>.
+no_container_left() {
+	! grep -qs 'upperdir=/run/cell/' /proc/[0-9]*/mountinfo &&
+		! cat /sys/fs/cgroup/cell/*/cgroup.procs /sys/fs/cgroup/*/cell/*/cgroup.procs \
+			2>/dev/null | grep -q .
+}
+
+# Whether the host is as it was before the test (the helper's snapshot).
+host_as_before() {
+	host_snapshot >"$BATS_TEST_TMPDIR/host.now"
+	cmp -s "$BATS_TEST_TMPDIR/host.before" "$BATS_TEST_TMPDIR/host.now"
+}
+
+# Kill the tool at every point of its setup in turn, from its start to its
+# exec of the command; after each kill, once the container is gone,
+# clean-host leaves the host as it was.
+assert_kills_leave_nothing() { # PROGRAM [OPTION...]
+	local n
+	for ((n = 0; ; n++)); do
+		kill_after_line "$n" "$@"
+		wait_long no_container_left || fail "a container outlived its tool killed after: $last"
+		run bash "$CELL_TOP/labs/clean-host.sh"
+		assert_success
+		wait_tenths 30 host_as_before || {
+			diff "$BATS_TEST_TMPDIR/host.before" "$BATS_TEST_TMPDIR/host.now" >&2
+			fail "left on the host after a kill -9 at line $n ($last) and clean-host"
+		}
+		# the last point: the exec's line, or a tool that ended before
+		if [ "$n" -gt 0 ] && { [[ $last == "=> exec "* ]] || [ "$written" -lt "$n" ]; }; then
+			break
+		fi
+		[ "$n" -lt 60 ] || fail "no exec in the trace after 60 lines"
+	done
+	stage=${1%/*}
+	echo "# ${stage##*/}: killed at $((n + 1)) points, the last after: $last" >&3
+}
+
+@test "after kill -9 of stage 05 at any step of its setup, clean-host leaves nothing" {
+	assert_kills_leave_nothing "$CONTAINER"
+}
+
+@test "after kill -9 of stage 06 at any step of its setup, clean-host leaves nothing" {
+	assert_kills_leave_nothing "$CELL_TOP"/06-*/container --memory 64m --pids-limit 50
+}
+
+@test "after kill -9 of stage 09 at any step of its setup, clean-host leaves nothing" {
+	assert_kills_leave_nothing "$CELL_TOP"/09-*/container --memory 64m
 }
