@@ -35,12 +35,18 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
+# An option that takes a value must have one: given last, without it,
+# "shift 2" would fail and leave the loop below on the same argument.
+needs_value() { # OPTION ARGUMENTS-LEFT
+	[ "$2" -ge 2 ] || { echo "grade: option '$1' needs a value (try --help)" >&2; exit 1; }
+}
+
 results=results.json program=''
 selected=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--results) results=${2:-}; shift 2 ;;
-	--program) program=${2:-}; shift 2 ;;
+	--results) needs_value "$1" $#; results=$2; shift 2 ;;
+	--program) needs_value "$1" $#; program=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "grade: unknown option '$1' (try --help)" >&2; exit 1 ;;
 	*) selected+=("$1"); shift ;;

@@ -33,12 +33,18 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+# An option that takes a value must have one: given last, without it,
+# "shift 2" would fail, and end the script without a word.
+needs_value() { # OPTION ARGUMENTS-LEFT
+	[ "$2" -ge 2 ] || { echo "handout: option '$1' needs a value (try --help)" >&2; exit 1; }
+}
+
 mode=all stage='' out=handout/cell
 while [ $# -gt 0 ]; do
 	case $1 in
-	--mode) mode=${2:-}; shift 2 ;;
-	--stage) stage=${2:-}; shift 2 ;;
-	--out) out=${2:-}; shift 2 ;;
+	--mode) needs_value "$1" $#; mode=$2; shift 2 ;;
+	--stage) needs_value "$1" $#; stage=$2; shift 2 ;;
+	--out) needs_value "$1" $#; out=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "handout: unknown argument '$1' (try --help)" >&2; exit 1 ;;
 	esac

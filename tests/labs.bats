@@ -179,6 +179,21 @@ solution_lines() {
 }
 
 # points: 0
+@test "grade.sh and handout.sh: an option given last, without its value, is a usage error" {
+	# timeout: a loop that never ends fails the test rather than hangs it
+	for opt in --results --program; do
+		run timeout 10 "$CELL_TOP/labs/grade.sh" 01 "$opt"
+		assert_failure 1
+		assert_output "grade: option '$opt' needs a value (try --help)"
+	done
+	for opt in --mode --stage --out; do
+		run timeout 10 bash "$CELL_TOP/labs/handout.sh" --mode all "$opt"
+		assert_failure 1
+		assert_output "handout: option '$opt' needs a value (try --help)"
+	done
+}
+
+# points: 0
 @test "every test of every stage and of the capstone has its points, and each prerequisite names an earlier test" {
 	for f in "$CELL_TOP"/tests/[0-9][0-9]-*.bats "$CELL_TOP"/tests/capstone.bats; do
 		run awk '
