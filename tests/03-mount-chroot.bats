@@ -6,12 +6,7 @@ load helper
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
-}
-
-teardown() {
-	[ -z "${tool:-}" ] || { kill -KILL "$tool" 2>/dev/null; wait "$tool" 2>/dev/null; } || true
-	cell_teardown
+	need_rootfs
 }
 
 # points: 3

@@ -16,7 +16,7 @@ CONTAINER=$(echo "$CELL_TOP"/05-*/container)
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
+	need_rootfs
 }
 
 teardown() {

@@ -18,7 +18,7 @@ setup() {
 	for s in 01 03; do
 		[ -x "$CELL_TOP/$s"-*/container ] || fail "stage $s is not built: run make first"
 	done
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
+	need_rootfs
 	# the tree as a fresh clone holds it: the handout lists what git tracks
 	git -C "$CELL_TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
 		skip "not a git work tree: the handout lists what git tracks"
