@@ -20,15 +20,12 @@ setup() {
 }
 
 teardown() {
-	local cg
 	# what a failed test left: its links (a veth pair goes with either
-	# end), its cgroups deepest first, a container
+	# end), its cgroups, a container
 	for link in ${links[@]:-}; do
 		ip link delete "$link" 2>/dev/null || true
 	done
-	for cg in ${cgroups[@]:-}; do
-		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	done
+	remove_cgroups
 	[ -z "${tool:-}" ] || { kill -KILL "$tool" 2>/dev/null; wait "$tool"; } || true
 	[ -z "${holder:-}" ] || { kill $(children_of "$holder") "$holder"; wait "$holder"; } || true
 	cell_teardown
@@ -39,6 +36,24 @@ teardown() {
 hierarchies() {
 	awk '{ for (i = 7; i < NF && $i != "-"; i++); if ($(i + 1) ~ /^cgroup2?$/) print $5 }' \
 		/proc/self/mountinfo | sort -u
+}
+
+# mkdir -p for a cgroup, which notes each directory it makes in cgroups:
+# remove_cgroups removes those, deepest first, and nothing that was there
+# before (a cell of a container running meanwhile, say).
+make_cgroup() { # PATH
+	if [ ! -d "$1" ]; then
+		make_cgroup "$(dirname "$1")"
+		mkdir "$1"
+		cgroups+=("$1")
+	fi
+}
+remove_cgroups() {
+	local i
+	for ((i = ${#cgroups[@]} - 1; i >= 0; i--)); do
+		[ ! -d "${cgroups[i]}" ] || rmdir "${cgroups[i]}" || true
+	done
+	cgroups=()
 }
 
 # A random id as Cell makes them: 8 hex digits.
@@ -59,11 +74,13 @@ rand_id() {
 	# and what a killed container leaves: these go
 	gone_links=("cell$id")
 	gone_cgroups=("$top/cell/$id" "$top/cell/$id/made-inside")
-	links=(cellular0 "cell$id") cgroups=("$top/cellar" "$other/notcell-$sub" "$top/x-$sub" "$top/cell" "$other/cell")
+	links=(cellular0 "cell$id") cgroups=()
+	# (a cell there before the test, a running container's, stays)
+	[ -d "$top/cell" ] && top_cell=old || top_cell=new
 	ip link add cellular0 type veth peer name "cell$hex9"
 	ip link add "cell$id" type veth peer name "x$id"
 	for cg in "${keep_cgroups[@]}" "${gone_cgroups[@]}"; do
-		mkdir -p "$cg"
+		make_cgroup "$cg"
 	done
 	mkdir -p "/run/cell/$id/upper"
 
@@ -84,18 +101,15 @@ rand_id() {
 		[ ! -e "$cg" ] || fail "cgroup $cg is still there"
 	done
 	[ ! -e "/run/cell/$id" ]
-	# a cell that holds no container's cgroup goes; one that holds
-	# something else stays
-	if [ "$other" != "$top" ]; then
+	# a cell left empty goes; one that holds something else stays
+	if [ "$other" != "$top" ] && [ "$top_cell" = new ]; then
 		[ ! -e "$top/cell" ] || fail "$top/cell, empty, is still there"
 	fi
 	[ -d "$other/cell" ]
 
 	ip link delete cellular0
-	for cg in "${cgroups[@]}"; do
-		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	done
-	links=() cgroups=()
+	remove_cgroups
+	links=()
 }
 
 @test "clean-host keeps /run/cell/net.lock while a tool holds it, and removes it after" {
