@@ -6,8 +6,20 @@
 # when no tool holds it. Only names of exactly that form are touched (not a
 # link cellular0, nor a cgroup cellar or x/cell), and nothing that belongs to
 # a container still running. It says what it removes.
-set -u
-[ "$(id -u)" -eq 0 ] || { echo "clean-host: run it with sudo" >&2; exit 1; }
+#
+# Exit status: 0 when all of it is gone, 1 when something could not be
+# removed (it says what).
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr. Here one thing that will not go
+# must not keep the rest: each removal is checked where it runs.
+set -euo pipefail
+die() { echo "clean-host: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run it with sudo"
+status=0
+# Something that should have gone did not: say so, go on, and end with 1.
+failed() { echo "clean-host: $*" >&2; status=1; }
 
 # The ids of running containers. A running container's root is an overlay on
 # its state directory, and that mount shows in the mount tables of its
@@ -15,24 +27,28 @@ set -u
 # The id is in the upper layer's path (<state>/<id>/upper), or with --upper
 # DIR in the work directory's (.cell-work-<id>); a rootless container's
 # state is in /tmp/cell-UID or /run/user/UID/cell instead of /run/cell.
-running=$(cat /proc/[0-9]*/mountinfo 2>/dev/null |
-	grep -oE 'upperdir=[^ ,]*/[0-9a-f]{8}/upper\b|workdir=[^ ,]*/\.cell-work-[0-9a-f]{8}\b' |
-	grep -oE '[0-9a-f]{8}(/upper)?$' | cut -c1-8 | sort -u)
+# (A process may end while cat reads: no matter.)
+running=$({ cat /proc/[0-9]*/mountinfo 2>/dev/null || true; } |
+	{ grep -oE 'upperdir=[^ ,]*/[0-9a-f]{8}/upper\b|workdir=[^ ,]*/\.cell-work-[0-9a-f]{8}\b' || true; } |
+	{ grep -oE '[0-9a-f]{8}(/upper)?$' || true; } | cut -c1-8 | sort -u)
 is_running() { # ID
 	[ -n "$1" ] && grep -qx "$1" <<<"$running"
 }
 
-# Network links named cell<id> (the host end of a veth pair).
-ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
-	grep -E '^cell[0-9a-f]{8}$' | while read -r link; do
-		id=${link#cell}
-		if is_running "$id"; then
-			echo "clean-host: keeping link $link: its container is running"
-			continue
-		fi
-		echo "clean-host: deleting link $link"
-		ip link delete "$link"
-	done
+# Network links named cell<id> (the host end of a veth pair). A link the
+# kernel took away meanwhile, with its container's network namespace, is
+# no failure.
+links=$(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }')
+for link in $links; do
+	[[ $link =~ ^cell[0-9a-f]{8}$ ]] || continue
+	if is_running "${link#cell}"; then
+		echo "clean-host: keeping link $link: its container is running"
+	elif ip link delete "$link" 2>/dev/null; then
+		echo "clean-host: deleted link $link"
+	elif ip link show "$link" >/dev/null 2>&1; then
+		failed "cannot delete link $link"
+	fi
+done
 
 # The cgroup hierarchies: every cgroup (v1) and cgroup2 file system mounted
 # on the host, each once.
@@ -43,21 +59,24 @@ hierarchies() {
 
 # In each hierarchy, the cgroups <hierarchy>/cell/<id>, with whatever the
 # container made below them, deepest first (rmdir(2) removes an empty cgroup
-# only); then <hierarchy>/cell itself, if that left it empty.
-hierarchies | while read -r top; do
+# only); then <hierarchy>/cell itself, if that left it empty (another
+# container's cgroup, or anything else in it, keeps it).
+while read -r top; do
 	[ -d "$top/cell" ] || continue
-	find "$top/cell" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended \
-		-regex '.*/[0-9a-f]{8}' | while read -r cg; do
+	while read -r cg; do
 		if is_running "${cg##*/}"; then
 			echo "clean-host: keeping cgroup $cg: its container is running"
-			continue
-		fi
-		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null &&
+		elif find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; then
 			echo "clean-host: removed cgroup $cg"
-	done
-	# a cell still holding a running container's cgroup stays
-	rmdir "$top/cell" 2>/dev/null && echo "clean-host: removed cgroup $top/cell"
-done
+		else
+			failed "cannot remove cgroup $cg (is a process still in it?)"
+		fi
+	done < <(find "$top/cell" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended \
+		-regex '.*/[0-9a-f]{8}')
+	if rmdir "$top/cell" 2>/dev/null; then
+		echo "clean-host: removed cgroup $top/cell"
+	fi
+done < <(hierarchies)
 
 # The state roots: root's, and rootless users' (07). /tmp is open to all, so
 # a root there counts only as a real directory (no link) of the uid in its
@@ -73,18 +92,21 @@ state_roots() {
 	done
 }
 
-state_roots | while read -r root; do
-	find "$root" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended -regex '.*/[0-9a-f]{8}' | while read -r state; do
+while read -r root; do
+	while read -r state; do
 		if is_running "${state##*/}"; then
 			echo "clean-host: keeping $state: its container is running"
 			continue
 		fi
 		echo "clean-host: removing $state"
-		rm -rf --one-file-system "$state"
-	done
+		rm -rf --one-file-system "$state" || failed "cannot remove all of $state"
+	done < <(find "$root" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended \
+		-regex '.*/[0-9a-f]{8}')
 	# a rootless user's state root goes with its last container
-	[ "$root" = /run/cell ] || { rmdir "$root" 2>/dev/null && echo "clean-host: removed $root"; }
-done
+	if [ "$root" != /run/cell ] && rmdir "$root" 2>/dev/null; then
+		echo "clean-host: removed $root"
+	fi
+done < <(state_roots)
 
 # /run/cell/net.lock, the flock(2) a tool holds from choosing its subnet
 # until its host end is up (05 on). The tool removes the file on release; a
@@ -102,8 +124,12 @@ if [ -f "$lock" ] && { exec {fd}<"$lock"; } 2>/dev/null; then
 	if ! flock -n "$fd"; then
 		echo "clean-host: keeping $lock: a container is choosing its subnet"
 	elif [ "$(stat -L -c %d:%i "/proc/$$/fd/$fd")" = "$(stat -c %d:%i "$lock" 2>/dev/null)" ]; then
-		rm -f "$lock" && echo "clean-host: removed $lock"
+		if rm -f "$lock"; then
+			echo "clean-host: removed $lock"
+		else
+			failed "cannot remove $lock"
+		fi
 	fi
 	exec {fd}<&-
 fi
-exit 0
+exit "$status"
