@@ -220,6 +220,18 @@ open_door() {
 }
 close_door() { eval "exec $door<&-"; }
 
+# The descriptor numbers an ls -l of /proc/PID/fd lists, one a line. The
+# sanitizer build (make check: CELL_BINARY=container-san) has one more,
+# which is left out: ASan warns, once, about the stack clone() gave the
+# child when it calls exec_command (the compiler knows that it never
+# returns), after the tool closed the rest, and the warning opens ASan's
+# log file (make check's SANLOG.PID, /tmp/cell-sanitizer.1) in the
+# container's own /tmp: the container's file, no way to the host.
+fd_numbers() {
+	awk -v san="${CELL_BINARY:-}" '$10 == "->" &&
+		!(san == "container-san" && $11 ~ /\/cell-sanitizer[^\/]*\.[0-9]+$/) { print $9 }'
+}
+
 # Stage 04's other lesson: with such a door open when the tool starts, run
 # with the given options, the command holds stdin, stdout and stderr only,
 # and so do --init's PID 1 and its command; nothing inside lists the
@@ -233,14 +245,13 @@ assert_no_open_door() { # [OPTION...]
 	local fds cmd
 	fds=$(printf '%s\n' 0 1 2)
 	open_door
-	run "$CONTAINER" "$@" sh -c 'ls /proc/$$/fd; :'
-	assert_output "$fds"
+	run "$CONTAINER" "$@" sh -c 'ls -l /proc/$$/fd; :'
+	assert_success
+	assert_equal "$(fd_numbers <<<"$output")" "$fds"
 	start_container "$@" --init sh -c "$WAIT_READY"
 	cmd=$(children_of "$init")
-	run ls "/proc/$init/fd"
-	assert_output "$fds"
-	run ls "/proc/$cmd/fd"
-	assert_output "$fds"
+	assert_equal "$(ls -l "/proc/$init/fd" | fd_numbers)" "$fds"
+	assert_equal "$(ls -l "/proc/$cmd/fd" | fd_numbers)" "$fds"
 	finish_container
 	run "$CONTAINER" "$@" sh -c "ls /proc/self/fd/$door/; cat /proc/self/fd/$door/$token"
 	assert_failure 1
