@@ -9,14 +9,19 @@
  * pivot_root(2) replaces chroot: the overlay becomes the root of the
  * container's mount namespace and the host's tree, now the "old root", is
  * unmounted. No path inside leads back out, which ends the chroot escape.
+ * One door stays that no root change shuts: a descriptor the caller left
+ * open, of a host directory say, still reaches the host's files. So only
+ * stdin, stdout and stderr go on to the command.
  *
  * The overlay's directories are the first thing this program leaves on the
  * host, so from here on main() removes them on every way out.
  *
  * Read alongside: pivot_root(2), umount(2), the kernel's
- * Documentation/filesystems/overlayfs.rst, nftw(3), and stage 03's pages.
+ * Documentation/filesystems/overlayfs.rst, close_range(2), nftw(3), and
+ * stage 03's pages.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <ftw.h>
@@ -429,6 +434,45 @@ static void setup_dev(const struct config *cfg)
 	/* solution 03 end */
 }
 
+/*
+ * step: close-fds
+ * Only stdin, stdout and stderr may reach the command. Anything else the
+ * caller had open came through clone() and would survive exec: a
+ * descriptor of a host directory (a shell's exec 7</etc, a careless
+ * parent) reads the host's files through /proc/self/fd/7/..., however
+ * well the root is shut. runc's CVE-2024-21626 was that door, a leaked
+ * descriptor of the host's /sys/fs/cgroup. The tool's own descriptors are
+ * close-on-exec already, but nobody set that flag on what the caller
+ * left. So every descriptor from 3 up is closed here, and not merely
+ * marked CLOSE_RANGE_CLOEXEC for exec to close: with --init, PID 1 never
+ * execs, and the command could take them from /proc/1/fd. close_range(2)
+ * came in Linux 5.9; before, the container's own /proc/self/fd lists them.
+ */
+static void close_fds(const struct config *cfg)
+{
+	/* solution 04 begin: close-fds, keep cfg */
+	struct dirent *entry;
+	DIR *dir;
+
+	if (close_range(3, ~0U, 0) == -1) {
+		if (errno != ENOSYS)
+			err(EXIT_TOOL, "close_range 3 and up");
+		dir = opendir("/proc/self/fd");
+		if (dir == NULL)
+			err(EXIT_TOOL, "opendir /proc/self/fd");
+		while ((entry = readdir(dir)) != NULL) {
+			int fd = atoi(entry->d_name);
+
+			/* "." and ".." read as 0; the listing's own stays */
+			if (fd > 2 && fd != dirfd(dir) && close(fd) == -1)
+				err(EXIT_TOOL, "close %d", fd);
+		}
+		closedir(dir);
+	}
+	trace(cfg, "close-fds", "only stdin, stdout and stderr are open");
+	/* solution 04 end */
+}
+
 /* Runs in the child, inside the new namespaces, until exec. */
 static int child_main(void *arg)
 {
@@ -516,6 +560,8 @@ static int child_main(void *arg)
 		err(EXIT_TOOL, "rmdir /.oldroot");
 	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
 	/* solution 04 end */
+
+	close_fds(cfg);
 
 	if (cfg->init)
 		return run_init(cfg);

@@ -11,6 +11,10 @@
 #   sudo bash plot-cpu.sh [OUTPUT.png]        (or: sudo make -C 06-cgroups plot)
 #
 # Other work on the host shows in the picture: run it on a quiet machine.
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 container=$here/${CELL_BINARY:-container}

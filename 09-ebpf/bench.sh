@@ -7,16 +7,21 @@
 # each of its calls and filters it out. Best of three runs each; prints the
 # time per call and the ratios. Containers take turns with the tests (the
 # same lock, held for the whole run).
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr.
 set -euo pipefail
+die() { echo "bench: $*" >&2; exit 1; }
 cd "$(dirname "$0")"
-[ "$(id -u)" = 0 ] || { echo "bench: needs root (sudo make -C 09-ebpf bench)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (sudo make -C 09-ebpf bench)"
 # the lock for the whole run; flock -o: the lock file is not left open in
 # the containers
 [ -n "${CELL_BENCH_LOCKED:-}" ] ||
 	exec env CELL_BENCH_LOCKED=1 flock -o /run/lock/cell-tests.lock bash bench.sh "$@"
-command -v strace >/dev/null || { echo "bench: no strace (make deps STAGE=09)" >&2; exit 1; }
+command -v strace >/dev/null || die "no strace (make deps STAGE=09)"
 getpids=../labs/bin/getpids
-[ -x "$getpids" ] || { echo "bench: no $getpids (make rootfs)" >&2; exit 1; }
+[ -x "$getpids" ] || die "no $getpids (make rootfs)"
 
 CALLS=${CALLS:-1000000}
 SLOW_CALLS=${SLOW_CALLS:-50000} # strace stops twice per call: fewer calls
@@ -37,7 +42,7 @@ best() { # N COMMAND...
 	shift
 	for i in 1 2 3; do
 		ns=$("$@" -n "$n" | sed -n 's/.*: \([0-9]*\) ns each$/\1/p')
-		[ -n "$ns" ] || { echo "bench: no result from: $* -n $n" >&2; exit 1; }
+		[ -n "$ns" ] || die "no result from: $* -n $n"
 		if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then best=$ns; fi
 	done
 	echo "$best"

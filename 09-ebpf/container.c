@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1381,6 +1382,45 @@ static void setup_dev(const struct config *cfg)
 }
 
 /*
+ * step: close-fds
+ * Only stdin, stdout and stderr may reach the command. Anything else the
+ * caller had open came through clone() and would survive exec: a
+ * descriptor of a host directory (a shell's exec 7</etc, a careless
+ * parent) reads the host's files through /proc/self/fd/7/..., however
+ * well the root is shut. runc's CVE-2024-21626 was that door, a leaked
+ * descriptor of the host's /sys/fs/cgroup. The tool's own descriptors are
+ * close-on-exec already, but nobody set that flag on what the caller
+ * left. So every descriptor from 3 up is closed here, and not merely
+ * marked CLOSE_RANGE_CLOEXEC for exec to close: with --init, PID 1 never
+ * execs, and the command could take them from /proc/1/fd. close_range(2)
+ * came in Linux 5.9; before, the container's own /proc/self/fd lists them.
+ */
+static void close_fds(const struct config *cfg)
+{
+	/* solution 04 begin: close-fds, keep cfg */
+	struct dirent *entry;
+	DIR *dir;
+
+	if (close_range(3, ~0U, 0) == -1) {
+		if (errno != ENOSYS)
+			err(EXIT_TOOL, "close_range 3 and up");
+		dir = opendir("/proc/self/fd");
+		if (dir == NULL)
+			err(EXIT_TOOL, "opendir /proc/self/fd");
+		while ((entry = readdir(dir)) != NULL) {
+			int fd = atoi(entry->d_name);
+
+			/* "." and ".." read as 0; the listing's own stays */
+			if (fd > 2 && fd != dirfd(dir) && close(fd) == -1)
+				err(EXIT_TOOL, "close %d", fd);
+		}
+		closedir(dir);
+	}
+	trace(cfg, "close-fds", "only stdin, stdout and stderr are open");
+	/* solution 04 end */
+}
+
+/*
  * rtnetlink answers a request it refuses with an NLMSG_ERROR message that
  * carries an errno (netlink(7)). libnl turns that into a code of its own,
  * a coarser one ("Object exists"); this handler, set on every socket, keeps
@@ -1940,6 +1980,8 @@ static int child_main(void *arg)
 		err(EXIT_TOOL, "rmdir /.oldroot");
 	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
 	/* solution 04 end */
+
+	close_fds(cfg);
 
 	/* Every step that needed root's power is done: give it up, before
 	 * --init forks, so that init and the command are both confined. */

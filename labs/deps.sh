@@ -8,7 +8,12 @@
 # libbcc compiles against when the running kernel has no headers package.
 #
 #   labs/deps.sh [NN ...]
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr.
 set -euo pipefail
+die() { echo "deps: $*" >&2; exit 1; }
 cd "$(dirname "$0")"
 
 # What every stage needs: a compiler, the test tools, the network tools the
@@ -73,12 +78,10 @@ $need_busybox && wanted+=(busybox-static)
 $need_headers && wanted+=(linux-headers-amd64)
 [ ${#wanted[@]} -gt 0 ] || exit 0
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing ${wanted[*]}; run it with sudo" >&2
-	exit 1
+	die "missing ${wanted[*]}; run it with sudo"
 fi
 if ! command -v apt-get >/dev/null; then
-	echo "deps: no apt-get on this host; install by hand: ${wanted[*]}" >&2
-	exit 1
+	die "no apt-get on this host; install by hand: ${wanted[*]}"
 fi
 
 export DEBIAN_FRONTEND=noninteractive
@@ -115,9 +118,9 @@ fi
 # (struct pt_regs, the register frame the entry code saves) and the helpers'
 # declarations.
 if $need_headers; then
-	[ "$(uname -m)" = x86_64 ] || { echo "deps: the header tree is made for x86_64 only" >&2; exit 1; }
+	[ "$(uname -m)" = x86_64 ] || die "the header tree is made for x86_64 only"
 	abi=$(apt-cache depends linux-headers-amd64 | sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
-	[ -n "$abi" ] || { echo "deps: no linux-headers-*-amd64 package known to apt" >&2; exit 1; }
+	[ -n "$abi" ] || die "no linux-headers-*-amd64 package known to apt"
 	echo "deps: fetching linux-headers-$abi-{common,amd64} into labs/cache/linux-headers (not installed)"
 	(cd "$tmp" && apt-get download -qq "linux-headers-$abi-common" "linux-headers-$abi-amd64")
 	for deb in "$tmp"/linux-headers-*.deb; do

@@ -9,8 +9,14 @@
 #
 # Usage: make doctor   (or: sudo bash labs/doctor.sh)
 # Exit status: 0 when every stage can run on this host, 1 otherwise.
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||). A probe that
+# fails is no such failure, but what the doctor reports: each is run where
+# its status is taken (if, || rc=$?), and a function that may end on a
+# false test returns 0 itself.
 
-set -u
+set -euo pipefail
 PATH=$PATH:/usr/sbin:/sbin # ip and modprobe, for a user whose PATH lacks them
 
 # the stages this tree has: 01-uts/ ... gives "01 ..."
@@ -44,7 +50,7 @@ because() {
 fail() {
 	local s from=${3%+} range=$3
 	line "$([ -n "$3" ] && echo FAIL || echo warn)" "$1" "$2"
-	[ -n "$3" ] || return
+	[ -n "$3" ] || return 0
 	[ "$from" != "$3" ] && [ "$from" != "$LAST" ] && range=$from-$LAST
 	for s in $STAGES; do
 		[ "$s" = "$from" ] || { [ "$from" != "$3" ] && [[ $s > $from ]]; } && blocked[$s]=1
@@ -59,7 +65,7 @@ partly() { because "$1 limited" "$2"; }
 # (a rootless container) may not write the host's cgroups or mount tracefs.
 check_root() {
 	local outside
-	outside=$(awk '$1 == 0 { print $2 }' /proc/self/uid_map 2>/dev/null)
+	outside=$(awk '$1 == 0 { print $2 }' /proc/self/uid_map 2>/dev/null || true)
 	if [ "$IS_ROOT" = 1 ] && [ "${outside:-0}" != 0 ]; then
 		fail root "root only inside a user namespace (uid $outside outside) — run it as real root, or in a VM (make test-vm)" \
 			06+ "root only inside a user namespace"
@@ -94,8 +100,8 @@ check_kernel() {
 # namespace and map itself to root in it, as 07's rootless mode does.
 AS_USER=()
 [ "$IS_ROOT" = 1 ] && AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-USERNS_ERR=$("${AS_USER[@]}" unshare --user --map-root-user true 2>&1)
-USERNS_RC=$?
+USERNS_RC=0
+USERNS_ERR=$("${AS_USER[@]}" unshare --user --map-root-user true 2>&1) || USERNS_RC=$?
 
 # probe UNSHARE-OPTION... COMMAND: run COMMAND in fresh namespaces, as root or, for another
 # user, inside a user namespace of its own; status 255 when neither is possible.
@@ -121,12 +127,12 @@ check_ns() { # NAME CONFIG STAGES UNSHARE-OPTION...
 	if [ ! -e "/proc/self/ns/$name" ]; then
 		fail "$item" "kernel built without $config — boot a kernel that has it" "$stages" "no $name namespace"
 		return
-	elif ! have unshare || ! unshare --help 2>/dev/null | grep -q -- "$1"; then
+	elif ! have unshare || ! grep -q -- "$1" <<<"$(unshare --help 2>/dev/null)"; then
 		ok "$item" "/proc/self/ns/$name (not tried: this unshare(1) cannot)"
 		return
 	fi
-	err=$(probe "$@" true 2>&1)
-	rc=$?
+	rc=0
+	err=$(probe "$@" true 2>&1) || rc=$?
 	if [ "$rc" -eq 255 ]; then
 		ok "$item" "/proc/self/ns/$name (not tried: needs root)"
 	elif [ "$rc" -eq 0 ]; then
@@ -160,8 +166,8 @@ check_veth() {
 		skip "veth pair" "not tried: needs ip (iproute2) and unshare (util-linux)"
 		return
 	fi
-	err=$(probe --net ip link add cellprobe0 type veth peer name cellprobe1 2>&1)
-	rc=$?
+	rc=0
+	err=$(probe --net ip link add cellprobe0 type veth peer name cellprobe1 2>&1) || rc=$?
 	if [ "$rc" -eq 255 ]; then
 		skip "veth pair" "not tried: needs root"
 	elif [ "$rc" -eq 0 ]; then
@@ -185,12 +191,16 @@ cg_scan() {
 			continue
 		fi
 		for o in ${opts//,/ }; do
-			[[ $V1_KNOWN == *" $o "* ]] && V1DIR[$o]=$mp
+			if [[ $V1_KNOWN == *" $o "* ]]; then
+				V1DIR[$o]=$mp
+			fi
 		done
 	done < <(awk '{ for (i = 7; i < NF && $i != "-"; i++); if ($(i + 1) ~ /^cgroup2?$/) print $5, $(i + 1), $(i + 3) }' /proc/self/mountinfo)
 	if [ ${#V1DIR[@]} -gt 0 ]; then
 		CG_MODE=v1
-		[ -n "$CG2" ] && CG_MODE=hybrid
+		if [ -n "$CG2" ]; then
+			CG_MODE=hybrid
+		fi
 	elif [ -n "$CG2" ]; then
 		CG_MODE=v2
 	fi
@@ -199,7 +209,8 @@ cg_scan() {
 # cg_advice CONTROLLER: why a controller is missing, and what to do about it.
 cg_advice() {
 	local c=$1 v1=${1/#io/blkio} hier="" on=""
-	read -r hier on < <(awk -v c="$v1" '$1 == c { print $2, $4 }' /proc/cgroups 2>/dev/null)
+	# (no line for the controller: read finds none, and both stay empty)
+	read -r hier on < <(awk -v c="$v1" '$1 == c { print $2, $4 }' /proc/cgroups 2>/dev/null) || true
 	if grep -Eq "cgroup_disable=([^ ]*,)?$v1( |,|$)" /proc/cmdline; then
 		echo "switched off by cgroup_disable=$v1 on the kernel command line — remove it and reboot"
 	elif [ "$on" = 0 ]; then
@@ -229,7 +240,7 @@ check_cgroups() {
 		return ;;
 	v2)
 		ok "cgroup version" "v2 (unified: cgroup2 at $CG2)"
-		avail=" $(cat "$CG2/cgroup.controllers" 2>/dev/null) "
+		avail=" $(cat "$CG2/cgroup.controllers" 2>/dev/null || true) "
 		need="memory cpu pids cpuset io" ;;
 	*)
 		c="one hierarchy per controller"
@@ -244,8 +255,8 @@ check_cgroups() {
 		fail "cgroup $c" "$(cg_advice "$c")" 06+ "no $c controller"
 	done
 	[ -n "$missing" ] || ok "cgroup controllers" "${need// /, }: all there"
-	[ "$CG_MODE" = v2 ] || return
-	sub=" $(cat "$CG2/cgroup.subtree_control" 2>/dev/null) " missing=""
+	[ "$CG_MODE" = v2 ] || return 0
+	sub=" $(cat "$CG2/cgroup.subtree_control" 2>/dev/null || true) " missing=""
 	for c in $need; do
 		[[ $sub == *" $c "* || $avail != *" $c "* ]] || missing+=" +$c"
 	done
@@ -264,15 +275,19 @@ check_swap() {
 	[ "$(wc -l </proc/swaps)" -gt 1 ] || note=" (no swap is active: nothing to limit yet)"
 	case $CG_MODE in
 	v1 | hybrid)
-		[ -n "${V1DIR[memory]:-}" ] || return
-		[ -e "${V1DIR[memory]}/memory.memsw.limit_in_bytes" ] && found="memory.memsw.*" ;;
+		[ -n "${V1DIR[memory]:-}" ] || return 0
+		if [ -e "${V1DIR[memory]}/memory.memsw.limit_in_bytes" ]; then
+			found="memory.memsw.*"
+		fi ;;
 	v2)
-		compgen -G "$CG2/*/memory.swap.max" >/dev/null && found=memory.swap.max
+		if compgen -G "$CG2/*/memory.swap.max" >/dev/null; then
+			found=memory.swap.max
+		fi
 		if [ $found = no ] && ! compgen -G "$CG2/*/memory.max" >/dev/null; then
 			info "swap accounting" "unknown until memory is on for child groups$note"
 			return
 		fi ;;
-	*) return ;;
+	*) return 0 ;;
 	esac
 	if [ "$found" != no ]; then
 		ok "swap accounting" "$found files present$note"
@@ -336,7 +351,7 @@ check_seccomp() {
 check_caps() {
 	local bnd last all missing
 	bnd=$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)
-	last=$(cat /proc/sys/kernel/cap_last_cap 2>/dev/null)
+	last=$(cat /proc/sys/kernel/cap_last_cap 2>/dev/null || true)
 	if [ -z "$bnd" ] || [ -z "$last" ]; then
 		skip capabilities "no CapBnd in /proc/self/status or no cap_last_cap"
 		return
@@ -386,9 +401,11 @@ check_ebpf() {
 	# A tracefs of our own, over /sys/kernel/tracing in a private mount namespace only:
 	# the host's /sys/kernel/tracing stays as it was.
 	# shellcheck disable=SC2016 # $f belongs to the inner shell
+	# (its status says nothing more than its output: a mount that failed
+	# prints no "mounted", and the last file looked for may be missing)
 	found=$(unshare --mount --propagation private sh -c 'mount -t tracefs none /sys/kernel/tracing &&
 		cd /sys/kernel/tracing && echo mounted && for f in events/raw_syscalls events/syscalls \
-		kprobe_events; do [ -e "$f" ] && echo "$f"; done' 2>&1)
+		kprobe_events; do [ -e "$f" ] && echo "$f"; done' 2>&1) || true
 	if [[ $found != mounted* ]]; then
 		warn "syscall tracepoints" "not checked: tracefs would not mount in a private namespace ($(first_line "$found"))"
 		skip kprobes "not checked: no tracefs to look in"

@@ -31,24 +31,36 @@
 #
 # Exit status: 0 when every selected stage was graded and results.json
 # written, whatever the score; 1 when grading itself failed.
-set -uo pipefail
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr. A test that fails, or a stage
+# that does not build, is no such failure: it is graded.
+set -euo pipefail
+die() { echo "grade: $*" >&2; exit 1; }
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
+cd "$top"
+
+# An option that takes a value must have one: given last, without it,
+# "shift 2" would fail and leave the loop below on the same argument.
+needs_value() { # OPTION ARGUMENTS-LEFT
+	[ "$2" -ge 2 ] || die "option '$1' needs a value (try --help)"
+}
 
 results=results.json program=''
 selected=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--results) results=${2:-}; shift 2 ;;
-	--program) program=${2:-}; shift 2 ;;
+	--results) needs_value "$1" $#; results=$2; shift 2 ;;
+	--program) needs_value "$1" $#; program=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) echo "grade: unknown option '$1' (try --help)" >&2; exit 1 ;;
+	-*) die "unknown option '$1' (try --help)" ;;
 	*) selected+=("$1"); shift ;;
 	esac
 done
-[ -n "$results" ] || { echo "grade: --results needs a file name" >&2; exit 1; }
-command -v jq >/dev/null || { echo "grade: jq is missing: run make deps" >&2; exit 1; }
-command -v bats >/dev/null || { echo "grade: bats is missing: run make deps" >&2; exit 1; }
+[ -n "$results" ] || die "--results needs a file name"
+command -v jq >/dev/null || die "jq is missing: run make deps"
+command -v bats >/dev/null || die "bats is missing: run make deps"
 
 if [ ${#selected[@]} -eq 0 ]; then
 	# the stages with a graded lab: their tests carry points
@@ -56,10 +68,12 @@ if [ ${#selected[@]} -eq 0 ]; then
 		grep -q '^# points:' "$f" || continue
 		selected+=("$(basename "$f" .bats | cut -d- -f1)")
 	done
-	[ -f tests/capstone.bats ] && selected+=(capstone)
+	if [ -f tests/capstone.bats ]; then
+		selected+=(capstone)
+	fi
 fi
 if [ -n "$program" ]; then
-	[ -x "$program" ] || { echo "grade: --program: $program is not an executable file" >&2; exit 1; }
+	[ -x "$program" ] || die "--program: $program is not an executable file"
 	CELL_CAPSTONE=$(cd "$(dirname "$program")" && pwd)/$(basename "$program")
 	export CELL_CAPSTONE
 fi
@@ -67,7 +81,8 @@ fi
 # Runs of the tests take turns with other test runs on this host: every
 # test's leak check looks at the whole host.
 # (tests/run, which runs the grader's own tests, holds the lock already.)
-if [ -z "${CELL_TESTS_LOCKED:-}" ] && exec 9>>/run/lock/cell-tests.lock 2>/dev/null &&
+# (The braces keep 2>/dev/null to the exec: on exec itself it would stay.)
+if [ -z "${CELL_TESTS_LOCKED:-}" ] && { exec 9>>/run/lock/cell-tests.lock; } 2>/dev/null &&
 	! flock -n 9; then
 	echo "# waiting for another test run on this host to finish"
 	flock 9
@@ -117,14 +132,14 @@ grade_one() { # NN|capstone
 		dir=$(echo "$what"-*)
 		label=$dir
 	fi
-	[ -f "$file" ] || { echo "grade: no tests for $what" >&2; return 1; }
+	[ -f "$file" ] || die "no tests for $what"
 	test_table "$file" >"$work/table"
 	echo "== $label"
 
 	# A stage that does not build scores 0, in one line.
 	log=$work/build.log
 	if [ -d "$dir" ] && ! make --no-print-directory -s -C "$dir" >"$log" 2>&1; then
-		line=$(grep -m1 -E 'error|Error' "$log")
+		line=$(grep -m1 -E 'error|Error' "$log" || true)
 		while IFS=$'\t' read -r name points req; do
 			stage_max=$((stage_max + points))
 			record "$label: $name" 0 "$points" failed "$dir does not build: $line"
@@ -136,7 +151,8 @@ grade_one() { # NN|capstone
 	fi
 
 	tap=$work/tap
-	bats --tap -T "$file" >"$tap" 2>&1
+	# its status says that some test failed: the TAP output says which
+	bats --tap -T "$file" >"$tap" 2>&1 || true
 	# Number, result and time of each reported test, and its output.
 	awk -v dir="$work" '
 	/^(not )?ok [0-9]+ / {
@@ -161,10 +177,12 @@ grade_one() { # NN|capstone
 		if [ -f "$work/res.$n" ]; then
 			IFS=$'\t' read -r status time why <"$work/res.$n"
 		fi
-		out=$(cat "$work/out.$n" 2>/dev/null)
+		out=$(cat "$work/out.$n" 2>/dev/null || true)
 		[ -f "$work/res.$n" ] || out="the test did not report (the run stopped)"
 		rm -f "$work/res.$n" "$work/out.$n"
-		[ -n "$time" ] && time=$(awk -v ms="$time" 'BEGIN { printf "%.2fs", ms / 1000 }')
+		if [ -n "$time" ]; then
+			time=$(awk -v ms="$time" 'BEGIN { printf "%.2fs", ms / 1000 }')
+		fi
 		# a failed prerequisite comes first: this test's own result says nothing
 		if [ -n "$req" ] && [ "${state[$req]:-missing}" != ok ] &&
 			[ "${state[$req]:-missing}" != skip ]; then
@@ -189,7 +207,9 @@ grade_one() { # NN|capstone
 			stage_max=$((stage_max + points))
 			printf '   %-16s %5s %7s  %s\n' FAIL "0/$points" "$time" "$name"
 			# the first lines of what the test saw: the program's own message
-			printf '%s\n' "$out" | grep -v '^$' | head -n 6 | sed 's/^/         | /'
+			# (grep finds no line in an empty output; head may stop it)
+			printf '%s\n' "$out" | { grep -v '^$' || true; } | head -n 6 | sed 's/^/         | /' ||
+				true
 			record "$label: $name" 0 "$points" failed "$out" ;;
 		esac
 	done <"$work/table"
@@ -204,18 +224,18 @@ for what in "${selected[@]}"; do
 	what=${what%%-*}
 	case $what in
 	capstone | [0-9][0-9]) ;;
-	*) echo "grade: \"$what\" is no stage number (NN) and not capstone" >&2; exit 1 ;;
+	*) die "\"$what\" is no stage number (NN) and not capstone" ;;
 	esac
-	grade_one "$what" || exit 1
+	grade_one "$what"
 done
 
 echo "== subtotals"
 printf '   %s\n' "${subtotals[@]}"
 echo "Score: $total/$max"
 
-mkdir -p "$(dirname "$results")" || exit 1
+mkdir -p "$(dirname "$results")"
 jq -s --argjson score "$total" --argjson max "$max" \
 	'{score: $score, max_score: $max, visibility: "visible", stdout_visibility: "visible",
 	  output: "Score: \($score)/\($max)", tests: .}' "$work/tests.jsonl" >"$results.tmp" &&
-	mv "$results.tmp" "$results" || { echo "grade: cannot write $results" >&2; exit 1; }
+	mv "$results.tmp" "$results" || die "cannot write $results"
 echo "results: $results"

@@ -20,6 +20,10 @@
 #
 # SOURCE_DATE_EPOCH (default 0) is the time stamp given to every file
 # (https://reproducible-builds.org/specs/source-date-epoch/).
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr.
 set -euo pipefail
 
 # Sorting and globbing must not depend on the caller's language settings.

@@ -6,12 +6,7 @@ load helper
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
-}
-
-teardown() {
-	[ -z "${tool:-}" ] || { kill -KILL "$tool" 2>/dev/null; wait "$tool" 2>/dev/null; } || true
-	cell_teardown
+	need_rootfs
 }
 
 # points: 3
@@ -111,6 +106,17 @@ teardown() {
 	run "$CONTAINER" escape -t "$marker"
 	assert_success
 	assert_output --partial "$token"
+}
+
+# The lesson of the notes' second exercise, for stage 04 to end: not a
+# requirement of this stage's lab, hence no points.
+# points: 0
+@test "a host directory the caller holds open is a second way out (chroot closes no descriptor)" {
+	open_door
+	run "$CONTAINER" sh -c "cat /proc/self/fd/$door/$token"
+	close_door
+	assert_success
+	assert_output "$secret"
 }
 
 # points: 2

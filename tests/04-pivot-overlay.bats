@@ -6,26 +6,17 @@ load helper
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
-}
-
-teardown() {
-	# end a container a failed test left running the way that lets the tool
-	# clean up: through its PID 1, not the tool itself
-	[ -z "${tool:-}" ] || end_container "$tool"
-	cell_teardown
-}
-
-# The state directory a run of the tool names in its -v trace
-# ("=> state-dir ... done (/run/cell/1a2b3c4d)"): whether it exists is then
-# asked of the file system.
-state_in() { # FILE
-	sed -n 's/^=> state-dir \.\.\. done (\(.*\))$/\1/p' "$1"
+	need_rootfs
 }
 
 # points: 3
 @test "the chroot escape workload fails after pivot_root" {
 	assert_no_chroot_escape
+}
+
+# points: 2
+@test "only stdin, stdout and stderr reach the command: a host directory the caller holds open is no way out" {
+	assert_no_open_door
 }
 
 # points: 2
@@ -79,7 +70,7 @@ state_in() { # FILE
 # points: 1
 @test "the state directory exists while the container runs and is gone after a normal exit" {
 	start_container -v sh -c "$WAIT_READY"
-	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
 	[[ $state == /run/cell/* ]]
 	[ -d "$state/upper" ] && [ -d "$state/work" ] && [ -d "$state/merged" ]
 	# the container's root is the overlay on those directories, mounted in
@@ -97,7 +88,7 @@ state_in() { # FILE
 # points: 1
 @test "the state directory is gone after the command is SIGKILLed" {
 	start_container -v sh -c 'touch /ready; exec sleep 100'
-	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
 	[ -d "$state" ]
 	end_with KILL "$init" 137
 	[ ! -e "$state" ]
@@ -106,7 +97,7 @@ state_in() { # FILE
 # points: 1
 @test "the state directory is gone after Ctrl-C (SIGINT to the tool)" {
 	start_container -v --init sh -c 'touch /ready; exec sleep 100'
-	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
 	[ -d "$state" ]
 	end_with INT "$tool" 130
 	[ ! -e "$state" ]
@@ -123,7 +114,7 @@ state_in() { # FILE
 	assert_equal "$status" 125
 	run cat "$BATS_TEST_TMPDIR/trace"
 	assert_output --partial "mount proc on /run/cell/"
-	state=$(state_in "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
 	[[ $state == /run/cell/* ]]
 	[ ! -e "$state" ]
 	# and after a bad --upper (the leak check covers what it might leave)

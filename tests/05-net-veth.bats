@@ -12,8 +12,7 @@ load helper
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
-	[ -x "$ROOTFS/usr/local/bin/greet-server" ] || fail "no greet-server in $ROOTFS: run make rootfs"
+	need_rootfs greet-server
 	[ -x "$CELL_TOP/labs/bin/greet-client" ] || fail "no labs/bin/greet-client: run make rootfs"
 	GREET_CLIENT=$CELL_TOP/labs/bin/greet-client
 	GREET_SERVER=$CELL_TOP/labs/bin/greet-server
@@ -28,16 +27,8 @@ teardown() {
 	done
 	# a held network namespace
 	[ -z "${nsfd:-}" ] || exec {nsfd}<&-
-	# containers a failed test left running
-	for pid in ${tool:-} ${tools[@]:-}; do
-		end_container "$pid"
-	done
+	end_left_containers
 	cell_teardown
-}
-
-# A random container address with its prefix, e.g. 10.200.123.45/24.
-rand_cidr() {
-	echo "10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24"
 }
 
 # The host end of a running container's veth pair, as the kernel names it:
@@ -104,15 +95,9 @@ stop_link_monitor() {
 @test "TCP from the host: greet-client reaches greet-server inside, which answers with the container's name" {
 	name=$(rand_hostname)
 	cidr=$(rand_cidr)
-	"$CONTAINER" -n "$name" --ip "$cidr" greet-server -n 1 >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	tool=$!
-	wait_long grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out"
-	run "$GREET_CLIENT" "${cidr%/*}"
-	assert_success
-	assert_output "hello from $name"
-	# the server served its one connection and ended: so does the container
-	exit_of "$tool"
-	tool=
+	start_greeter -n "$name" --ip "$cidr"
+	# and the server, having served its one connection, ends the container
+	assert_greeted "${cidr%/*}" "$name"
 }
 
 # points: 2
@@ -315,9 +300,10 @@ stop_link_monitor() {
 }
 
 # points: 1
-@test "earlier stages' behaviour holds: hostname, exit statuses, no chroot escape" {
+@test "earlier stages' behaviour holds: hostname, exit statuses, no chroot escape, no open door" {
 	assert_earlier_stages_hold
 	assert_no_chroot_escape
+	assert_no_open_door
 }
 
 # points: 1

@@ -13,18 +13,11 @@ load helper
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
-	for w in cpuburn memeat forkbomb; do
-		[ -x "$ROOTFS/usr/local/bin/$w" ] || fail "no $w in $ROOTFS: run make rootfs"
-	done
+	need_rootfs cpuburn memeat forkbomb
 }
 
 teardown() {
-	local pid
-	# containers a failed test left running
-	for pid in ${tool:-} ${tools[@]:-}; do
-		end_container "$pid"
-	done
+	end_left_containers
 	# the loop device of the partition test
 	if [ -n "${loop:-}" ]; then
 		partx --delete "$loop" 2>/dev/null
@@ -491,7 +484,8 @@ disk_of() { # DIR
 # points: 1
 @test "the cgroups are gone after SIGTERM to the tool with --init" {
 	start_container -v --init sh -c 'touch /ready; exec sleep 100'
-	id=$(sed -n 's|^=> state-dir \.\.\. done (/run/cell/\(.*\))$|\1|p' "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
+	id=${state#/run/cell/}
 	[[ $id =~ ^[0-9a-f]{8}$ ]]
 	run find /sys/fs/cgroup -type d -path "*/cell/$id"
 	[ -n "$output" ]
@@ -514,7 +508,8 @@ disk_of() { # DIR
 	run cat "$BATS_TEST_TMPDIR/trace"
 	assert_output --partial "=> cgroup-join ... done"
 	assert_output --partial "mount proc on /run/cell/"
-	id=$(sed -n 's|^=> state-dir \.\.\. done (/run/cell/\(.*\))$|\1|p' "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
+	id=${state#/run/cell/}
 	[[ $id =~ ^[0-9a-f]{8}$ ]]
 	run find /sys/fs/cgroup -type d -path "*/cell/$id"
 	assert_output ""

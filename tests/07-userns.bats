@@ -14,11 +14,11 @@ load helper
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
+	need_rootfs
 }
 
 teardown() {
-	[ -z "${tool:-}" ] || end_container "$tool"
+	end_left_containers
 	# the user goes once nothing of it runs; userdel removes its group too
 	[ -z "${user:-}" ] || userdel "$user" || true
 	[ -z "${share:-}" ] || rm -rf "$share"
@@ -85,11 +85,6 @@ map_of() { # FILE
 	awk '{ $1 = $1; print }' "$1"
 }
 
-# The state directory a -v trace names.
-state_of() { # TRACE-FILE
-	sed -n 's|^=> state-dir \.\.\. done (\(.*\))$|\1|p' "$1"
-}
-
 # A copy of /etc with a cell line in subuid and subgid; with_etc runs a
 # command with it bound over /etc, in a mount namespace of its own (unshare
 # and sh exec, so the pid stays the tool's).
@@ -133,7 +128,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	# its network namespace has lo alone, and no cgroup cell/<id> exists
 	run awk -F: 'NR > 2 { sub(/^ */, "", $1); print $1 }' "/proc/$init/net/dev"
 	assert_output lo
-	state=$(state_of "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
 	assert_equal "$(dirname "$state")" "/tmp/cell-$uid"
 	[ -d "$state/upper" ]
 	run find /sys/fs/cgroup -type d -path "*/cell/${state##*/}"
@@ -191,7 +186,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	# the tool's supplementary groups are dropped
 	assert_equal "$(status_of "$tool" Groups)" "${groups/,/ }"
 	assert_equal "$(status_of "$init" Groups)" ""
-	state=$(state_of "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
 	assert_equal "$(stat -c '%u %g' "$state/upper/note")" "$DEFAULT_BASE $DEFAULT_BASE"
 	finish_container
 }
@@ -218,7 +213,7 @@ make_etc() { # SUBUID-LINE SUBGID-LINE
 	assert_equal "$(map_of "/proc/$init/uid_map")" "0 $base $count"
 	assert_equal "$(map_of "/proc/$init/gid_map")" "0 $gbase $count"
 	assert_equal "$(cat "/proc/$init/setgroups")" allow
-	state=$(state_of "$BATS_TEST_TMPDIR/trace")
+	state=$(state_dir_in "$BATS_TEST_TMPDIR/trace")
 	assert_equal "$(stat -c '%u %g' "$state/upper/note")" "$base $gbase"
 	# the cgroup is still made, by the tool, as root
 	pids=$(find /sys/fs/cgroup -path "*/cell/${state##*/}/pids.max" 2>/dev/null | head -n 1)

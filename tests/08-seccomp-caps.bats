@@ -12,15 +12,9 @@ load helper
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
-	[ -x "$ROOTFS/usr/local/bin/sysprobe" ] || fail "no sysprobe in $ROOTFS: run make rootfs"
+	need_rootfs sysprobe
 	"$ROOTFS/usr/local/bin/sysprobe" --help | grep -q -- --creds ||
 		fail "$ROOTFS/usr/local/bin/sysprobe is old: run make rootfs"
-}
-
-teardown() {
-	[ -z "${tool:-}" ] || end_container "$tool"
-	cell_teardown
 }
 
 # The name the tool's messages start with: the sanitizer build has its own.

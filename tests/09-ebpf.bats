@@ -13,16 +13,14 @@ load helper
 
 setup() {
 	cell_setup
-	for w in syscalls getpids; do
-		[ -x "$ROOTFS/usr/local/bin/$w" ] || fail "no $w in $ROOTFS: run make rootfs"
-	done
+	need_rootfs syscalls getpids
 	[ -x "$CELL_TOP/labs/bin/nobpf" ] || fail "no labs/bin/nobpf: run make rootfs"
 	log=$BATS_TEST_TMPDIR/trace.log
 }
 
 teardown() {
 	[ -z "${hostloop:-}" ] || kill "$hostloop" 2>/dev/null || true
-	[ -z "${tool:-}" ] || end_container "$tool"
+	end_left_containers
 	cell_teardown
 }
 

@@ -17,8 +17,7 @@ CONTAINER=${CELL_CAPSTONE:-$CELL_TOP/06-cgroups/container}
 
 setup() {
 	cell_setup
-	[ -x "$ROOTFS/usr/local/bin/greet-server" ] || fail "no greet-server in $ROOTFS: run make rootfs"
-	[ -x "$ROOTFS/usr/local/bin/cpuburn" ] || fail "no cpuburn in $ROOTFS: run make rootfs"
+	need_rootfs greet-server cpuburn
 }
 
 teardown() {
@@ -26,11 +25,6 @@ teardown() {
 	[ -z "${cmd_pid:-}" ] || kill -KILL "$cmd_pid" 2>/dev/null || true
 	[ -z "${tool:-}" ] || { exit_of "$tool" || kill -KILL "$tool"; } 2>/dev/null || true
 	cell_teardown
-}
-
-# A random container address with its prefix, e.g. 10.200.123.45/24.
-rand_cidr() {
-	echo "10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24"
 }
 
 # The host's pid of the process whose command line is exactly "ARGS".
@@ -122,20 +116,11 @@ stop_sleeper() {
 @test "its own IP address: greet-server inside answers greet-client on the host" {
 	name=$(rand_hostname)
 	cidr=$(rand_cidr)
-	"$CONTAINER" -n "$name" -r "$ROOTFS" --ip "$cidr" greet-server -n 1 \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
-	tool=$!
-	wait_long eval 'grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" || ended "$tool"'
-	grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" ||
-		fail "greet-server did not start: $(cat "$BATS_TEST_TMPDIR/out")"
+	start_greeter -n "$name" -r "$ROOTFS" --ip "$cidr"
 	# the address is the container's, not one of the host's
 	run ip -o -4 addr show
 	refute_output --partial " ${cidr%/*}/"
-	run "$CELL_TOP/labs/bin/greet-client" "${cidr%/*}"
-	assert_success
-	assert_output "hello from $name"
-	exit_of "$tool"
-	tool=
+	assert_greeted "${cidr%/*}" "$name"
 }
 
 # points: 3

@@ -74,8 +74,31 @@ cell_teardown() {
 	return 1
 }
 
+# Fail unless the default root file system is built, holding the given
+# workloads (greet-server, cpuburn ...) in /usr/local/bin.
+need_rootfs() { # [WORKLOAD...]
+	local w
+	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
+	for w in "$@"; do
+		[ -x "$ROOTFS/usr/local/bin/$w" ] || fail "no $w in $ROOTFS: run make rootfs"
+	done
+}
+
+# End the containers a failed test left running (tool, and the array
+# tools), each the way that lets its tool clean up (end_container, below).
+end_left_containers() {
+	local pid
+	for pid in ${tool:-} ${tools[@]:-}; do
+		end_container "$pid"
+	done
+	tool= tools=()
+}
+
 setup() { cell_setup; }
-teardown() { cell_teardown; }
+teardown() {
+	end_left_containers
+	cell_teardown
+}
 
 # A random lower-case token, e.g. for hostnames: "k3x9q2".
 rand_token() {
@@ -85,6 +108,20 @@ rand_token() {
 # A random hostname that is valid and unlike the host's.
 rand_hostname() {
 	echo "h$(rand_token 10)"
+}
+
+# A random container address with its prefix, e.g. 10.200.123.45/24: from
+# 10.200.20-219.0/24, which the subnets the tool picks by itself
+# (10.200.0.0/24 upwards) rarely reach.
+rand_cidr() {
+	echo "10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24"
+}
+
+# The state directory a -v trace names: "=> state-dir ... done
+# (/run/cell/1a2b3c4d)" gives /run/cell/1a2b3c4d, whose last part is the
+# container's id.
+state_dir_in() { # TRACE-FILE
+	sed -n 's|^=> state-dir \.\.\. done (\(.*\))$|\1|p' "$1"
 }
 
 # The inode of a namespace, as the kernel names it: "uts:[4026531838]".
@@ -164,24 +201,100 @@ assert_no_chroot_escape() { # [OPTION...]
 	assert_output --partial "still inside"
 }
 
+# A host directory holding a file named by a random token, which holds
+# another, open on a random descriptor (20 to 219) of this shell, as a
+# student's `exec 7</etc` would leave one for every program started after:
+# sets door (its number), token and secret; close_door closes it.
+open_door() {
+	local dir
+	token=$(rand_token 16)
+	secret=$(rand_token 16)
+	dir=$BATS_TEST_TMPDIR/door-$(rand_token 6)
+	mkdir "$dir"
+	echo "$secret" >"$dir/$token"
+	door=$((RANDOM % 200 + 20))
+	while [ -e "/proc/$BASHPID/fd/$door" ]; do
+		door=$((RANDOM % 200 + 20))
+	done
+	eval "exec $door<\"\$dir\""
+}
+close_door() { eval "exec $door<&-"; }
+
+# The descriptor numbers an ls -l of /proc/PID/fd lists, one a line. The
+# sanitizer build (make check: CELL_BINARY=container-san) has one more,
+# which is left out: ASan warns, once, about the stack clone() gave the
+# child when it calls exec_command (the compiler knows that it never
+# returns), after the tool closed the rest, and the warning opens ASan's
+# log file (make check's SANLOG.PID, /tmp/cell-sanitizer.1) in the
+# container's own /tmp: the container's file, no way to the host.
+fd_numbers() {
+	awk -v san="${CELL_BINARY:-}" '$10 == "->" &&
+		!(san == "container-san" && $11 ~ /\/cell-sanitizer[^\/]*\.[0-9]+$/) { print $9 }'
+}
+
+# Stage 04's other lesson: with such a door open when the tool starts, run
+# with the given options, the command holds stdin, stdout and stderr only,
+# and so do --init's PID 1 and its command; nothing inside lists the
+# directory or reads the secret through /proc/self/fd. Inside, the shell
+# lists its descriptors from another process, ls (the trailing ":" keeps
+# busybox sh from handing its own place to ls), so that the listing's own
+# descriptor is not among them. --init's are read from the host: with -U,
+# init has changed its ids and so is no longer dumpable, and the command
+# may not look into /proc/1/fd (proc(5), PR_SET_DUMPABLE).
+assert_no_open_door() { # [OPTION...]
+	local fds cmd
+	fds=$(printf '%s\n' 0 1 2)
+	open_door
+	run "$CONTAINER" "$@" sh -c 'ls -l /proc/$$/fd; :'
+	assert_success
+	assert_equal "$(fd_numbers <<<"$output")" "$fds"
+	start_container "$@" --init sh -c "$WAIT_READY"
+	cmd=$(children_of "$init")
+	assert_equal "$(ls -l "/proc/$init/fd" | fd_numbers)" "$fds"
+	assert_equal "$(ls -l "/proc/$cmd/fd" | fd_numbers)" "$fds"
+	finish_container
+	run "$CONTAINER" "$@" sh -c "ls /proc/self/fd/$door/; cat /proc/self/fd/$door/$token"
+	assert_failure 1
+	refute_line "$token"
+	refute_output --partial "$secret"
+	close_door
+}
+
+# Start the tool in the background, with the given options, greet-server
+# -n 1 its command, and wait until the server listens on port 7000; fail
+# if the tool ends first. Its output goes to $BATS_TEST_TMPDIR/out. Sets
+# tool. (3>&-: bats's own descriptor stays out of a background job.)
+start_greeter() { # [OPTION...]
+	"$CONTAINER" "$@" greet-server -n 1 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	tool=$!
+	wait_long eval 'grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" || ended "$tool"'
+	grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out" ||
+		fail "greet-server did not start: $(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+# greet-client on the host reaches the server start_greeter started at
+# ADDRESS, which answers with NAME; having served its one connection, the
+# server ends, and so does the tool, with status 0.
+assert_greeted() { # ADDRESS NAME
+	run "$CELL_TOP/labs/bin/greet-client" "$1"
+	assert_success
+	assert_output "hello from $2"
+	exit_of "$tool"
+	tool=
+}
+
 # What stages 04 to 06 showed, for the programs after them, run with the
-# given options (07 adds -U): the chroot escape fails after pivot_root, and
-# greet-server inside, under a pids limit, answers greet-client on the host
-# through the veth. Sets tool while the container runs, for the teardown.
+# given options (07 adds -U): the chroot escape fails after pivot_root, no
+# descriptor of the caller's reaches the command, and greet-server inside,
+# under a pids limit, answers greet-client on the host through the veth.
+# Sets tool while the container runs, for the teardown.
 assert_pivot_net_cgroups_hold() { # [OPTION...]
 	local name cidr
 	assert_no_chroot_escape "$@"
-	name=$(rand_hostname)
-	cidr=10.200.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 2))/24
-	"$CONTAINER" "$@" -n "$name" --ip "$cidr" --pids-limit 20 greet-server -n 1 \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
-	tool=$!
-	wait_long grep -q "^listening on port 7000$" "$BATS_TEST_TMPDIR/out"
-	run "$CELL_TOP/labs/bin/greet-client" "${cidr%/*}"
-	assert_success
-	assert_output "hello from $name"
-	exit_of "$tool"
-	tool=
+	assert_no_open_door "$@"
+	name=$(rand_hostname) cidr=$(rand_cidr)
+	start_greeter "$@" -n "$name" --ip "$cidr" --pids-limit 20
+	assert_greeted "${cidr%/*}" "$name"
 }
 
 # As wait_until, for up to 30 s: a container's start waits on the kernel

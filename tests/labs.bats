@@ -18,7 +18,7 @@ setup() {
 	for s in 01 03; do
 		[ -x "$CELL_TOP/$s"-*/container ] || fail "stage $s is not built: run make first"
 	done
-	[ -x "$ROOTFS/bin/busybox" ] || fail "no root file system at $ROOTFS: run make rootfs"
+	need_rootfs
 	# the tree as a fresh clone holds it: the handout lists what git tracks
 	git -C "$CELL_TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
 		skip "not a git work tree: the handout lists what git tracks"
@@ -64,6 +64,10 @@ solution_lines() {
 		[ -f "$dir/$f" ] || fail "$f is missing from the handout"
 	done
 	[ ! -e "$dir/tests/labs.bats" ] || fail "the grader's own tests are in the handout"
+	[ ! -e "$dir/tests/clean-host.bats" ] || fail "clean-host's tests are in the handout"
+	# and make test there runs the test files it has: the capstone's
+	run make -s -C "$dir" -f Makefile -f - kit-tests <<<'kit-tests: ; @echo $(KIT_TESTS)'
+	assert_output capstone
 	mapfile -t lines < <(solution_lines)
 	[ ${#lines[@]} -ge 10 ] || fail "only ${#lines[@]} distinctive solution lines found"
 	for line in "${lines[@]}"; do
@@ -172,6 +176,21 @@ solution_lines() {
 	run jq -r '[.tests[] | select(.output | startswith("01-uts does not build"))] | length' \
 		"$BATS_TEST_TMPDIR/r.json"
 	assert_equal "$output" "$(grep -c '^@test' "$CELL_TOP"/tests/01-*.bats)"
+}
+
+# points: 0
+@test "grade.sh and handout.sh: an option given last, without its value, is a usage error" {
+	# timeout: a loop that never ends fails the test rather than hangs it
+	for opt in --results --program; do
+		run timeout 10 "$CELL_TOP/labs/grade.sh" 01 "$opt"
+		assert_failure 1
+		assert_output "grade: option '$opt' needs a value (try --help)"
+	done
+	for opt in --mode --stage --out; do
+		run timeout 10 bash "$CELL_TOP/labs/handout.sh" --mode all "$opt"
+		assert_failure 1
+		assert_output "handout: option '$opt' needs a value (try --help)"
+	done
 }
 
 # points: 0

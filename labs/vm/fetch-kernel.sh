@@ -9,7 +9,12 @@
 #
 # Leaves labs/cache/vm/vmlinuz and labs/cache/vm/modules (links into the
 # unpacked package) for initramfs.sh and run.sh.
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr.
 set -euo pipefail
+die() { echo "fetch-kernel: $*" >&2; exit 1; }
 cd "$(dirname "$0")/../.."
 mkdir -p labs/cache/vm
 cd labs/cache/vm
@@ -18,10 +23,7 @@ cd labs/cache/vm
 # package it depends on, e.g. linux-image-6.1.0-56-amd64.
 pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 	sed -n 's/^ *Depends: <\{0,1\}\(linux-image-[0-9][^>]*\)>\{0,1\}$/\1/p' | head -n 1)
-if [ -z "$pkg" ]; then
-	echo "fetch-kernel: apt knows no linux-image-amd64 (is this Debian? try apt-get update)" >&2
-	exit 1
-fi
+[ -n "$pkg" ] || die "apt knows no linux-image-amd64 (is this Debian? try apt-get update)"
 kver=${pkg#linux-image-}
 dir=linux-$kver
 

@@ -8,7 +8,12 @@
 # Debian builds most drivers as modules, and the guest has no modprobe that
 # could find them (its root is the host's, which has no /lib/modules for this
 # kernel), so everything is loaded up front by init, in dependency order.
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr.
 set -euo pipefail
+die() { echo "initramfs: $*" >&2; exit 1; }
 out=$(realpath -m "${1:?usage: labs/vm/initramfs.sh OUT.cpio}")
 cd "$(dirname "$0")/../.."
 busybox=labs/cache/busybox
@@ -21,8 +26,8 @@ moddir=labs/cache/vm/modules
 # 06's test of a partition given to an I/O limit.
 wanted=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 crc32c_generic overlay veth loop)
 
-[ -x "$busybox" ] || { echo "initramfs: no $busybox: run make deps" >&2; exit 1; }
-[ -d "$moddir" ] || { echo "initramfs: no kernel in labs/cache/vm: run labs/vm/fetch-kernel.sh" >&2; exit 1; }
+[ -x "$busybox" ] || die "no $busybox: run make deps"
+[ -d "$moddir" ] || die "no kernel in labs/cache/vm: run labs/vm/fetch-kernel.sh"
 
 tmp=$(mktemp -d) part=''
 trap 'rm -rf "$tmp" "$part"' EXIT
@@ -60,7 +65,7 @@ add() { # NAME: its dependencies first, then itself
 	[ -z "${done_[$n]:-}" ] || return 0
 	done_[$n]=1
 	if grep -qx "$n" <<<"$builtin"; then return 0; fi
-	[ -n "${path[$n]:-}" ] || { echo "initramfs: no module $n in $moddir" >&2; exit 1; }
+	[ -n "${path[$n]:-}" ] || die "no module $n in $moddir"
 	for d in $(depends "$n"); do add "$d"; done
 	order+=("$n")
 }

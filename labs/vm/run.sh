@@ -9,6 +9,10 @@
 # Exit status: 0 when every test passed, 1 when one failed, 2 when the VM
 # did not boot, did not finish in time (CELL_VM_TIMEOUT seconds; by default
 # 10 minutes a stage, 20 at least), or was interrupted.
+#
+# Errors: set -euo pipefail, so a command that fails ends the script, save
+# where the line itself says what its failure means (if, ||); die() names
+# the script and why, in one line on stderr.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=$top/labs/cache/vm
