@@ -23,6 +23,35 @@
 static const enum ns_kind join_order[] = { NS_USER, NS_IPC,    NS_UTS,	NS_NET,
 					   NS_PID,  NS_CGROUP, NS_MOUNT };
 
+static void close_all(int fds[NS_COUNT])
+{
+	for (int k = 0; k < NS_COUNT; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+}
+
+/* setns into each namespace opened in FDS (-1: none), in join_order; the
+ * descriptors are closed, whatever happens. NAMES says what each is, for
+ * the error: the spec's paths, or NULL for "the container's". */
+static int join_in_order(int fds[NS_COUNT], const struct spec *names, struct error *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(join_order) / sizeof(join_order[0]) && ret == 0; i++) {
+		enum ns_kind k = join_order[i];
+
+		if (fds[k] < 0 || setns(fds[k], ns_clone_flag(k)) == 0)
+			continue;
+		if (names != NULL)
+			ret = err_sys(err, "linux.namespaces: setns %s (%s)", names->ns[k].path,
+				      ns_name(k));
+		else
+			ret = err_sys(err, "setns into the container's %s namespace", ns_name(k));
+	}
+	close_all(fds);
+	return ret;
+}
+
 int ns_clone_flags(const struct spec *spec)
 {
 	int flags = 0;
@@ -61,7 +90,6 @@ int ns_join_pid_for_children(const struct spec *spec, struct error *err)
 int ns_join_paths(const struct spec *spec, struct error *err)
 {
 	int fds[NS_COUNT];
-	int ret = -1;
 
 	for (int k = 0; k < NS_COUNT; k++)
 		fds[k] = -1;
@@ -74,26 +102,15 @@ int ns_join_paths(const struct spec *spec, struct error *err)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
-		enum ns_kind k = join_order[i];
-
-		if (fds[k] >= 0 && setns(fds[k], ns_clone_flag(k)) < 0) {
-			err_sys(err, "linux.namespaces: setns %s (%s)", spec->ns[k].path,
-				ns_name(k));
-			goto out;
-		}
-	}
+	if (join_in_order(fds, spec, err) < 0)
+		return -1;
 	if (spec->ns[NS_CGROUP].wanted && spec->ns[NS_CGROUP].path == NULL &&
-	    unshare(CLONE_NEWCGROUP) < 0) {
-		err_sys(err, "unshare CLONE_NEWCGROUP");
-		goto out;
-	}
-	ret = 0;
+	    unshare(CLONE_NEWCGROUP) < 0)
+		return err_sys(err, "unshare CLONE_NEWCGROUP");
+	return 0;
 out:
-	for (int k = 0; k < NS_COUNT; k++)
-		if (fds[k] >= 0)
-			close(fds[k]);
-	return ret;
+	close_all(fds);
+	return -1;
 }
 
 int ns_enter(pid_t pid, struct error *err)
@@ -101,7 +118,6 @@ int ns_enter(pid_t pid, struct error *err)
 	struct stat mine, theirs;
 	char path[64], self[64];
 	int fds[NS_COUNT];
-	int ret = -1;
 
 	for (int k = 0; k < NS_COUNT; k++)
 		fds[k] = -1;
@@ -125,20 +141,10 @@ int ns_enter(pid_t pid, struct error *err)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
-		enum ns_kind k = join_order[i];
-
-		if (fds[k] >= 0 && setns(fds[k], ns_clone_flag(k)) < 0) {
-			err_sys(err, "setns into the container's %s namespace", ns_name(k));
-			goto out;
-		}
-	}
-	ret = 0;
+	return join_in_order(fds, NULL, err);
 out:
-	for (int k = 0; k < NS_COUNT; k++)
-		if (fds[k] >= 0)
-			close(fds[k]);
-	return ret;
+	close_all(fds);
+	return -1;
 }
 
 /* One write: the kernel takes a map whole or not at all (user_namespaces(7)). */

@@ -2,8 +2,9 @@
 # Removes what a container that was killed (kill -9 of the tool, a crash, a
 # power cut) left on the host: what is named after its id, 8 hex digits (the
 # state directory /run/cell/<id>, the link cell<id>, the cgroup cell/<id> at
-# the top of each cgroup hierarchy), and the lock file /run/cell/net.lock
-# when no tool holds it. Only names of exactly that form are touched (not a
+# the top of each cgroup hierarchy), the lock file /run/cell/net.lock when
+# no tool holds it, and stage 10's containers whose process is gone
+# (/run/cell/runc/<id> and the cgroups cell/runc/<id>). Only names of exactly that form are touched (not a
 # link cellular0, nor a cgroup cellar or x/cell), and nothing that belongs to
 # a container still running. It says what it removes.
 #
@@ -57,12 +58,53 @@ hierarchies() {
 		/proc/self/mountinfo | sort -u
 }
 
+# Stage 10's runtime (cell-runc): a container is /run/cell/runc/<id>, whose
+# state.json names its init's pid and that process's start time, and its
+# cgroups (cell/runc/<id> unless its client chose another path, which then
+# is the client's). One whose init is gone, or whose pid a new process took,
+# was left by a client that was killed: its record and its cgroups go. One
+# whose init lives is kept, created or running.
+start_time_of() { # PID
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	set -- $stat
+	[ "$1" = Z ] || echo "${20}"
+}
+for state in /run/cell/runc/*/; do
+	[ -f "$state/state.json" ] || continue
+	state=${state%/}
+	pid=$(jq -r .pid "$state/state.json") start=$(jq -r .start_time "$state/state.json")
+	if [ "$pid" -gt 0 ] && [ "$(start_time_of "$pid")" = "$start" ]; then
+		echo "clean-host: keeping $state: its container's process $pid lives"
+		continue
+	fi
+	path=$(jq -r .cgroup_path "$state/state.json")
+	if [[ $path == /cell/runc/* ]]; then
+		for cg in /sys/fs/cgroup/*"$path" /sys/fs/cgroup"$path"; do
+			[ -d "$cg" ] || continue
+			if find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; then
+				echo "clean-host: removed cgroup $cg"
+			else
+				failed "cannot remove cgroup $cg (is a process still in it?)"
+			fi
+		done
+	fi
+	echo "clean-host: removing $state"
+	rm -rf --one-file-system "$state" || failed "cannot remove all of $state"
+done
+rmdir /run/cell/runc 2>/dev/null && echo "clean-host: removed /run/cell/runc"
+
 # In each hierarchy, the cgroups <hierarchy>/cell/<id>, with whatever the
 # container made below them, deepest first (rmdir(2) removes an empty cgroup
-# only); then <hierarchy>/cell itself, if that left it empty (another
-# container's cgroup, or anything else in it, keeps it).
+# only); then <hierarchy>/cell/runc (stage 10's) and <hierarchy>/cell
+# itself, if that left them empty (another container's cgroup, or anything
+# else in them, keeps them).
 while read -r top; do
 	[ -d "$top/cell" ] || continue
+	if [ -d "$top/cell/runc" ] && rmdir "$top/cell/runc" 2>/dev/null; then
+		echo "clean-host: removed cgroup $top/cell/runc"
+	fi
 	while read -r cg; do
 		if is_running "${cg##*/}"; then
 			echo "clean-host: keeping cgroup $cg: its container is running"

@@ -214,3 +214,30 @@ assert_kills_leave_nothing() { # PROGRAM [OPTION...]
 @test "after kill -9 of stage 09 at any step of its setup, clean-host leaves nothing" {
 	assert_kills_leave_nothing "$CELL_TOP"/09-*/container --memory 64m
 }
+
+@test "clean-host removes stage 10's containers whose process is gone, and keeps the live ones" {
+	local runc=$CELL_TOP/10-full-runtime/cell-runc dead live
+	[ -x "$runc" ] || fail "$runc is not built: run make first"
+	bundle=$BATS_TEST_TMPDIR/bundle
+	mkdir "$bundle"
+	(cd "$bundle" && "$runc" spec)
+	jq '.process.args = ["sleep", "60"]' "$bundle/config.json" >"$bundle/c"
+	mv "$bundle/c" "$bundle/config.json"
+	dead=d$(rand_token 8) live=l$(rand_token 8)
+	"$runc" run -d --bundle "$bundle" "$dead" </dev/null
+	"$runc" run -d --bundle "$bundle" "$live" </dev/null
+	# the client of $dead is killed, and its container with it: the record
+	# and the cgroups stay behind
+	pid=$("$runc" state "$dead" | jq .pid)
+	kill -KILL "$pid"
+	wait_until bash -c "'$runc' state $dead | grep -q '\"stopped\"'"
+	run bash "$CELL_TOP/labs/clean-host.sh"
+	assert_success
+	assert_output --partial "removing /run/cell/runc/$dead"
+	[ ! -e "/run/cell/runc/$dead" ]
+	[ -z "$(find /sys/fs/cgroup -path "*/cell/runc/$dead")" ]
+	# the live one is untouched, and still works
+	assert_equal "$("$runc" state "$live" | jq -r .status)" running
+	[ -n "$(find /sys/fs/cgroup -path "*/cell/runc/$live")" ]
+	"$runc" delete --force "$live"
+}
