@@ -73,6 +73,14 @@ FILTER_ONLY="keyctl keyctl_i386 add_key request_key open_by_handle_at bpf io_uri
 	clone3 perf_event_open name_to_handle_at process_vm_writev move_pages io_uring_enter
 	io_uring_register pidfd_getfd"
 
+# A kernel without i386 emulation (built without CONFIG_IA32_EMULATION, or
+# booted with ia32_emulation=0) kills every int $0x80 with SIGSEGV, filter
+# or none: there the i386 probe can tell nothing, and is left out.
+if "$CELL_TOP/labs/bin/sysprobe" keyctl_i386 2>/dev/null | grep -q 'killed by SIGSEGV'; then
+	DENIED=${DENIED/keyctl_i386 /}
+	FILTER_ONLY=${FILTER_ONLY/keyctl_i386 /}
+fi
+
 # points: 3
 @test "/proc/1/status: docker's capabilities in the bounding set too, nothing ambient, no_new_privs, a filter" {
 	run "$CONTAINER" --net none sh -c "$STATUS_LINES /proc/1/status"
