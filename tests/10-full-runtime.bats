@@ -398,11 +398,16 @@ run_waiting() { # ID
 }
 
 @test "linux.sysctl, linux.devices, linux.resources.devices, root.readonly and a read-only bind" {
-	local domain dir
+	local domain dir copy
 	domain=$(rand_token 10)
 	dir=$BATS_TEST_TMPDIR/data
 	mkdir "$dir"
 	echo "$domain" >"$dir/file"
+	# the runtime makes a missing mount point in the root, as runc does:
+	# in a copy, never in the toolkit's rootfs
+	TOKEN=$(rand_token 12)
+	copy=$(rootfs_copy)
+	edit --arg r "$copy" '.root.path = $r'
 	edit --arg d "$domain" --arg src "$dir" '.linux.sysctl = {"kernel.domainname": $d} |
 		.linux.devices = [{path: "/dev/cellnull", type: "c", major: 1, minor: 3, fileMode: 384}] |
 		.mounts += [{destination: "/data", type: "bind", source: $src, options: ["rbind", "ro"]}]'
