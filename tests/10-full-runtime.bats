@@ -204,7 +204,8 @@ run_waiting() { # ID
 	assert_failure 1
 	assert_output --partial "container does not exist"
 	run_waiting "$ID"
-	run runc start "$ID"
+	# bounded: a start that waited on the FIFO would hang the suite
+	run timeout 20 "$RUNC_BIN" --root "$STATE" start "$ID"
 	assert_failure 1
 	assert_output --partial "cannot start a container that is running"
 	run runc delete "$ID"
@@ -243,13 +244,15 @@ run_waiting() { # ID
 }
 
 @test "a missing program fails create with the words podman maps to 127" {
+	local out=$BATS_TEST_TMPDIR/create.out
+	# to a file: an init wrongly created would hold a pipe of run's open
 	set_args /no/such/program
-	run runc create --bundle "$BUNDLE" "$ID"
-	assert_failure 1
+	run -1 bash -c "'$RUNC_BIN' --root '$STATE' create --bundle '$BUNDLE' '$ID' </dev/null >'$out' 2>&1"
+	run cat "$out"
 	assert_output --partial "no such file or directory"
 	set_args nosuchprogram
-	run runc create --bundle "$BUNDLE" "$ID"
-	assert_failure 1
+	run -1 bash -c "'$RUNC_BIN' --root '$STATE' create --bundle '$BUNDLE' '$ID' </dev/null >'$out' 2>&1"
+	run cat "$out"
 	assert_output --partial "executable file not found in \$PATH"
 	[ ! -e "$STATE/$ID" ]
 }
@@ -444,4 +447,16 @@ run_waiting() { # ID
 	assert_equal "$(stat -c %u "/proc/$init")" "$first"
 	run runc exec "$ID" id -u
 	assert_output 0
+}
+
+@test "a cwd through a descriptor passed on with --preserve-fds is refused" {
+	local dir=$BATS_TEST_TMPDIR/hostdir
+	mkdir "$dir"
+	# fd 3 survives the close on purpose; only the getcwd check stops it
+	edit '.process.cwd = "/proc/self/fd/3"'
+	set_args pwd
+	run bash -c "exec 3<'$dir'; exec '$RUNC_BIN' --root '$STATE' run --preserve-fds 1 --bundle '$BUNDLE' '$ID' </dev/null"
+	assert_failure 1
+	assert_output --partial "process.cwd"
+	refute_output --partial "$dir"
 }
