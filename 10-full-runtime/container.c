@@ -649,7 +649,7 @@ static uid_t host_root_uid(const struct spec *spec)
 
 static int save_config(const struct ctr_create_opts *o, const struct state *st, struct error *err)
 {
-	char src[PATH_MAX], dst[PATH_MAX], *text;
+	char src[PATH_MAX];
 	json_t *doc;
 	int ret;
 
@@ -657,11 +657,8 @@ static int save_config(const struct ctr_create_opts *o, const struct state *st, 
 	doc = json_load_file(src, 0, NULL);
 	if (doc == NULL)
 		return err_set(err, "%s: cannot read it again", src);
-	text = json_dumps(doc, JSON_COMPACT);
+	ret = st_write_json(st, "config.json", doc, err);
 	json_decref(doc);
-	snprintf(dst, sizeof(dst), "%s/config.json", st->dir);
-	ret = st_write_atomic(dst, text, strlen(text), 0600, err);
-	free(text);
 	return ret;
 }
 

@@ -142,9 +142,22 @@ int st_write_atomic(const char *path, const char *text, size_t len, mode_t mode,
 	return 0;
 }
 
-int st_save(const struct state *st, struct error *err)
+int st_write_json(const struct state *st, const char *name, json_t *doc, struct error *err)
 {
 	char path[PATH_MAX], *text;
+	int ret;
+
+	text = json_dumps(doc, JSON_COMPACT);
+	if (text == NULL)
+		return err_set(err, "%s of %s: cannot encode it", name, st->id);
+	snprintf(path, sizeof(path), "%s/%s", st->dir, name);
+	ret = st_write_atomic(path, text, strlen(text), 0600, err);
+	free(text);
+	return ret;
+}
+
+int st_save(const struct state *st, struct error *err)
+{
 	json_t *doc;
 	int ret;
 
@@ -155,11 +168,8 @@ int st_save(const struct state *st, struct error *err)
 			(int)st->owner);
 	if (doc == NULL)
 		return err_set(err, "state of %s: cannot encode it", st->id);
-	text = json_dumps(doc, JSON_COMPACT);
+	ret = st_write_json(st, "state.json", doc, err);
 	json_decref(doc);
-	snprintf(path, sizeof(path), "%s/state.json", st->dir);
-	ret = st_write_atomic(path, text, strlen(text), 0600, err);
-	free(text);
 	return ret;
 }
 

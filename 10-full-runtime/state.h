@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "error.h"
 
 #define ST_ID_MAX  256
@@ -42,6 +44,9 @@ int st_save(const struct state *st, struct error *err);
 /* Writes TEXT to PATH atomically (temporary file, fsync, rename, fsync of
  * the directory); used for the pid file and the saved config.json too. */
 int st_write_atomic(const char *path, const char *text, size_t len, mode_t mode, struct error *err);
+/* Writes DOC as compact JSON to the container's directory under NAME,
+ * atomically (st_write_atomic). */
+int st_write_json(const struct state *st, const char *name, json_t *doc, struct error *err);
 /* Holds an exclusive lock on the container's directory until closed. */
 int st_lock(const struct state *st, struct error *err);
 /* /proc/PID/stat's start time, or 0 when PID is gone or a zombie. */
