@@ -4,6 +4,7 @@
  * One binary, two command lines, chosen by the name it is run as: as
  * cell-runc (a link to cell) it speaks runc's, for podman and containerd;
  * `cell runc ...` is the same for a person who has only `cell` on PATH.
+ * Otherwise it speaks the people's, podman's commands (cli.c).
  *
  * Before anything that enters a container, cell makes sure it runs from a
  * sealed copy of itself in memory (CVE-2019-5736): a process of the
@@ -109,18 +110,10 @@ static int enters_container(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0 ||
-		    strcmp(argv[i], "exec") == 0)
+		    strcmp(argv[i], "exec") == 0 || strcmp(argv[i], "start") == 0 ||
+		    strcmp(argv[i], "restart") == 0)
 			return 1;
 	return 0;
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: cell runc COMMAND ...   (the same as cell-runc COMMAND ...)\n"
-		     "\n"
-		     "cell is stage 10 of the toolkit: an OCI runtime built from the nine\n"
-		     "stages before it. Its command line for programs, runc's, is there: run\n"
-		     "`cell-runc --help`. Lab notes: 10-full-runtime/README.md.\n");
 }
 
 int main(int argc, char **argv)
@@ -137,10 +130,5 @@ int main(int argc, char **argv)
 		return runc_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "runc") == 0)
 		return runc_main(argc - 1, argv + 1);
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
-		return 0;
-	}
-	usage(stderr);
-	return 125;
+	return cli_main(argc, argv);
 }

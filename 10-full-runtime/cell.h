@@ -10,6 +10,8 @@
 #define CELL_ROOTFS "/usr/local/share/cell/rootfs"
 #endif
 
+/* The people's command line (cli.c). */
+int cli_main(int argc, char **argv);
 /* runc's command line (runc.c). */
 int runc_main(int argc, char **argv);
 

@@ -1892,3 +1892,114 @@ out:
 	close(tmp_fd);
 	return ret;
 }
+
+/* ---- what the container uses: cell stats, and the OOM killer's count ---- */
+
+/* The number after KEY in a file of "KEY VALUE" lines (memory.events,
+ * memory.oom_control, cpu.stat), or -1. */
+static long long keyed_value(const char *dir, const char *file, const char *key)
+{
+	char path[PATH_MAX], text[4096];
+	size_t len = strlen(key);
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path) ||
+	    read_file(path, text, sizeof(text), &(struct error){ 0 }) < 0)
+		return -1;
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		if (strncmp(line, key, len) == 0 && line[len] == ' ')
+			return strtoll(line + len + 1, NULL, 10);
+	return -1;
+}
+
+/* A file holding one number, or "max" (-1); -2 when it cannot be read. */
+static long long number_file(const char *dir, const char *file)
+{
+	char path[PATH_MAX], text[64];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path) ||
+	    read_file(path, text, sizeof(text), &(struct error){ 0 }) < 0)
+		return -2;
+	return strcmp(text, "max") == 0 ? -1 : strtoll(text, NULL, 10);
+}
+
+/* The hierarchy holding CONTROLLER with a directory of the container. */
+static const struct cg_hierarchy *used(const struct cgroup *cg, const char *controller)
+{
+	const struct cg_hierarchy *h = hierarchy_of(cg, controller);
+
+	return h != NULL && h->dir[0] != '\0' ? h : NULL;
+}
+
+long long cg_oom_kills(const struct cgroup *cg)
+{
+	const struct cg_hierarchy *h = used(cg, "memory");
+
+	if (h == NULL)
+		return 0;
+	/* v1's oom_kill line is there from Linux 4.13 */
+	return keyed_value(h->dir, h->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
+}
+
+/* v1's blkio.throttle.io_service_bytes ("MAJ:MIN Read N" lines) or v2's
+ * io.stat ("MAJ:MIN rbytes=N wbytes=N ..."), summed over the devices. */
+static void io_bytes(const struct cg_hierarchy *h, struct cg_usage *u)
+{
+	char path[PATH_MAX], text[16384];
+	unsigned long long n;
+
+	if (snprintf(path, sizeof(path), "%s/%s", h->dir,
+		     h->v2 ? "io.stat" : "blkio.throttle.io_service_bytes") >= (int)sizeof(path) ||
+	    read_file(path, text, sizeof(text), &(struct error){ 0 }) < 0)
+		return;
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char *r = strstr(line, "rbytes="), *w = strstr(line, "wbytes=");
+
+		if (h->v2) {
+			u->io_read += r != NULL ? strtoull(r + 7, NULL, 10) : 0;
+			u->io_write += w != NULL ? strtoull(w + 7, NULL, 10) : 0;
+		} else if (sscanf(line, "%*u:%*u Read %llu", &n) == 1) {
+			u->io_read += n;
+		} else if (sscanf(line, "%*u:%*u Write %llu", &n) == 1) {
+			u->io_write += n;
+		}
+	}
+}
+
+int cg_usage(const struct cgroup *cg, struct cg_usage *u, struct error *err)
+{
+	const struct cg_hierarchy *h;
+	long long v;
+
+	*u = (struct cg_usage){ .memory_limit = -1, .pids_limit = -1 };
+	/* CPU time: v1's cpuacct.usage (ns), or v2's cpu.stat, in every cgroup */
+	h = used(cg, "cpuacct");
+	if (h == NULL)
+		for (int i = 0; i < cg->n && h == NULL; i++)
+			if (cg->h[i].v2 && cg->h[i].dir[0] != '\0')
+				h = &cg->h[i];
+	if (h == NULL)
+		return err_set(err, "the container has no cgroup left (stopped?)");
+	v = h->v2 ? keyed_value(h->dir, "cpu.stat", "usage_usec")
+		  : number_file(h->dir, "cpuacct.usage");
+	u->cpu_ns = v < 0 ? 0 : (unsigned long long)v * (h->v2 ? 1000 : 1);
+	h = used(cg, "memory");
+	if (h != NULL) {
+		v = number_file(h->dir, h->v2 ? "memory.current" : "memory.usage_in_bytes");
+		u->memory = v < 0 ? 0 : v;
+		v = number_file(h->dir, h->v2 ? "memory.max" : "memory.limit_in_bytes");
+		/* v1 says "no limit" with the largest page-aligned long */
+		u->memory_limit = v < 0 || v >= (1LL << 62) ? -1 : v;
+	}
+	h = used(cg, "pids");
+	if (h != NULL) {
+		v = number_file(h->dir, "pids.current");
+		u->pids = v < 0 ? 0 : v;
+		u->pids_limit = number_file(h->dir, "pids.max");
+		if (u->pids_limit < -1)
+			u->pids_limit = -1;
+	}
+	h = used(cg, "blkio");
+	if (h != NULL)
+		io_bytes(h, u);
+	return 0;
+}

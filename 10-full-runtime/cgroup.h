@@ -52,6 +52,17 @@ int cg_enter(const struct cgroup *cg, pid_t pid, struct error *err);
 int cg_freeze(const struct cgroup *cg, bool frozen, struct error *err);
 /* Whether the container's cgroup is frozen (false where there is no freezer). */
 bool cg_is_frozen(const struct cgroup *cg);
+/* How many times the kernel's OOM killer struck in the container. */
+long long cg_oom_kills(const struct cgroup *cg);
+
+/* What the container uses now, from its cgroup files (cell stats). */
+struct cg_usage {
+	unsigned long long cpu_ns;	      /* CPU time, all its processes */
+	long long memory, memory_limit;	      /* bytes; -1: no limit */
+	long long pids, pids_limit;	      /* -1: no limit */
+	unsigned long long io_read, io_write; /* bytes through the block layer */
+};
+int cg_usage(const struct cgroup *cg, struct cg_usage *u, struct error *err);
 /* The PIDs in the container's cgroup (malloc'd array). */
 int cg_pids(const struct cgroup *cg, pid_t **pids, size_t *n, struct error *err);
 /* Removes the container's directories (waiting briefly for tasks that are

@@ -81,10 +81,12 @@ struct init_args {
 
 /* ---- small helpers ---- */
 
-static void trace(bool on, const char *step, const char *stage)
+static void trace(FILE *to, const char *step, const char *stage)
 {
-	if (on)
-		fprintf(stderr, "=> %s (%s) ... done\n", step, stage);
+	if (to != NULL) {
+		fprintf(to, "=> %s (%s) ... done\n", step, stage);
+		fflush(to);
+	}
 }
 
 static int send_msg(int fd, char type, const char *text)
@@ -521,12 +523,15 @@ static int init_main(void *arg)
 	const struct spec *spec = a->spec;
 	bool userns = spec->ns[NS_USER].wanted;
 	char state[16384], program[PATH_MAX], fifo[64];
-	int keep[] = { a->sync_fd, a->console_fd, a->fifo_fd };
+	/* the trace stream is close-on-exec, as every descriptor is made
+	 * before execve: it serves the runtime's steps only */
+	int keep[] = { a->sync_fd, a->console_fd, a->fifo_fd,
+		       a->opts->trace != NULL ? fileno(a->opts->trace) : -1 };
 	struct error err = { 0 };
 	int root_fd, fd;
 
 	/* step: close-fds: nothing of the runtime's but what it passes on */
-	close_fds_except(3 + a->opts->preserve_fds, keep, 3);
+	close_fds_except(3 + a->opts->preserve_fds, keep, 4);
 	reset_signals();
 	/* a process of the container must not read this one's memory or
 	 * descriptors through /proc before it runs the user's program */
@@ -541,7 +546,7 @@ static int init_main(void *arg)
 	}
 	if (ns_join_paths(spec, &err) < 0)
 		init_fail(a, &err);
-	trace(a->opts->verbose, "namespaces", "01, 02, 05, 07");
+	trace(a->opts->trace, "namespaces", "01, 02, 05, 07");
 	if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
 		err_sys(&err, "sethostname %s", spec->hostname);
 		init_fail(a, &err);
@@ -562,7 +567,7 @@ static int init_main(void *arg)
 	    mnt_apply_mounts(spec, root_fd, a->cg, spec->ns[NS_CGROUP].wanted, userns, &err) < 0 ||
 	    mnt_make_devices(spec, root_fd, userns, &err) < 0)
 		init_fail(a, &err);
-	trace(a->opts->verbose, "mounts", "03, 04");
+	trace(a->opts->trace, "mounts", "03, 04");
 	send_msg(a->sync_fd, MSG_MOUNTED, NULL);
 	if (expect_msg(a->sync_fd, MSG_GO, state, sizeof(state), "runtime", &err) < 0)
 		_exit(1);
@@ -573,7 +578,7 @@ static int init_main(void *arg)
 	if (mnt_pivot(root_fd, a->opts->no_pivot, &err) < 0)
 		init_fail(a, &err);
 	close(root_fd);
-	trace(a->opts->verbose, "pivot-root", "04");
+	trace(a->opts->trace, "pivot-root", "04");
 	if (mnt_finish(spec, &err) < 0)
 		init_fail(a, &err);
 	/* the init leads a session of its own, terminal or not */
@@ -584,7 +589,7 @@ static int init_main(void *arg)
 	if (prepare_process(&spec->process, spec->seccomp, a->console_fd, true, a->setgroups_denied,
 			    program, sizeof(program), &err) < 0)
 		init_fail(a, &err);
-	trace(a->opts->verbose, "user, capabilities, seccomp", "07, 08");
+	trace(a->opts->trace, "user, capabilities, seccomp", "07, 08");
 	send_msg(a->sync_fd, MSG_READY, NULL);
 	close(a->sync_fd);
 
@@ -607,18 +612,6 @@ static int init_main(void *arg)
 }
 
 /* ---- create ---- */
-
-static void now_rfc3339(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
 
 static int connect_console(const char *path, struct error *err)
 {
@@ -688,7 +681,7 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 	made_dir = true;
 	snprintf(st.bundle, sizeof(st.bundle), "%s", o->bundle);
 	snprintf(st.rootfs, sizeof(st.rootfs), "%s", spec.root_path);
-	now_rfc3339(st.created, sizeof(st.created));
+	st_now(st.created, sizeof(st.created));
 	st.owner = geteuid();
 	if (save_config(o, &st, err) < 0)
 		goto out;
@@ -696,7 +689,8 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 	/* step: cgroup (06): made and limited while still empty */
 	if (cg_detect(&cg, err) < 0)
 		goto out;
-	snprintf(default_path, sizeof(default_path), "/cell/runc/%s", o->id);
+	snprintf(default_path, sizeof(default_path), "%s/%s",
+		 o->cgroup_base != NULL ? o->cgroup_base : "/cell/runc", o->id);
 	if (cg_resolve_path(spec.cgroups_path, default_path, st.cgroup_path, sizeof(st.cgroup_path),
 			    err) < 0)
 		goto out;
@@ -706,7 +700,7 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 	made_cg = true;
 	if (cg_apply(&cg, &spec.resources, err) < 0)
 		goto out;
-	trace(o->verbose, "cgroup", "06");
+	trace(o->trace, "cgroup", "06");
 
 	snprintf(fifo, sizeof(fifo), "%s/" EXEC_FIFO, st.dir);
 	if (mkfifo(fifo, 0600) < 0) {
@@ -753,7 +747,7 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	trace(o->verbose, "clone", "01, 02");
+	trace(o->trace, "clone", "01, 02");
 	if (ns_write_id_maps(pid, &spec, err) < 0 || cg_enter(&cg, pid, err) < 0)
 		goto out;
 	st.pid = pid;
@@ -1224,6 +1218,44 @@ int ctr_wait(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int ctr_cgroup(const char *root, const char *id, struct cgroup *cg, struct error *err)
+{
+	struct state st;
+
+	if (st_load(root, id, &st, err) < 0)
+		return -1;
+	return open_cgroup(&st, cg, err);
+}
+
+int ctr_remove_leftovers(const char *root, const char *id, const char *cgroup_base,
+			 struct error *err)
+{
+	struct cgroup cg = { 0 };
+	struct state st = { 0 };
+	char path[PATH_MAX];
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", cgroup_base, id);
+	if (cg_detect(&cg, err) < 0)
+		return -1;
+	if (cg_open(&cg, path, &(struct error){ 0 }) == 0) {
+		/* an init that was never released, waiting on the fifo */
+		if (cg_pids(&cg, &pids, &n, &(struct error){ 0 }) == 0)
+			for (size_t i = 0; i < n; i++)
+				kill(pids[i], SIGKILL);
+		free(pids);
+		if (cg_destroy(&cg, 2, err) < 0)
+			ret = -1;
+	}
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	snprintf(st.dir, sizeof(st.dir), "%s/%s", root, id);
+	if (access(st.dir, F_OK) == 0 && st_remove(&st, ret < 0 ? &(struct error){ 0 } : err) < 0)
+		ret = -1;
+	return ret;
 }
 
 int ctr_list(const char *root, int (*fn)(const struct state *st, void *arg), void *arg,

@@ -6,8 +6,10 @@
 #define CELL_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 #include "state.h"
@@ -22,7 +24,9 @@ struct ctr_create_opts {
 	const char *console_socket; /* NULL: fds 0-2 pass through */
 	int preserve_fds;	    /* fds 3 .. 3+N-1 pass through too */
 	bool no_pivot, no_new_keyring;
-	bool verbose; /* a trace line per step on stderr */
+	FILE *trace; /* a line per step ("=> mounts (03, 04) ... done"), or NULL */
+	const char
+		*cgroup_base; /* the cgroup is BASE/ID unless cgroupsPath says; NULL: /cell/runc */
 };
 
 struct ctr_exec_opts {
@@ -60,6 +64,12 @@ int ctr_wait(pid_t pid);
 int ctr_process_from_args(const char *root, const char *id, char **args, char **env, size_t n_env,
 			  const char *cwd, const char *user, bool tty, struct process_spec *out,
 			  struct error *err);
+/* The container's cgroup, opened without making anything. */
+int ctr_cgroup(const char *root, const char *id, struct cgroup *cg, struct error *err);
+/* What a container killed in the middle of create can leave without a
+ * state.json: ROOT/ID, and the cgroup BASE/ID with the processes in it. */
+int ctr_remove_leftovers(const char *root, const char *id, const char *cgroup_base,
+			 struct error *err);
 /* Calls FN for each container under ROOT (ids in directory order). */
 int ctr_list(const char *root, int (*fn)(const struct state *st, void *arg), void *arg,
 	     struct error *err);

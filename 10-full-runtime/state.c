@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -264,13 +265,32 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
+int st_remove_tree(const char *dir, struct error *err)
+{
+	/* FTW_MOUNT: never into another file system mounted below DIR */
+	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+		return err_sys(err, "remove %s", dir);
+	return 0;
+}
+
+void st_now(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
 int st_remove(const struct state *st, struct error *err)
 {
 	char root[ST_DIR_MAX], fallback[PATH_MAX], *slash;
 
-	if (nftw(st->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
-	    errno != ENOENT)
-		return err_sys(err, "remove %s", st->dir);
+	if (st_remove_tree(st->dir, err) < 0)
+		return -1;
 	/* The default root goes with its last container, so that nothing of
 	 * cell's stays in /run once no container is left. A root a client
 	 * chose (--root) is the client's. */

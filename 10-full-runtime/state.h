@@ -51,6 +51,10 @@ int st_write_json(const struct state *st, const char *name, json_t *doc, struct 
 int st_lock(const struct state *st, struct error *err);
 /* /proc/PID/stat's start time, or 0 when PID is gone or a zombie. */
 unsigned long long st_start_time(pid_t pid);
+/* Removes DIR and what it holds, never crossing into another mount. */
+int st_remove_tree(const char *dir, struct error *err);
+/* The time now, RFC 3339 with nanoseconds, UTC. */
+void st_now(char *buf, size_t size);
 /* Removes ROOT/ID and what it holds. */
 int st_remove(const struct state *st, struct error *err);
 

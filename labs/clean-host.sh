@@ -4,7 +4,8 @@
 # state directory /run/cell/<id>, the link cell<id>, the cgroup cell/<id> at
 # the top of each cgroup hierarchy), the lock file /run/cell/net.lock when
 # no tool holds it, and stage 10's containers whose process is gone
-# (/run/cell/runc/<id> and the cgroups cell/runc/<id>). Only names of exactly that form are touched (not a
+# (/run/cell/runc/<id> and the cgroups cell/runc/<id>; the people's cell's,
+# whose monitor is gone, settled by cell itself). Only names of exactly that form are touched (not a
 # link cellular0, nor a cgroup cellar or x/cell), and nothing that belongs to
 # a container still running. It says what it removes.
 #
@@ -95,16 +96,29 @@ for state in /run/cell/runc/*/; do
 done
 rmdir /run/cell/runc 2>/dev/null && echo "clean-host: removed /run/cell/runc"
 
+# The people's cell (stage 10) keeps its containers in a store, and a
+# container runs on after the command that started it: only one whose
+# monitor was killed is left behind. Any cell command settles those (stops
+# what is left of them, frees their cgroups cell/ctr/<id> and their
+# /run/cell/core and /run/cell/containers entries); `cell ps -a` is the
+# one that changes nothing else.
+cell=$(dirname "$0")/../10-full-runtime/cell
+if [ -x "$cell" ] && [ -e /var/lib/cell/cell.db ]; then
+	"$cell" ps -a >/dev/null || failed "cell ps -a could not settle the people's containers"
+fi
+
 # In each hierarchy, the cgroups <hierarchy>/cell/<id>, with whatever the
 # container made below them, deepest first (rmdir(2) removes an empty cgroup
-# only); then <hierarchy>/cell/runc (stage 10's) and <hierarchy>/cell
+# only); then <hierarchy>/cell/runc and cell/ctr (stage 10's) and <hierarchy>/cell
 # itself, if that left them empty (another container's cgroup, or anything
 # else in them, keeps them).
 while read -r top; do
 	[ -d "$top/cell" ] || continue
-	if [ -d "$top/cell/runc" ] && rmdir "$top/cell/runc" 2>/dev/null; then
-		echo "clean-host: removed cgroup $top/cell/runc"
-	fi
+	for own in runc ctr; do
+		if [ -d "$top/cell/$own" ] && rmdir "$top/cell/$own" 2>/dev/null; then
+			echo "clean-host: removed cgroup $top/cell/$own"
+		fi
+	done
 	while read -r cg; do
 		if is_running "${cg##*/}"; then
 			echo "clean-host: keeping cgroup $cg: its container is running"

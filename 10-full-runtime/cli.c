@@ -1,0 +1,2400 @@
+/*
+ * cli.c: the people's command line, podman's names and flags (RUNTIME.md,
+ * "Two command lines"): cell run, ps, exec, logs, stats, stop, rm...
+ *
+ * `cell run` turns its flags into an OCI bundle (config.json, and the
+ * root file system as an overlay whose lower layer is --rootfs) under
+ * /var/lib/cell/containers/ID, records the container in the store, and
+ * starts its monitor, which creates it with the same core that runc's
+ * command line drives. Every later command finds the container in the
+ * store; a record whose monitor was killed is settled first (monitor.c).
+ *
+ * Exit status, as podman's: a foreground run's own status, 125 when cell
+ * failed (one line on stderr naming the container, flag or state), 126
+ * and 127 from the core when the program cannot be run or found.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cell.h"
+#include "cgroup.h"
+#include "container.h"
+#include "monitor.h"
+#include "spec.h"
+#include "state.h"
+#include "store.h"
+
+#define EXIT_CELL      125 /* cell itself failed (podman's) */
+#define STOP_TIMEOUT   10  /* seconds between SIGTERM and SIGKILL */
+#define MONITOR_WAIT   10  /* seconds a monitor has to record an end */
+#define CFS_PERIOD     100000
+#define STATS_INTERVAL 500 /* ms between the two CPU samples of stats */
+
+static struct places places;
+static sqlite3 *db;
+static bool verbose;
+
+/* ---- errors and small helpers ---- */
+
+static int fail(const struct error *err)
+{
+	char text[ERR_MSG_MAX + 128];
+
+	fprintf(stderr, "cell: %s\n", err_text(err, text, sizeof(text)));
+	return EXIT_CELL;
+}
+
+__attribute__((format(printf, 1, 2))) static int failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "cell: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_CELL;
+}
+
+/* The same, for a step whose caller goes on or stops: -1. */
+__attribute__((format(printf, 1, 2))) static int refuse(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "cell: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int fail_err(const struct error *err)
+{
+	fail(err);
+	return -1;
+}
+
+static int usage_error(const char *cmd)
+{
+	fprintf(stderr, "Try 'cell %s --help'.\n", cmd);
+	return EXIT_CELL;
+}
+
+static void core_root(char *out, size_t size)
+{
+	mon_core_root(&places, out, size);
+}
+
+/* getopt_long over a command's own arguments, with --help as 'h'. */
+static int next_opt(int argc, char **argv, const char *shorts, const struct option *longs)
+{
+	return getopt_long(argc, argv, shorts, longs, NULL);
+}
+
+/* The container REF, settled if its monitor is gone. */
+static int find(const char *ref, struct record *r, struct error *err)
+{
+	if (store_find(db, ref, r, err) < 0)
+		return -1;
+	if (mon_settle(db, &places, r, err) < 0)
+		return -1;
+	if (store_reload(db, r, err) == 1)
+		return err_set(err, "no such container: %s", ref);
+	return 0;
+}
+
+static bool is(const struct record *r, const char *state)
+{
+	return strcmp(r->state, state) == 0;
+}
+
+static bool alive(const struct record *r)
+{
+	return is(r, "running") || is(r, "paused") || is(r, "created");
+}
+
+/* Waits up to SECONDS for COND(R) to turn false, re-reading R. */
+static bool wait_while(struct record *r, bool (*cond)(const struct record *), int seconds)
+{
+	for (int i = 0; i < seconds * 20; i++) {
+		if (store_reload(db, r, &(struct error){ 0 }) != 0 || !cond(r))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static bool init_lives(const struct record *r)
+{
+	return r->pid > 0 && st_start_time(r->pid) == r->pid_start;
+}
+
+static bool monitor_lives(const struct record *r)
+{
+	return mon_alive(r);
+}
+
+/* ---- building the bundle from flags ---- */
+
+struct run_opts {
+	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
+	const char *network, *ipc, *pid, *uts;
+	bool detach, interactive, tty, rm;
+	json_t *env, *mounts, *cap_add, *cap_drop;
+	json_t *resources; /* linux.resources */
+	json_t *read_bps, *write_bps;
+};
+
+/* "64m", "1g", "512k", "100" -> bytes */
+static int parse_size(const char *flag, const char *text, long long *out)
+{
+	char *end;
+	double v;
+	long long mult = 1;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end == text || errno != 0 || v < 0)
+		return refuse("%s: \"%s\" is not a size (try 64m or 1g)", flag, text);
+	switch (tolower((unsigned char)*end)) {
+	case 'k':
+		mult = 1LL << 10;
+		break;
+	case 'm':
+		mult = 1LL << 20;
+		break;
+	case 'g':
+		mult = 1LL << 30;
+		break;
+	case 'b':
+	case '\0':
+		break;
+	default:
+		return refuse("%s: \"%s\" is not a size (try 64m or 1g)", flag, text);
+	}
+	if (*end != '\0' && end[1] != '\0' &&
+	    !(tolower((unsigned char)end[1]) == 'b' && end[2] == '\0'))
+		return refuse("%s: \"%s\" is not a size (try 64m or 1g)", flag, text);
+	*out = (long long)(v * (double)mult);
+	return 0;
+}
+
+static int parse_int(const char *flag, const char *text, long long min, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0 || *out < min)
+		return refuse("%s: \"%s\" is not a whole number of at least %lld", flag, text, min);
+	return 0;
+}
+
+static json_t *object_at(json_t *parent, const char *key)
+{
+	json_t *o = json_object_get(parent, key);
+
+	if (o == NULL) {
+		o = json_object();
+		json_object_set_new(parent, key, o);
+	}
+	return o;
+}
+
+/* DEV:RATE, e.g. /dev/vda:1mb -> {"major", "minor", "rate"} */
+static int device_rate(const char *flag, const char *text, json_t *list)
+{
+	char dev[PATH_MAX];
+	const char *colon = strrchr(text, ':');
+	struct stat st;
+	long long rate;
+
+	if (colon == NULL || (size_t)(colon - text) >= sizeof(dev))
+		return refuse("%s: \"%s\" is not DEVICE:RATE (try /dev/vda:1mb)", flag, text);
+	memcpy(dev, text, (size_t)(colon - text));
+	dev[colon - text] = '\0';
+	if (stat(dev, &st) < 0)
+		return refuse("%s: %s: %s", flag, dev, strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return refuse("%s: %s is not a block device", flag, dev);
+	if (parse_size(flag, colon + 1, &rate) < 0)
+		return -1;
+	json_array_append_new(
+		list, json_pack("{s:I, s:I, s:I}", "major", (json_int_t)major(st.st_rdev), "minor",
+				(json_int_t)minor(st.st_rdev), "rate", (json_int_t)rate));
+	return 0;
+}
+
+/* "/ctr/path", "SRC:DST", "SRC:DST:ro" -> a bind mount */
+static int volume(const char *text, json_t *mounts)
+{
+	char *copy = strdup(text), *dst, *mode, src[PATH_MAX];
+	int ret = -1;
+
+	dst = strchr(copy, ':');
+	if (dst == NULL) {
+		failf("-v %s: give HOST-PATH:CONTAINER-PATH[:ro]", text);
+		goto out;
+	}
+	*dst++ = '\0';
+	mode = strchr(dst, ':');
+	if (mode != NULL)
+		*mode++ = '\0';
+	if (mode != NULL && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0) {
+		failf("-v %s: \"%s\": the mode is ro or rw", text, mode);
+		goto out;
+	}
+	if (dst[0] != '/') {
+		failf("-v %s: the container's path must be absolute", text);
+		goto out;
+	}
+	if (realpath(copy, src) == NULL) {
+		failf("-v %s: %s: %s", text, copy, strerror(errno));
+		goto out;
+	}
+	json_array_append_new(mounts,
+			      json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination", dst, "type",
+					"bind", "source", src, "options", "rbind", "rprivate",
+					mode != NULL && strcmp(mode, "ro") == 0 ? "ro" : "rw"));
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+/* Removes the namespace TYPE from linux.namespaces, or gives it a path. */
+static void set_namespace(json_t *config, const char *type, const char *path)
+{
+	json_t *list = json_object_get(json_object_get(config, "linux"), "namespaces"), *ns;
+	size_t i;
+
+	json_array_foreach(
+		list, i, ns) if (strcmp(json_string_value(json_object_get(ns, "type")), type) == 0)
+	{
+		if (path == NULL)
+			json_array_remove(list, i);
+		else
+			json_object_set_new(ns, "path", json_string(path));
+		return;
+	}
+}
+
+/* --ipc/--pid/--network/--uts: "host", "container:NAME", or the default */
+static int namespace_flag(json_t *config, const char *flag, const char *type, const char *proc_name,
+			  const char *value, bool allow_none)
+{
+	struct record other;
+	struct error err = { 0 };
+	char path[64];
+
+	if (value == NULL || (allow_none && strcmp(value, "none") == 0) ||
+	    strcmp(value, "private") == 0)
+		return 0;
+	if (strcmp(value, "host") == 0) {
+		set_namespace(config, type, NULL);
+		return 0;
+	}
+	if (strncmp(value, "container:", 10) != 0)
+		return refuse("%s: \"%s\": give host, container:NAME%s", flag, value,
+			      allow_none ? " or none" : "");
+	if (find(value + 10, &other, &err) < 0)
+		return refuse("%s: %s", flag, err.msg);
+	if (!init_lives(&other))
+		return refuse("%s: container %s is not running", flag, other.name);
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", other.pid, proc_name);
+	set_namespace(config, type, path);
+	return 0;
+}
+
+static int change_caps(json_t *config, json_t *add, json_t *drop)
+{
+	json_t *caps = json_object_get(json_object_get(config, "process"), "capabilities");
+	static const char *const sets[] = { "bounding", "effective", "permitted" };
+	json_t *v, *c;
+	size_t i, j;
+
+	for (size_t s = 0; s < 3; s++) {
+		json_t *list = json_object_get(caps, sets[s]);
+
+		json_array_foreach(drop, i, v)
+		{
+			const char *name = json_string_value(v);
+
+			if (strcmp(name, "ALL") == 0) {
+				json_array_clear(list);
+				continue;
+			}
+			json_array_foreach(list, j, c) if (strcmp(json_string_value(c), name) == 0)
+			{
+				json_array_remove(list, j);
+				break;
+			}
+		}
+		json_array_foreach(add, i, v)
+		{
+			bool have = false;
+
+			json_array_foreach(list, j, c) have =
+				have || strcmp(json_string_value(c), json_string_value(v)) == 0;
+			if (!have)
+				json_array_append(list, v);
+		}
+	}
+	return 0;
+}
+
+/* "chown", "CAP_CHOWN", "ALL" -> "CAP_CHOWN" or "ALL" */
+static int cap_flag(const char *flag, const char *text, json_t *list)
+{
+	char name[64];
+
+	if (strcasecmp(text, "ALL") == 0) {
+		json_array_append_new(list, json_string("ALL"));
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%s%s", strncasecmp(text, "CAP_", 4) == 0 ? "" : "CAP_", text);
+	for (char *c = name; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	if (spec_cap_number(name) < 0)
+		return refuse("%s: %s is not a capability (see capabilities(7))", flag, text);
+	json_array_append_new(list, json_string(name));
+	return 0;
+}
+
+/* The config.json of `cell run`'s flags. */
+static json_t *build_config(struct run_opts *o, char **args, const char *id)
+{
+	char *text = spec_default_json("rootfs"), host[13];
+	json_t *config = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	json_t *process, *root, *a, *env, *linux_, *mounts;
+	json_t *res;
+
+	free(text);
+	if (config == NULL) {
+		failf("the default configuration: out of memory");
+		return NULL;
+	}
+	process = json_object_get(config, "process");
+	linux_ = json_object_get(config, "linux");
+	root = json_object_get(config, "root");
+	json_object_set_new(root, "readonly", json_false()); /* the overlay takes the writes */
+	if (args[0] != NULL) {
+		a = json_array();
+		for (size_t i = 0; args[i] != NULL; i++)
+			json_array_append_new(a, json_string(args[i]));
+		json_object_set_new(process, "args", a);
+	}
+	json_object_set_new(process, "terminal", json_boolean(o->tty));
+	env = json_object_get(process, "env");
+	json_array_extend(env, o->env);
+	if (o->workdir != NULL)
+		json_object_set_new(process, "cwd", json_string(o->workdir));
+	if (o->user != NULL) {
+		unsigned long uid, gid = 0;
+		char *end;
+
+		uid = strtoul(o->user, &end, 10);
+		if (*end == ':')
+			gid = strtoul(end + 1, &end, 10);
+		else
+			gid = uid;
+		if (end == o->user || *end != '\0') {
+			failf("--user %s: give UID or UID:GID (numbers)", o->user);
+			goto bad;
+		}
+		json_object_set_new(json_object_get(process, "user"), "uid",
+				    json_integer((json_int_t)uid));
+		json_object_set_new(json_object_get(process, "user"), "gid",
+				    json_integer((json_int_t)gid));
+	}
+	snprintf(host, sizeof(host), "%.12s", id);
+	json_object_set_new(config, "hostname", json_string(o->hostname ? o->hostname : host));
+	mounts = json_object_get(config, "mounts");
+	json_array_extend(mounts, o->mounts);
+	if (namespace_flag(config, "--network", "network", "net", o->network, true) < 0 ||
+	    namespace_flag(config, "--ipc", "ipc", "ipc", o->ipc, false) < 0 ||
+	    namespace_flag(config, "--pid", "pid", "pid", o->pid, false) < 0 ||
+	    namespace_flag(config, "--uts", "uts", "uts", o->uts, false) < 0)
+		goto bad;
+	if (o->uts != NULL && strcmp(o->uts, "host") == 0)
+		json_object_del(config, "hostname");
+	change_caps(config, o->cap_add, o->cap_drop);
+	if (o->seccomp != NULL && strcmp(o->seccomp, "unconfined") == 0) {
+		json_object_del(linux_, "seccomp");
+	} else if (o->seccomp != NULL && strcmp(o->seccomp, "default") != 0) {
+		json_error_t jerr;
+		json_t *profile = json_load_file(o->seccomp, 0, &jerr);
+
+		if (profile == NULL) {
+			failf("--seccomp %s: %s (line %d)", o->seccomp, jerr.text, jerr.line);
+			goto bad;
+		}
+		json_object_set_new(linux_, "seccomp", profile);
+	}
+	res = json_object_get(linux_, "resources");
+	json_object_update(res, o->resources);
+	if (json_array_size(o->read_bps) > 0)
+		json_object_set(object_at(res, "blockIO"), "throttleReadBpsDevice", o->read_bps);
+	if (json_array_size(o->write_bps) > 0)
+		json_object_set(object_at(res, "blockIO"), "throttleWriteBpsDevice", o->write_bps);
+	return config;
+bad:
+	json_decref(config);
+	return NULL;
+}
+
+/* ---- names and ids ---- */
+
+static void new_id(char *id)
+{
+	unsigned char bytes[STORE_ID_LEN / 2];
+
+	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+		for (size_t i = 0; i < sizeof(bytes); i++)
+			bytes[i] = (unsigned char)random();
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		sprintf(id + 2 * i, "%02x", bytes[i]);
+}
+
+/* A name for a container run without --name: two words, as podman's. */
+static void new_name(char *name, size_t size)
+{
+	static const char *const first[] = { "brave",  "calm",	"eager", "fond",  "gentle",
+					     "happy",  "jolly", "keen",	 "lucid", "merry",
+					     "nimble", "proud", "quiet", "sharp", "tidy",
+					     "vivid",  "wise",	"zesty", "bold",  "clever" };
+	static const char *const second[] = { "chroot", "clone",   "cgroup", "veth",	"overlay",
+					      "pivot",	"seccomp", "setns",  "unshare", "bpf",
+					      "mount",	"procfs",  "tmpfs",  "netlink", "freezer",
+					      "caps",	"uts",	   "ipc",    "userns",	"bundle" };
+	unsigned int r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (unsigned int)random();
+	snprintf(name, size, "%s_%s", first[r % 20], second[(r / 20) % 20]);
+}
+
+static bool valid_name(const char *name)
+{
+	if (!isalnum((unsigned char)name[0]) || strlen(name) >= sizeof(((struct record *)0)->name))
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.' && *c != '-')
+			return false;
+	return true;
+}
+
+static void join_args(char **args, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; args[i] != NULL && n + 1 < size; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", args[i]);
+}
+
+/* ---- attaching: a cell in the foreground ---- */
+
+static struct termios saved_term;
+static bool term_raw;
+
+static void restore_term(void)
+{
+	if (term_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_term);
+	term_raw = false;
+}
+
+static void send_size(int fd)
+{
+	struct winsize ws;
+	char msg[32];
+	int n;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		return;
+	n = snprintf(msg, sizeof(msg), "%c%u %u", ATTACH_RESIZE, ws.ws_row, ws.ws_col);
+	send(fd, msg, (size_t)n, MSG_NOSIGNAL);
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * Relays between this terminal (or these pipes) and the container, through
+ * its monitor, until the monitor sends the exit status. With a terminal,
+ * ours goes raw: every key, ^C included, is the container's to read.
+ * Without one, the signals we get are passed on to the container's init,
+ * as podman's --sig-proxy does.
+ */
+static int relay(int fd, const struct record *r, bool input)
+{
+	static const int proxied[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	char buf[1 + ATTACH_MAX];
+	struct signalfd_siginfo info;
+	sigset_t set;
+	int sig_fd, code = -1;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++)
+		sigaddset(&set, proxied[i]);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (r->tty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_term) == 0) {
+		struct termios raw = saved_term;
+
+		cfmakeraw(&raw);
+		term_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+		atexit(restore_term);
+		send_size(fd);
+	}
+	for (;;) {
+		struct pollfd p[3] = { { .fd = fd, .events = POLLIN },
+				       { .fd = sig_fd, .events = POLLIN },
+				       { .fd = input ? STDIN_FILENO : -1, .events = POLLIN } };
+		ssize_t n;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents & POLLIN && read(sig_fd, &info, sizeof(info)) == sizeof(info)) {
+			if (info.ssi_signo == SIGWINCH)
+				send_size(fd);
+			else if (r->pid > 0)
+				kill(r->pid, (int)info.ssi_signo);
+		}
+		if (p[2].revents) {
+			buf[0] = ATTACH_STDIN;
+			n = read(STDIN_FILENO, buf + 1, ATTACH_MAX);
+			if (n > 0) {
+				send(fd, buf, (size_t)n + 1, MSG_NOSIGNAL);
+			} else {
+				send(fd, (char[]){ ATTACH_CLOSE }, 1, MSG_NOSIGNAL);
+				input = false;
+			}
+		}
+		if (p[0].revents) {
+			n = recv(fd, buf, sizeof(buf) - 1, 0);
+			if (n <= 0)
+				break;
+			if (buf[0] == ATTACH_STDOUT)
+				write_all(STDOUT_FILENO, buf + 1, (size_t)n - 1);
+			else if (buf[0] == ATTACH_STDERR)
+				write_all(STDERR_FILENO, buf + 1, (size_t)n - 1);
+			else if (buf[0] == ATTACH_EXIT) {
+				buf[n] = '\0';
+				code = atoi(buf + 1);
+				break;
+			}
+		}
+	}
+	restore_term();
+	close(sig_fd);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if (code < 0) {
+		fprintf(stderr, "cell: %s: its monitor ended without its exit status\n", r->name);
+		return EXIT_CELL;
+	}
+	return code;
+}
+
+/* ---- create, start, run ---- */
+
+/* Starts container R (created) and marks it running. */
+static int start_created(struct record *r, struct error *err)
+{
+	char core[PATH_MAX], now[40];
+
+	core_root(core, sizeof(core));
+	if (ctr_start(core, r->id, err) < 0)
+		return -1;
+	st_now(now, sizeof(now));
+	if (store_change(db, err,
+			 "UPDATE containers SET state = 'running', started = ?2 WHERE id = ?1 AND"
+			 " state = 'created'",
+			 "ss", r->id, now) < 0)
+		return -1;
+	return store_reload(db, r, err) < 0 ? -1 : 0;
+}
+
+/*
+ * The monitor of R. SQLite's connections must not cross a fork (its
+ * locks are the process's, and the child would share them): the store is
+ * closed before the monitor is forked, and opened again after.
+ */
+static int start_monitor(const struct record *r, FILE *trace, struct error *err)
+{
+	int ret;
+
+	store_close(db);
+	db = NULL;
+	ret = mon_start(&places, r, trace, err);
+	if (store_open(places.lib, &db, ret < 0 ? &(struct error){ 0 } : err) < 0)
+		return -1;
+	return ret;
+}
+
+static FILE *trace_stream(void)
+{
+	int fd;
+
+	if (!verbose)
+		return NULL;
+	fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? NULL : fdopen(fd, "w");
+}
+
+/* A new monitor for R (created or stopped): the container created again
+ * from its bundle. */
+static int create_again(struct record *r, struct error *err)
+{
+	FILE *trace = trace_stream();
+	int ret;
+
+	if (store_change(db, err,
+			 "UPDATE containers SET state = 'creating', stopping = 0, monitor = ?2,"
+			 " monitor_start = ?3 WHERE id = ?1 AND state = 'stopped'",
+			 "sii", r->id, (long long)getpid(),
+			 (long long)st_start_time(getpid())) < 1) {
+		if (trace != NULL)
+			fclose(trace);
+		return err->msg[0] ? -1 : err_set(err, "container %s is not stopped", r->name);
+	}
+	store_reload(db, r, err);
+	ret = start_monitor(r, trace, err);
+	if (trace != NULL)
+		fclose(trace);
+	if (ret == 0)
+		store_reload(db, r, err);
+	return ret;
+}
+
+/* Writes the bundle and the record of a new container. */
+static int make_container(struct run_opts *o, char **args, struct record *r)
+{
+	char bundle[PATH_MAX], path[PATH_MAX + 32], rootfs[PATH_MAX], *text;
+	static const char *const dirs[] = { "", "/upper", "/work", "/rootfs" };
+	struct error err = { 0 };
+	json_t *config;
+	struct stat st;
+	bool named = o->name != NULL;
+
+	if (realpath(o->rootfs, rootfs) == NULL || stat(rootfs, &st) < 0)
+		return refuse("--rootfs %s: %s", o->rootfs, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return refuse("--rootfs %s: not a directory", o->rootfs);
+	if (named && !valid_name(o->name))
+		return refuse("--name %s: letters, digits and _.- only, starting with a letter or "
+			      "digit",
+			      o->name);
+	*r = (struct record){ .monitor = getpid(), .monitor_start = st_start_time(getpid()) };
+	new_id(r->id);
+	snprintf(r->state, sizeof(r->state), "creating");
+	snprintf(r->rootfs, sizeof(r->rootfs), "%s", rootfs);
+	join_args(args[0] != NULL ? args : (char *[]){ "sh", NULL }, r->command,
+		  sizeof(r->command));
+	r->rm = o->rm;
+	r->tty = o->tty;
+	r->interactive = o->interactive;
+	snprintf(r->restart, sizeof(r->restart), "no");
+	if (o->restart != NULL) {
+		char *end;
+
+		if (strcmp(o->restart, "no") == 0 || strcmp(o->restart, "always") == 0) {
+			snprintf(r->restart, sizeof(r->restart), "%s", o->restart);
+		} else if (strncmp(o->restart, "on-failure", 10) == 0 &&
+			   (o->restart[10] == '\0' || o->restart[10] == ':')) {
+			snprintf(r->restart, sizeof(r->restart), "on-failure");
+			if (o->restart[10] == ':') {
+				r->restart_max = (int)strtol(o->restart + 11, &end, 10);
+				if (end == o->restart + 11 || *end != '\0' || r->restart_max < 1)
+					return refuse(
+						"--restart %s: on-failure:N wants N of 1 or more",
+						o->restart);
+			}
+		} else {
+			return refuse("--restart %s: give no, on-failure[:N] or always",
+				      o->restart);
+		}
+		if (o->rm && strcmp(r->restart, "no") != 0)
+			return refuse("--restart %s: not with --rm", o->restart);
+	}
+	st_now(r->created, sizeof(r->created));
+	config = build_config(o, args, r->id);
+	if (config == NULL)
+		return -1;
+	text = json_dumps(config, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(config);
+	mon_bundle(&places, r->id, bundle, sizeof(bundle));
+	snprintf(path, sizeof(path), "%s/containers", places.lib);
+	if ((mkdir(places.lib, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+		free(text);
+		return refuse("mkdir %s: %s", path, strerror(errno));
+	}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", bundle, dirs[i]);
+		if (mkdir(path, 0700) < 0) {
+			err_sys(&err, "mkdir %s", path);
+			goto bad;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	if (st_write_atomic(path, text, strlen(text), 0600, &err) < 0)
+		goto bad;
+	for (int tries = 0;; tries++) {
+		if (!named)
+			new_name(r->name, sizeof(r->name));
+		else
+			snprintf(r->name, sizeof(r->name), "%s", o->name);
+		if (store_insert(db, r, text, &err) == 0)
+			break;
+		/* a drawn name in use: draw again, then add the id */
+		if (named || tries > 20 || strstr(err.msg, "already in use") == NULL)
+			goto bad;
+		if (tries == 20)
+			snprintf(r->name, sizeof(r->name), "cell_%.12s", r->id);
+		err = (struct error){ 0 };
+	}
+	free(text);
+	if (verbose)
+		fprintf(stderr, "=> bundle (10) %s ... done\n", bundle);
+	return 0;
+bad:
+	free(text);
+	st_remove_tree(bundle, &(struct error){ 0 });
+	return fail_err(&err);
+}
+
+/*
+ * The status of a run whose program could not be started, by the words
+ * of the error, as podman reads them from runc and crun (its
+ * oci_util.go): 127 when it is not found, 126 when it cannot be run, and
+ * 125 for every other failure of cell's.
+ */
+static int create_status(const struct error *err)
+{
+	if (strncmp(err->msg, "exec: ", 6) != 0)
+		return EXIT_CELL;
+	if (strstr(err->msg, "permission denied") != NULL)
+		return 126;
+	if (strstr(err->msg, "executable file not found") != NULL ||
+	    strstr(err->msg, "no such file or directory") != NULL)
+		return 127;
+	return EXIT_CELL;
+}
+
+/* Removes a container whose create failed: record, bundle, anything made. */
+static void undo_create(const struct record *r)
+{
+	mon_free(&places, r->id, true, &(struct error){ 0 });
+	store_delete(db, r->id, &(struct error){ 0 });
+}
+
+static const char run_help[] =
+	"Usage: cell run [OPTIONS] [COMMAND [ARG...]]\n"
+	"       cell create [OPTIONS] [COMMAND [ARG...]]\n"
+	"\n"
+	"Runs COMMAND (default: sh) in a new container whose root is an overlay:\n"
+	"--rootfs is its read-only lower layer, the container's writes are kept in\n"
+	"/var/lib/cell/containers/ID/upper until `cell rm`. The flags become the\n"
+	"container's config.json (an OCI bundle beside it; `cell inspect` shows\n"
+	"it), created by the same core as `cell-runc create`. A monitor process\n"
+	"stays with each container: it keeps the logs and records the end.\n"
+	"\n"
+	"  -d, --detach             print the id and leave it running\n"
+	"  -i, --interactive        keep its stdin open (from this terminal)\n"
+	"  -t, --tty                give it a terminal\n"
+	"      --rm                 remove it when it ends\n"
+	"      --name NAME          its name (default: two random words)\n"
+	"  -e, --env KEY=VALUE      an environment variable (repeat)\n"
+	"  -w, --workdir DIR        its working directory\n"
+	"  -u, --user UID[:GID]     run as this user (numbers)\n"
+	"  -v, --volume SRC:DST[:ro]  bind a host path into it (repeat)\n"
+	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
+	"  -r, --rootfs DIR         the root file system (default: the toolkit's)\n"
+	"  -n, --hostname NAME      its hostname (default: the id's first 12 digits)\n"
+	"      --network MODE       none (default: loopback only), host, container:NAME\n"
+	"      --ipc MODE           private (default), host, container:NAME\n"
+	"      --pid MODE           private (default), host, container:NAME\n"
+	"      --uts MODE           private (default), host\n"
+	"  -m, --memory SIZE        e.g. 64m, 1g\n"
+	"      --memory-swap SIZE   memory and swap together\n"
+	"      --cpus DECIMAL       e.g. 0.5: half of one CPU\n"
+	"      --cpu-shares N       relative weight\n"
+	"      --pids-limit N\n"
+	"      --cpuset-cpus LIST   e.g. 0 or 0-1\n"
+	"      --device-read-bps DEV:RATE, --device-write-bps DEV:RATE\n"
+	"      --cap-add CAP, --cap-drop CAP|ALL   (docker's set is the default)\n"
+	"      --seccomp default|unconfined|FILE  (FILE: an OCI linux.seccomp object)\n"
+	"\n"
+	"With -v before the command (cell -v run ...), each step is traced with the\n"
+	"stage that teaches it: => pivot-root (04) ... done\n";
+
+/* `cell run` and `cell create`. */
+static int cmd_run(int argc, char **argv, bool run)
+{
+	enum {
+		O_RM = 256,
+		O_NAME,
+		O_RESTART,
+		O_NETWORK,
+		O_IPC,
+		O_PID,
+		O_UTS,
+		O_SWAP,
+		O_CPUS,
+		O_SHARES,
+		O_PIDS,
+		O_CPUSET,
+		O_RBPS,
+		O_WBPS,
+		O_CAPADD,
+		O_CAPDROP,
+		O_SECCOMP
+	};
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "rm", no_argument, NULL, O_RM },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "restart", required_argument, NULL, O_RESTART },
+		{ "rootfs", required_argument, NULL, 'r' },
+		{ "hostname", required_argument, NULL, 'n' },
+		{ "network", required_argument, NULL, O_NETWORK },
+		{ "net", required_argument, NULL, O_NETWORK },
+		{ "ipc", required_argument, NULL, O_IPC },
+		{ "pid", required_argument, NULL, O_PID },
+		{ "uts", required_argument, NULL, O_UTS },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "memory-swap", required_argument, NULL, O_SWAP },
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "cpu-shares", required_argument, NULL, O_SHARES },
+		{ "pids-limit", required_argument, NULL, O_PIDS },
+		{ "cpuset-cpus", required_argument, NULL, O_CPUSET },
+		{ "device-read-bps", required_argument, NULL, O_RBPS },
+		{ "device-write-bps", required_argument, NULL, O_WBPS },
+		{ "cap-add", required_argument, NULL, O_CAPADD },
+		{ "cap-drop", required_argument, NULL, O_CAPDROP },
+		{ "seccomp", required_argument, NULL, O_SECCOMP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = run ? "run" : "create";
+	struct run_opts o = { .rootfs = CELL_ROOTFS };
+	struct record r;
+	struct error err = { 0 };
+	long long n;
+	double cpus;
+	char *end;
+	int c, ret = EXIT_CELL, attach = -1;
+	FILE *trace;
+
+	o.env = json_array();
+	o.mounts = json_array();
+	o.cap_add = json_array();
+	o.cap_drop = json_array();
+	o.resources = json_object();
+	o.read_bps = json_array();
+	o.write_bps = json_array();
+	while ((c = next_opt(argc, argv, "+hditre:w:u:v:r:n:m:", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(run_help, stdout);
+			ret = 0;
+			goto out;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'i':
+			o.interactive = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case O_RM:
+			o.rm = true;
+			break;
+		case O_NAME:
+			o.name = optarg;
+			break;
+		case 'e':
+			if (strchr(optarg, '=') == NULL) {
+				const char *v = getenv(optarg);
+				char *kv;
+
+				/* -e KEY passes the caller's value, as docker does */
+				if (v == NULL)
+					continue;
+				if (asprintf(&kv, "%s=%s", optarg, v) < 0)
+					goto out;
+				json_array_append_new(o.env, json_string(kv));
+				free(kv);
+			} else {
+				json_array_append_new(o.env, json_string(optarg));
+			}
+			break;
+		case 'w':
+			if (optarg[0] != '/') {
+				failf("--workdir %s: give an absolute path", optarg);
+				goto out;
+			}
+			o.workdir = optarg;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'v':
+			if (volume(optarg, o.mounts) < 0)
+				goto out;
+			break;
+		case O_RESTART:
+			o.restart = optarg;
+			break;
+		case 'r':
+			o.rootfs = optarg;
+			break;
+		case 'n':
+			o.hostname = optarg;
+			break;
+		case O_NETWORK:
+			o.network = optarg;
+			break;
+		case O_IPC:
+			o.ipc = optarg;
+			break;
+		case O_PID:
+			o.pid = optarg;
+			break;
+		case O_UTS:
+			o.uts = optarg;
+			break;
+		case 'm':
+		case O_SWAP:
+			if (parse_size(c == 'm' ? "--memory" : "--memory-swap", optarg, &n) < 0)
+				goto out;
+			json_object_set_new(object_at(o.resources, "memory"),
+					    c == 'm' ? "limit" : "swap", json_integer(n));
+			break;
+		case O_CPUS:
+			errno = 0;
+			cpus = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 || cpus <= 0) {
+				failf("--cpus: \"%s\" is not a number of CPUs (try 0.5)", optarg);
+				goto out;
+			}
+			json_object_set_new(object_at(o.resources, "cpu"), "period",
+					    json_integer(CFS_PERIOD));
+			json_object_set_new(object_at(o.resources, "cpu"), "quota",
+					    json_integer((json_int_t)(cpus * CFS_PERIOD)));
+			break;
+		case O_SHARES:
+			if (parse_int("--cpu-shares", optarg, 2, &n) < 0)
+				goto out;
+			json_object_set_new(object_at(o.resources, "cpu"), "shares",
+					    json_integer(n));
+			break;
+		case O_PIDS:
+			if (parse_int("--pids-limit", optarg, 1, &n) < 0)
+				goto out;
+			json_object_set_new(object_at(o.resources, "pids"), "limit",
+					    json_integer(n));
+			break;
+		case O_CPUSET:
+			json_object_set_new(object_at(o.resources, "cpu"), "cpus",
+					    json_string(optarg));
+			break;
+		case O_RBPS:
+		case O_WBPS:
+			if (device_rate(c == O_RBPS ? "--device-read-bps" : "--device-write-bps",
+					optarg, c == O_RBPS ? o.read_bps : o.write_bps) < 0)
+				goto out;
+			break;
+		case O_CAPADD:
+		case O_CAPDROP:
+			if (cap_flag(c == O_CAPADD ? "--cap-add" : "--cap-drop", optarg,
+				     c == O_CAPADD ? o.cap_add : o.cap_drop) < 0)
+				goto out;
+			break;
+		case O_SECCOMP:
+			o.seccomp = optarg;
+			break;
+		default:
+			usage_error(cmd);
+			goto out;
+		}
+	}
+	if (o.network != NULL && strcmp(o.network, "none") != 0 && strcmp(o.network, "host") != 0 &&
+	    strncmp(o.network, "container:", 10) != 0) {
+		failf("--network %s: give none, host or container:NAME", o.network);
+		goto out;
+	}
+	if (make_container(&o, argv + optind, &r) < 0)
+		goto out;
+	trace = trace_stream();
+	if (start_monitor(&r, trace, &err) < 0) {
+		if (trace != NULL)
+			fclose(trace);
+		undo_create(&r);
+		fail(&err);
+		ret = create_status(&err);
+		goto out;
+	}
+	if (trace != NULL)
+		fclose(trace);
+	store_reload(db, &r, &err);
+	if (!run) {
+		printf("%s\n", r.id);
+		ret = 0;
+		goto out;
+	}
+	/* attached before the start, so that no output is missed */
+	if (!o.detach) {
+		attach = mon_attach(&places, r.id, &err);
+		if (attach < 0) {
+			fail(&err);
+			goto out;
+		}
+	}
+	if (start_created(&r, &err) < 0) {
+		fail(&err);
+		goto out;
+	}
+	if (o.detach) {
+		printf("%s\n", r.id);
+		ret = 0;
+	} else {
+		ret = relay(attach, &r, o.interactive);
+	}
+out:
+	if (attach >= 0)
+		close(attach);
+	json_decref(o.env);
+	json_decref(o.mounts);
+	json_decref(o.cap_add);
+	json_decref(o.cap_drop);
+	json_decref(o.resources);
+	json_decref(o.read_bps);
+	json_decref(o.write_bps);
+	return ret;
+}
+
+/* ---- commands on one or more containers ---- */
+
+/* Runs FN on each container named after the options; 125 if any failed. */
+static int each_container(int argc, char **argv, const char *cmd,
+			  int (*fn)(struct record *r, const char *ref, void *arg), void *arg)
+{
+	struct record r;
+	struct error err;
+	int ret = 0;
+
+	if (optind >= argc) {
+		failf("%s: name a container", cmd);
+		return usage_error(cmd);
+	}
+	for (int i = optind; i < argc; i++) {
+		err = (struct error){ 0 };
+		if (find(argv[i], &r, &err) < 0 || fn(&r, argv[i], arg) < 0) {
+			if (err.msg[0] != '\0')
+				fail(&err);
+			ret = EXIT_CELL;
+		}
+	}
+	return ret;
+}
+
+/* The options of a command that takes only --help; -1 to go on. */
+static int help_only(int argc, char **argv, const char *help)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { NULL, 0, NULL, 0 } };
+	int c;
+
+	while ((c = next_opt(argc, argv, "+h", longs)) != -1) {
+		if (c == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		return usage_error(argv[0]);
+	}
+	return -1;
+}
+
+static int do_start(struct record *r, const char *ref, void *arg)
+{
+	bool attach_out = *(bool *)arg;
+	struct error err = { 0 };
+	int fd = -1, ret;
+
+	if (is(r, "running") || is(r, "paused"))
+		return refuse("container %s is already %s", ref, r->state);
+	if (is(r, "stopped") && create_again(r, &err) < 0)
+		return fail_err(&err);
+	if (attach_out) {
+		fd = mon_attach(&places, r->id, &err);
+		if (fd < 0)
+			return fail_err(&err);
+	}
+	if (start_created(r, &err) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return fail_err(&err);
+	}
+	if (fd < 0) {
+		printf("%s\n", ref);
+		return 0;
+	}
+	ret = relay(fd, r, r->interactive);
+	close(fd);
+	exit(ret);
+}
+
+static int cmd_start(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "attach", no_argument, NULL, 'a' },
+					       { NULL, 0, NULL, 0 } };
+	bool attach_out = false;
+	int c;
+
+	while ((c = next_opt(argc, argv, "+ha", longs)) != -1) {
+		if (c == 'h') {
+			printf("Usage: cell start [-a] CONTAINER...\n\n"
+			       "Starts a created container (its init, waiting, runs the program),\n"
+			       "or a stopped one again from its saved configuration. -a, "
+			       "--attach:\n"
+			       "stay with it, its output here, and end with its status.\n");
+			return 0;
+		}
+		if (c != 'a')
+			return usage_error("start");
+		attach_out = true;
+	}
+	return each_container(argc, argv, "start", do_start, &attach_out);
+}
+
+/* Waits for the monitor to record the end (and be gone), up to SECONDS. */
+static void wait_recorded(struct record *r, int seconds)
+{
+	struct error err = { 0 };
+
+	if (!wait_while(r, monitor_lives, seconds) && r->monitor > 0)
+		kill(r->monitor, SIGKILL); /* a monitor that hangs: settled below */
+	wait_while(r, monitor_lives, 1);
+	if (store_reload(db, r, &err) == 0)
+		mon_settle(db, &places, r, &err);
+}
+
+/* SIGTERM, up to TIMEOUT seconds, then SIGKILL to every process; R stays
+ * (stopped) unless --rm. */
+static int stop_container(struct record *r, int timeout, struct error *err)
+{
+	char core[PATH_MAX];
+
+	if (!alive(r))
+		return 0;
+	core_root(core, sizeof(core));
+	if (store_change(db, err, "UPDATE containers SET stopping = 1 WHERE id = ?1", "s", r->id) <
+	    0)
+		return -1;
+	if (is(r, "paused"))
+		ctr_pause(core, r->id, false, &(struct error){ 0 });
+	if (is(r, "created"))
+		timeout = 0; /* its init waits in the runtime's code: nothing to end cleanly */
+	else
+		ctr_kill(core, r->id, SIGTERM, false, &(struct error){ 0 });
+	if (!wait_while(r, init_lives, timeout))
+		ctr_kill(core, r->id, SIGKILL, true, &(struct error){ 0 });
+	if (timeout == 0)
+		ctr_kill(core, r->id, SIGKILL, true, &(struct error){ 0 });
+	wait_recorded(r, MONITOR_WAIT);
+	return 0;
+}
+
+static int do_stop(struct record *r, const char *ref, void *arg)
+{
+	struct error err = { 0 };
+
+	if (stop_container(r, *(int *)arg, &err) < 0)
+		return fail_err(&err);
+	printf("%s\n", ref);
+	return 0;
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "time", required_argument, NULL, 't' },
+					       { NULL, 0, NULL, 0 } };
+	int c, timeout = STOP_TIMEOUT;
+	long long n;
+
+	while ((c = next_opt(argc, argv, "+ht:", longs)) != -1) {
+		if (c == 'h') {
+			printf("Usage: cell stop [-t SECONDS] CONTAINER...\n\n"
+			       "Sends SIGTERM to the container's init, waits up to SECONDS (%d)\n"
+			       "for it to end, then SIGKILL to every process in its cgroup. The\n"
+			       "container stays, stopped, with its exit status (cell ps -a).\n",
+			       STOP_TIMEOUT);
+			return 0;
+		}
+		if (c != 't' || parse_int("--time", optarg, 0, &n) < 0)
+			return usage_error("stop");
+		timeout = (int)n;
+	}
+	return each_container(argc, argv, "stop", do_stop, &timeout);
+}
+
+static int do_kill(struct record *r, const char *ref, void *arg)
+{
+	struct error err = { 0 };
+	char core[PATH_MAX];
+
+	if (!is(r, "running") && !is(r, "paused"))
+		return refuse("container %s is not running (%s)", ref, r->state);
+	core_root(core, sizeof(core));
+	if (ctr_kill(core, r->id, *(int *)arg, false, &err) < 0)
+		return fail_err(&err);
+	printf("%s\n", ref);
+	return 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "signal", required_argument, NULL, 's' },
+					       { NULL, 0, NULL, 0 } };
+	int c, sig = SIGKILL;
+
+	while ((c = next_opt(argc, argv, "+hs:", longs)) != -1) {
+		if (c == 'h') {
+			printf("Usage: cell kill [-s SIGNAL] CONTAINER...\n\n"
+			       "Sends SIGNAL (default KILL; a name or a number) to the "
+			       "container's\n"
+			       "init. What happens next is the program's choice, and its monitor\n"
+			       "records the end.\n");
+			return 0;
+		}
+		if (c != 's')
+			return usage_error("kill");
+		sig = spec_signal_number(optarg);
+		if (sig <= 0)
+			return failf("--signal %s: not a signal (try TERM, KILL or 9)", optarg);
+	}
+	return each_container(argc, argv, "kill", do_kill, &sig);
+}
+
+static int do_rm(struct record *r, const char *ref, void *arg)
+{
+	struct error err = { 0 };
+
+	if ((is(r, "running") || is(r, "paused")) && !*(bool *)arg)
+		return refuse("container %s is %s: stop it first, or use cell rm -f", ref,
+			      r->state);
+	if (store_change(db, &err, "UPDATE containers SET stopping = 1, rm = 0 WHERE id = ?1", "s",
+			 r->id) < 0 ||
+	    stop_container(r, 0, &err) < 0)
+		return fail_err(&err);
+	if (mon_free(&places, r->id, true, &err) < 0 || store_delete(db, r->id, &err) < 0)
+		return fail_err(&err);
+	printf("%s\n", ref);
+	return 0;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "force", no_argument, NULL, 'f' },
+					       { NULL, 0, NULL, 0 } };
+	bool force = false;
+	int c;
+
+	while ((c = next_opt(argc, argv, "+hf", longs)) != -1) {
+		if (c == 'h') {
+			printf("Usage: cell rm [-f] CONTAINER...\n\n"
+			       "Removes a container that is not running: its record, bundle,\n"
+			       "upper layer and log. -f, --force: kill it first if it runs.\n");
+			return 0;
+		}
+		if (c != 'f')
+			return usage_error("rm");
+		force = true;
+	}
+	return each_container(argc, argv, "rm", do_rm, &force);
+}
+
+static int do_pause(struct record *r, const char *ref, void *arg)
+{
+	bool pause = *(bool *)arg;
+	struct error err = { 0 };
+	char core[PATH_MAX];
+
+	if (!is(r, pause ? "running" : "paused"))
+		return refuse("container %s is %s, not %s", ref, r->state,
+			      pause ? "running" : "paused");
+	core_root(core, sizeof(core));
+	if (ctr_pause(core, r->id, pause, &err) < 0 ||
+	    store_change(db, &err, "UPDATE containers SET state = ?2 WHERE id = ?1 AND state = ?3",
+			 "sss", r->id, pause ? "paused" : "running",
+			 pause ? "running" : "paused") < 0)
+		return fail_err(&err);
+	printf("%s\n", ref);
+	return 0;
+}
+
+static int cmd_pause(int argc, char **argv, bool pause)
+{
+	int ret =
+		help_only(argc, argv,
+			  pause ? "Usage: cell pause CONTAINER...   (also: cell freeze)\n\n"
+				  "Freezes every process of the container with the cgroup freezer\n"
+				  "(stage 06): they stay, but are not scheduled until unpaused.\n"
+				: "Usage: cell unpause CONTAINER...   (also: cell thaw)\n\n"
+				  "Thaws a paused container's processes.\n");
+
+	if (ret >= 0)
+		return ret;
+	return each_container(argc, argv, pause ? "pause" : "unpause", do_pause, &pause);
+}
+
+static int do_restart(struct record *r, const char *ref, void *arg)
+{
+	struct error err = { 0 };
+
+	if (stop_container(r, *(int *)arg, &err) < 0 || store_reload(db, r, &err) != 0 ||
+	    create_again(r, &err) < 0 || start_created(r, &err) < 0)
+		return fail_err(&err);
+	printf("%s\n", ref);
+	return 0;
+}
+
+static int cmd_restart(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "time", required_argument, NULL, 't' },
+					       { NULL, 0, NULL, 0 } };
+	int c, timeout = STOP_TIMEOUT;
+	long long n;
+
+	while ((c = next_opt(argc, argv, "+ht:", longs)) != -1) {
+		if (c == 'h') {
+			printf("Usage: cell restart [-t SECONDS] CONTAINER...\n\n"
+			       "Stops the container if it runs (as cell stop), then creates and\n"
+			       "starts it again from its saved configuration and upper layer: a\n"
+			       "new init, the same id, name and files. Works after a reboot "
+			       "too.\n");
+			return 0;
+		}
+		if (c != 't' || parse_int("--time", optarg, 0, &n) < 0)
+			return usage_error("restart");
+		timeout = (int)n;
+	}
+	return each_container(argc, argv, "restart", do_restart, &timeout);
+}
+
+/* ---- ps, status, inspect ---- */
+
+static void ago(const char *when, char *out, size_t size)
+{
+	struct tm tm = { 0 };
+	long long s;
+
+	if (when[0] == '\0' || strptime(when, "%Y-%m-%dT%H:%M:%S", &tm) == NULL) {
+		snprintf(out, size, "?");
+		return;
+	}
+	s = (long long)(time(NULL) - timegm(&tm));
+	if (s < 120)
+		snprintf(out, size, "%lld seconds", s);
+	else if (s < 7200)
+		snprintf(out, size, "%lld minutes", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(out, size, "%lld hours", s / 3600);
+	else
+		snprintf(out, size, "%lld days", s / 86400);
+}
+
+static void status_text(const struct record *r, char *out, size_t size)
+{
+	char t[32];
+
+	if (is(r, "running") || is(r, "paused")) {
+		ago(r->started, t, sizeof(t));
+		snprintf(out, size, "Up %s%s", t, is(r, "paused") ? " (paused)" : "");
+	} else if (is(r, "stopped") && r->has_exit) {
+		ago(r->finished, t, sizeof(t));
+		if (r->exit_code < 0)
+			snprintf(out, size, "Exited (unknown: its monitor was killed) %s ago", t);
+		else
+			snprintf(out, size, "Exited (%d)%s %s ago", r->exit_code,
+				 r->oom ? " OOM-killed" : "", t);
+	} else {
+		snprintf(out, size, "%s", is(r, "stopped") ? "Created, never started" : "Created");
+	}
+}
+
+struct ps_opts {
+	bool all, quiet, json;
+	json_t *list;
+};
+
+static int ps_one(struct record *r, void *arg)
+{
+	struct ps_opts *o = arg;
+	char status[96];
+
+	mon_settle(db, &places, r, &(struct error){ 0 });
+	if (store_reload(db, r, &(struct error){ 0 }) != 0)
+		return 0;
+	if (!o->all && !alive(r))
+		return 0;
+	if (o->quiet) {
+		printf("%.*s\n", STORE_SHORT, r->id);
+	} else if (o->json) {
+		json_array_append_new(
+			o->list, json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:s, s:s, s:s}", "Id",
+					   r->id, "Name", r->name, "State", r->state, "Pid",
+					   (int)r->pid, "ExitCode", r->has_exit ? r->exit_code : 0,
+					   "Exited", is(r, "stopped"), "Command", r->command,
+					   "Created", r->created, "StartedAt", r->started));
+	} else {
+		status_text(r, status, sizeof(status));
+		printf("%-12.12s  %-20s  %-8s  %-34s  %s\n", r->id, r->name, r->state, status,
+		       r->command);
+	}
+	return 0;
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "all", no_argument, NULL, 'a' },
+					       { "quiet", no_argument, NULL, 'q' },
+					       { "format", required_argument, NULL, 'f' },
+					       { NULL, 0, NULL, 0 } };
+	struct ps_opts o = { 0 };
+	struct error err = { 0 };
+	int c;
+
+	while ((c = next_opt(argc, argv, "+haqf:", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("Usage: cell ps [-a] [-q] [--format json]   (also: cell list)\n\n"
+			       "The containers that are created, running or paused; -a, --all:\n"
+			       "the stopped ones too; -q: the short ids only. A query of the "
+			       "store\n"
+			       "(/var/lib/cell/cell.db); a container whose monitor was killed is\n"
+			       "settled first (stopped, exit status unknown).\n");
+			return 0;
+		case 'a':
+			o.all = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
+				return failf("--format %s: give json or table", optarg);
+			o.json = strcmp(optarg, "json") == 0;
+			break;
+		default:
+			return usage_error("ps");
+		}
+	}
+	if (optind < argc)
+		return failf("ps: takes no container (try cell inspect %s)", argv[optind]);
+	if (o.json)
+		o.list = json_array();
+	else if (!o.quiet)
+		printf("%-12s  %-20s  %-8s  %-34s  %s\n", "CONTAINER ID", "NAME", "STATE", "STATUS",
+		       "COMMAND");
+	if (store_each(db, ps_one, &o, &err) < 0)
+		return fail(&err);
+	if (o.json) {
+		char *text = json_dumps(o.list, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+		json_decref(o.list);
+	}
+	return 0;
+}
+
+static int do_status(struct record *r, const char *ref, void *arg)
+{
+	(void)ref;
+	(void)arg;
+	printf("%s\n", r->state);
+	return 0;
+}
+
+/* The namespaces of PID beside the host's (PID 1's): type -> inode. */
+static json_t *namespaces_of(pid_t pid)
+{
+	static const char *const kinds[] = { "cgroup", "ipc",  "mnt", "net",
+					     "pid",    "user", "uts", "time" };
+	json_t *o = json_object();
+	char path[64];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kinds[i]);
+		if (stat(path, &st) == 0)
+			json_object_set_new(o, kinds[i], json_integer((json_int_t)st.st_ino));
+	}
+	return o;
+}
+
+/* The mounts the container's init sees: mount point and type. */
+static json_t *mounts_of(pid_t pid)
+{
+	char path[64], *line = NULL;
+	json_t *list = json_array();
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return list;
+	while (getline(&line, &cap, f) > 0) {
+		char target[PATH_MAX], type[64], source[PATH_MAX];
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s %*[^-]- %63s %4095s", target, type,
+			   source) == 3)
+			json_array_append_new(list,
+					      json_pack("{s:s, s:s, s:s}", "Destination", target,
+							"Type", type, "Source", source));
+	}
+	free(line);
+	fclose(f);
+	return list;
+}
+
+static int do_inspect(struct record *r, const char *ref, void *arg)
+{
+	json_t *list = arg, *o, *config, *cgroups = json_object();
+	char *text = NULL, bundle[PATH_MAX], core[PATH_MAX], log[PATH_MAX + 16];
+	struct cgroup cg = { 0 };
+	bool live = init_lives(r);
+
+	(void)ref;
+	store_config(db, r->id, &text, &(struct error){ 0 });
+	config = text != NULL ? json_loads(text, 0, NULL) : json_null();
+	free(text);
+	core_root(core, sizeof(core));
+	if (live && ctr_cgroup(core, r->id, &cg, &(struct error){ 0 }) == 0)
+		for (int i = 0; i < cg.n; i++)
+			if (cg.h[i].dir[0] != '\0')
+				json_object_set_new(cgroups,
+						    cg.h[i].controllers[0] ? cg.h[i].controllers
+									   : "unified",
+						    json_string(cg.h[i].dir));
+	mon_bundle(&places, r->id, bundle, sizeof(bundle));
+	snprintf(log, sizeof(log), "%s/ctr.log", bundle);
+	o = json_pack("{s:s, s:s, s:s, s:{s:s, s:b, s:b, s:i, s:i, s:b, s:s, s:s, s:i},"
+		      " s:s, s:s, s:s, s:{s:s, s:i}, s:i, s:b, s:b, s:o, s:o, s:o, s:o}",
+		      "Id", r->id, "Name", r->name, "Created", r->created, "State", "Status",
+		      r->state, "Running", is(r, "running"), "Paused", is(r, "paused"), "Pid",
+		      (int)(live ? r->pid : 0), "ExitCode", r->has_exit ? r->exit_code : 0,
+		      "OOMKilled", r->oom, "StartedAt", r->started, "FinishedAt", r->finished,
+		      "MonitorPid", (int)(mon_alive(r) ? r->monitor : 0), "Rootfs", r->rootfs,
+		      "Bundle", bundle, "LogPath", log, "RestartPolicy", "Name", r->restart,
+		      "MaximumRetryCount", r->restart_max, "RestartCount", r->restarts,
+		      "AutoRemove", r->rm, "Tty", r->tty, "Config", config, "Namespaces",
+		      live ? namespaces_of(r->pid) : json_object(), "CgroupPaths", cgroups,
+		      "Mounts", live ? mounts_of(r->pid) : json_array());
+	json_array_append_new(list, o);
+	return 0;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	int ret = help_only(argc, argv,
+			    "Usage: cell inspect CONTAINER...\n\n"
+			    "Everything cell knows of a container, as JSON (podman's names):\n"
+			    "its state, exit status and OOM, times, its config.json, and while it\n"
+			    "runs, its namespaces (inodes of /proc/PID/ns), cgroup directories\n"
+			    "and mounts, as the kernel shows them.\n");
+	json_t *list;
+	char *text;
+
+	if (ret >= 0)
+		return ret;
+	list = json_array();
+	ret = each_container(argc, argv, "inspect", do_inspect, list);
+	text = json_dumps(list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	json_decref(list);
+	return ret;
+}
+
+/* ---- exec ---- */
+
+static int cmd_exec(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctr_exec_opts o = { 0 };
+	struct process_spec process;
+	const char *cwd = NULL, *user = NULL;
+	char *env[64], core[PATH_MAX];
+	size_t n_env = 0;
+	struct error err = { 0 };
+	struct record r;
+	int c, status;
+
+	while ((c = next_opt(argc, argv, "+hdite:w:u:", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("Usage: cell exec [-d] [-i] [-e KEY=VALUE] [-w DIR] [-u UID[:GID]]"
+			       " CONTAINER COMMAND [ARG...]\n\n"
+			       "Runs COMMAND in a running container: it joins every namespace of\n"
+			       "the container's init (setns, as nsenter does), its cgroup, and "
+			       "takes\n"
+			       "the same capabilities, seccomp filter and no_new_privs. Its exit\n"
+			       "status is cell's; -d: leave it running in the background.\n");
+			return 0;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'i':
+			break; /* stdin passes through as it is */
+		case 't':
+			return failf("exec --tty: not available yet (run with -it instead)");
+		case 'e':
+			if (n_env == sizeof(env) / sizeof(env[0]))
+				return failf("--env: at most %zu", n_env);
+			env[n_env++] = optarg;
+			break;
+		case 'w':
+			cwd = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		default:
+			return usage_error("exec");
+		}
+	}
+	if (argc - optind < 2) {
+		failf("exec: give a container and a command");
+		return usage_error("exec");
+	}
+	if (find(argv[optind], &r, &err) < 0)
+		return fail(&err);
+	if (!is(&r, "running"))
+		return failf("container %s is %s: exec needs it running", argv[optind], r.state);
+	core_root(core, sizeof(core));
+	if (ctr_process_from_args(core, r.id, argv + optind + 1, env, n_env, cwd, user, false,
+				  &process, &err) < 0)
+		return fail(&err);
+	o.root = core;
+	o.id = r.id;
+	o.process = &process;
+	if (ctr_exec(&o, &status, &err) < 0) {
+		spec_free_process(&process);
+		return fail(&err);
+	}
+	spec_free_process(&process);
+	return status;
+}
+
+/* ---- logs ---- */
+
+struct log_opts {
+	bool follow, times;
+	long long tail; /* -1: all */
+};
+
+/* Prints the k8s-file lines of BUF (whole lines only); what it used. */
+static size_t print_log(const char *buf, size_t n, const struct log_opts *o)
+{
+	size_t used = 0;
+
+	while (used < n) {
+		const char *line = buf + used, *nl = memchr(line, '\n', n - used);
+		const char *sp1, *sp2, *text;
+		FILE *out;
+
+		if (nl == NULL)
+			break;
+		used = (size_t)(nl - buf) + 1;
+		sp1 = memchr(line, ' ', (size_t)(nl - line));
+		sp2 = sp1 != NULL ? memchr(sp1 + 1, ' ', (size_t)(nl - sp1 - 1)) : NULL;
+		if (sp2 == NULL || nl - sp2 < 3)
+			continue;
+		text = sp2 + 3;
+		out = strncmp(sp1 + 1, "stderr", 6) == 0 ? stderr : stdout;
+		if (o->times)
+			fprintf(out, "%.*s ", (int)(sp1 - line), line);
+		fwrite(text, 1, (size_t)(nl - text), out);
+		if (sp2[1] == 'F')
+			fputc('\n', out);
+		fflush(out);
+	}
+	return used;
+}
+
+static int cmd_logs(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "timestamps", no_argument, NULL, 't' },
+		{ "tail", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct log_opts o = { .tail = -1 };
+	char path[PATH_MAX], *buf = NULL;
+	struct error err = { 0 };
+	struct record r;
+	size_t len = 0, done = 0, start = 0;
+	int c, fd;
+
+	while ((c = next_opt(argc, argv, "+hftn:", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("Usage: cell logs [-f] [-t] [--tail N] CONTAINER\n\n"
+			       "What the container wrote, from the log its monitor keeps\n"
+			       "(/var/lib/cell/containers/ID/ctr.log, conmon's k8s-file lines: "
+			       "time,\n"
+			       "stream, F for a full line or P for a part, the text). Its stdout\n"
+			       "comes here on stdout, its stderr on stderr. -t: with the times;\n"
+			       "--tail N: the last N lines; -f: follow it until it stops.\n");
+			return 0;
+		case 'f':
+			o.follow = true;
+			break;
+		case 't':
+			o.times = true;
+			break;
+		case 'n':
+			if (parse_int("--tail", optarg, 0, &o.tail) < 0)
+				return EXIT_CELL;
+			break;
+		default:
+			return usage_error("logs");
+		}
+	}
+	if (optind + 1 != argc) {
+		failf("logs: name one container");
+		return usage_error("logs");
+	}
+	if (find(argv[optind], &r, &err) < 0)
+		return fail(&err);
+	mon_bundle(&places, r.id, path, sizeof(path));
+	strcat(path, "/ctr.log");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (;;) {
+		char chunk[65536];
+		ssize_t n = fd >= 0 ? read(fd, chunk, sizeof(chunk)) : 0;
+
+		if (n > 0) {
+			char *grown = realloc(buf, len + (size_t)n);
+
+			if (grown == NULL)
+				break;
+			buf = grown;
+			memcpy(buf + len, chunk, (size_t)n);
+			len += (size_t)n;
+			continue;
+		}
+		if (o.tail >= 0 && done == 0 && start == 0 && len > 0) {
+			/* the start of the last N lines */
+			long long lines = 0;
+
+			start = len;
+			while (start > 0 && lines <= o.tail)
+				if (buf[--start] == '\n' && ++lines > o.tail)
+					start++;
+			done = start;
+			o.tail = -1;
+		}
+		done += print_log(buf + done, len - done, &o);
+		if (!o.follow)
+			break;
+		if (store_reload(db, &r, &err) != 0 || !monitor_lives(&r)) {
+			if (fd >= 0 && read(fd, chunk, 0) == 0 && done == len)
+				break;
+		}
+		if (fd < 0)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		usleep(100000);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return 0;
+}
+
+/* ---- stats, top ---- */
+
+/* Bytes received and sent on the container's interfaces but lo, from
+ * /proc/PID/net/dev: the init's network namespace as the kernel counts. */
+static void net_bytes(pid_t pid, unsigned long long *rx, unsigned long long *tx)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	*rx = *tx = 0;
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char name[64];
+		unsigned long long r, t;
+
+		if (sscanf(line, " %63[^:]: %llu %*u %*u %*u %*u %*u %*u %*u %llu", name, &r, &t) ==
+			    3 &&
+		    strcmp(name, "lo") != 0) {
+			*rx += r;
+			*tx += t;
+		}
+	}
+	fclose(f);
+}
+
+static void human(long long bytes, char *out, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	if (bytes < 0) {
+		snprintf(out, size, "-");
+		return;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, size, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+}
+
+struct sample {
+	struct record r;
+	struct cgroup cg;
+	struct cg_usage u;
+	struct timespec at;
+};
+
+static double elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
+}
+
+struct stats_opts {
+	bool json;
+	struct sample *s;
+	size_t n;
+};
+
+static int stats_collect(struct record *r, void *arg)
+{
+	struct stats_opts *o = arg;
+	struct sample *grown, *s;
+	char core[PATH_MAX];
+
+	if (!init_lives(r))
+		return 0;
+	grown = realloc(o->s, (o->n + 1) * sizeof(*o->s));
+	if (grown == NULL)
+		return -1;
+	o->s = grown;
+	s = &o->s[o->n];
+	memset(s, 0, sizeof(*s));
+	s->r = *r;
+	core_root(core, sizeof(core));
+	if (ctr_cgroup(core, r->id, &s->cg, &(struct error){ 0 }) < 0 ||
+	    cg_usage(&s->cg, &s->u, &(struct error){ 0 }) < 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &s->at);
+	o->n++;
+	return 0;
+}
+
+static int stats_collect_named(struct record *r, const char *ref, void *arg)
+{
+	struct stats_opts *o = arg;
+	size_t before = o->n;
+
+	if (!init_lives(r))
+		return refuse("container %s is not running", ref);
+	stats_collect(r, arg);
+	return o->n > before ? 0 : -1;
+}
+
+static void stats_print(struct stats_opts *o)
+{
+	json_t *list = json_array();
+
+	if (!o->json)
+		printf("%-12s  %-20s  %7s  %-22s  %-6s  %-19s  %-19s\n", "ID", "NAME", "CPU %",
+		       "MEM USAGE / LIMIT", "PIDS", "NET I/O", "BLOCK I/O");
+	for (size_t i = 0; i < o->n; i++) {
+		struct sample *s = &o->s[i];
+		struct cg_usage now;
+		struct timespec at;
+		unsigned long long rx, tx;
+		double cpu;
+		char mem[16], lim[16], r1[16], r2[16], b1[16], b2[16];
+
+		if (cg_usage(&s->cg, &now, &(struct error){ 0 }) < 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		cpu = 100.0 * (double)(now.cpu_ns - s->u.cpu_ns) / elapsed_ns(&s->at, &at);
+		net_bytes(s->r.pid, &rx, &tx);
+		if (o->json) {
+			json_array_append_new(
+				list,
+				json_pack("{s:s, s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+					  "Id", s->r.id, "Name", s->r.name, "CPU", cpu, "MemUsage",
+					  (json_int_t)now.memory, "MemLimit",
+					  (json_int_t)now.memory_limit, "Pids",
+					  (json_int_t)now.pids, "PidsLimit",
+					  (json_int_t)now.pids_limit, "NetInput", (json_int_t)rx,
+					  "NetOutput", (json_int_t)tx, "BlockInput",
+					  (json_int_t)now.io_read, "BlockOutput",
+					  (json_int_t)now.io_write));
+			continue;
+		}
+		human(now.memory, mem, sizeof(mem));
+		human(now.memory_limit, lim, sizeof(lim));
+		human((long long)rx, r1, sizeof(r1));
+		human((long long)tx, r2, sizeof(r2));
+		human((long long)now.io_read, b1, sizeof(b1));
+		human((long long)now.io_write, b2, sizeof(b2));
+		printf("%-12.12s  %-20s  %6.2f%%  %9s / %-10s  %-6lld  %8s / %-8s  %8s / %-8s\n",
+		       s->r.id, s->r.name, cpu, mem, lim, now.pids, r1, r2, b1, b2);
+	}
+	if (o->json) {
+		char *text = json_dumps(list, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+	}
+	json_decref(list);
+	fflush(stdout);
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "no-stream", no_argument, NULL, 'n' },
+					       { "format", required_argument, NULL, 'f' },
+					       { NULL, 0, NULL, 0 } };
+	struct stats_opts o = { 0 };
+	struct error err = { 0 };
+	bool stream = true;
+	int c, ret = 0, first = optind;
+
+	while ((c = next_opt(argc, argv, "+hf:", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("Usage: cell stats [--no-stream] [--format json] [CONTAINER...]\n\n"
+			       "What the running containers use, from their cgroup files (stage\n"
+			       "06): CPU %% over %d ms (cpuacct.usage, or cpu.stat on v2), memory\n"
+			       "and its limit, processes, block I/O; network bytes from the\n"
+			       "container's own /proc/PID/net/dev. Refreshed each second until "
+			       "^C;\n"
+			       "--no-stream: once.\n",
+			       STATS_INTERVAL);
+			return 0;
+		case 'n':
+			stream = false;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
+				return failf("--format %s: give json or table", optarg);
+			o.json = strcmp(optarg, "json") == 0;
+			break;
+		default:
+			return usage_error("stats");
+		}
+	}
+	first = optind;
+	do {
+		o.n = 0;
+		optind = first;
+		if (optind < argc)
+			ret = each_container(argc, argv, "stats", stats_collect_named, &o);
+		else if (store_each(db, stats_collect, &o, &err) < 0)
+			return fail(&err);
+		usleep(STATS_INTERVAL * 1000);
+		if (stream && !o.json)
+			printf("\033[H\033[J");
+		stats_print(&o);
+		if (stream)
+			usleep((1000 - STATS_INTERVAL) * 1000);
+	} while (stream && ret == 0);
+	free(o.s);
+	return ret;
+}
+
+/* Reads /proc/PID/FILE into BUF (NULs become spaces for cmdline). */
+static void proc_text(pid_t pid, const char *file, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n - 1; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
+static int do_top(struct record *r, const char *ref, void *arg)
+{
+	char core[PATH_MAX], status[4096], cmdline[512];
+	struct error err = { 0 };
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	(void)arg;
+	if (!init_lives(r))
+		return refuse("container %s is not running", ref);
+	core_root(core, sizeof(core));
+	if (ctr_pids(core, r->id, &pids, &n, &err) < 0)
+		return fail_err(&err);
+	printf("%-8s  %-8s  %-6s  %s\n", "HOST PID", "PID", "UID", "COMMAND");
+	for (size_t i = 0; i < n; i++) {
+		char *nspid, *uid;
+		char inner[32] = "?", user[32] = "?";
+
+		proc_text(pids[i], "status", status, sizeof(status));
+		proc_text(pids[i], "cmdline", cmdline, sizeof(cmdline));
+		/* NSpid: the PID in each namespace from the host's down; the last
+		 * is the one the container sees */
+		nspid = strstr(status, "NSpid:");
+		if (nspid != NULL) {
+			char *end = strchr(nspid, '\n'), *last;
+
+			if (end != NULL)
+				*end = '\0';
+			last = strrchr(nspid, '\t');
+			snprintf(inner, sizeof(inner), "%s", last != NULL ? last + 1 : "?");
+			if (end != NULL)
+				*end = '\n';
+		}
+		uid = strstr(status, "Uid:");
+		if (uid != NULL)
+			sscanf(uid, "Uid: %31s", user);
+		printf("%-8d  %-8s  %-6s  %s\n", pids[i], inner, user, cmdline);
+	}
+	free(pids);
+	return 0;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	int ret = help_only(argc, argv,
+			    "Usage: cell top CONTAINER\n\n"
+			    "The container's processes (its cgroup's cgroup.procs) with their\n"
+			    "PID on the host and inside (NSpid of /proc/PID/status), uid and\n"
+			    "command line.\n");
+
+	if (ret >= 0)
+		return ret;
+	return each_container(argc, argv, "top", do_top, NULL);
+}
+
+/* ---- mount: a host path into running containers ---- */
+
+struct mount_opts {
+	const char *src, *dst;
+	bool ro;
+};
+
+/*
+ * open_tree(2) copies the host's mount of SRC into a detached tree (a
+ * mount that belongs to no namespace yet); a child joins the container's
+ * mount namespace (setns, which also moves its root and working directory
+ * to the container's) and move_mount(2) attaches the tree at DST. Nothing
+ * is restarted: the running processes see the new mount at once.
+ */
+static int do_mount(struct record *r, const char *ref, void *arg)
+{
+	const struct mount_opts *o = arg;
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	char path[64];
+	int tree, ns, status;
+	pid_t pid;
+
+	if (!init_lives(r))
+		return refuse("container %s is not running", ref);
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, o->src,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return refuse("mount: open_tree %s: %s", o->src, strerror(errno));
+	if (o->ro && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			     sizeof(attr)) < 0) {
+		close(tree);
+		return refuse("mount: make %s read-only: %s", o->src, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", r->pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0) {
+		close(tree);
+		return refuse("mount: open %s: %s", path, strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0) {
+		if (setns(ns, CLONE_NEWNS) < 0) {
+			fprintf(stderr, "cell: mount: join %s's mount namespace: %s\n", ref,
+				strerror(errno));
+			_exit(1);
+		}
+		if (syscall(SYS_move_mount, tree, "", AT_FDCWD, o->dst, MOVE_MOUNT_F_EMPTY_PATH) <
+		    0) {
+			fprintf(stderr, "cell: mount: %s in %s: %s%s\n", o->dst, ref,
+				strerror(errno),
+				errno == ENOENT ? " (make the directory first)" : "");
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(tree);
+	close(ns);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	printf("%s\n", ref);
+	return 0;
+}
+
+static int cmd_mount(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "ro", no_argument, NULL, 'r' },
+					       { NULL, 0, NULL, 0 } };
+	struct mount_opts o = { 0 };
+	int c;
+
+	while ((c = next_opt(argc, argv, "+h", longs)) != -1) {
+		if (c == 'h') {
+			printf("Usage: cell mount [--ro] SRC DST CONTAINER...\n\n"
+			       "Binds the host's SRC (a directory, a file, a device node) at DST\n"
+			       "in each running CONTAINER, at once and without a restart: a copy\n"
+			       "of the mount made with open_tree(2), attached inside the\n"
+			       "container's mount namespace with move_mount(2). DST must exist.\n");
+			return 0;
+		}
+		if (c != 'r')
+			return usage_error("mount");
+		o.ro = true;
+	}
+	if (argc - optind < 3) {
+		failf("mount: give SRC, DST and at least one container");
+		return usage_error("mount");
+	}
+	o.src = argv[optind++];
+	o.dst = argv[optind++];
+	if (o.dst[0] != '/')
+		return failf("mount: %s: give an absolute path in the container", o.dst);
+	return each_container(argc, argv, "mount", do_mount, &o);
+}
+
+/* ---- the command table ---- */
+
+static const char help[] =
+	"Usage: cell [--root DIR] [--runroot DIR] [-v] COMMAND [OPTIONS] ...\n"
+	"\n"
+	"cell is stage 10 of the toolkit: a container runtime built from the nine\n"
+	"stages before it, with podman's commands. No daemon: a small monitor\n"
+	"stays with each container. `cell COMMAND --help` tells more.\n"
+	"\n"
+	"  run         run a command in a new container\n"
+	"  create      make a container, its program waiting for start\n"
+	"  start       start a created (or a stopped) container\n"
+	"  stop        SIGTERM, then SIGKILL after a time\n"
+	"  kill        send a signal\n"
+	"  restart     stop, then start again from the saved configuration\n"
+	"  rm          remove a container\n"
+	"  ps, list    the containers\n"
+	"  status      a container's state: created, running, paused or stopped\n"
+	"  inspect     everything known of a container, as JSON\n"
+	"  exec        run a command in a running container\n"
+	"  logs        what a container wrote\n"
+	"  stats       CPU, memory, processes, network and block I/O\n"
+	"  top         a container's processes\n"
+	"  pause, freeze      freeze a container (cgroup freezer)\n"
+	"  unpause, thaw      thaw it\n"
+	"  mount       bind a host path into running containers\n"
+	"  runc        runc's command line, for podman and containerd (= cell-runc)\n"
+	"\n"
+	"  --root DIR      the store and bundles (default /var/lib/cell)\n"
+	"  --runroot DIR   the runtime state (default /run/cell)\n"
+	"  -v, --verbose   trace each step with the stage that teaches it\n"
+	"\n"
+	"Lab notes: 10-full-runtime/README.md.\n";
+
+int cli_main(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "root", required_argument, NULL, 'R' },
+					       { "runroot", required_argument, NULL, 'r' },
+					       { "verbose", no_argument, NULL, 'v' },
+					       { "version", no_argument, NULL, 'V' },
+					       { NULL, 0, NULL, 0 } };
+	const char *lib = "/var/lib/cell", *run = "/run/cell", *cmd;
+	struct error err = { 0 };
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+hv", longs, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		case 'R':
+			lib = optarg;
+			break;
+		case 'r':
+			run = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'V':
+			printf("cell version %s\n", CELL_VERSION);
+			return 0;
+		default:
+			fputs(help, stderr);
+			return EXIT_CELL;
+		}
+	}
+	if (optind >= argc) {
+		fputs(help, stderr);
+		return EXIT_CELL;
+	}
+	if (lib[0] != '/' || run[0] != '/')
+		return failf("--root and --runroot: give absolute paths");
+	if (strlen(lib) >= PLACE_MAX || strlen(run) >= PLACE_MAX)
+		return failf("--root and --runroot: at most %d characters", PLACE_MAX - 1);
+	snprintf(places.lib, sizeof(places.lib), "%s", lib);
+	snprintf(places.run, sizeof(places.run), "%s", run);
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	if (strcmp(cmd, "help") == 0) {
+		fputs(help, stdout);
+		return 0;
+	}
+	if (geteuid() != 0)
+		return failf("%s: run cell as root (rootless cell is not there yet; stage 07 "
+			     "runs rootless)",
+			     cmd);
+	if (store_open(places.lib, &db, &err) < 0)
+		return fail(&err);
+	if (strcmp(cmd, "run") == 0)
+		ret = cmd_run(argc, argv, true);
+	else if (strcmp(cmd, "create") == 0)
+		ret = cmd_run(argc, argv, false);
+	else if (strcmp(cmd, "start") == 0)
+		ret = cmd_start(argc, argv);
+	else if (strcmp(cmd, "stop") == 0)
+		ret = cmd_stop(argc, argv);
+	else if (strcmp(cmd, "kill") == 0)
+		ret = cmd_kill(argc, argv);
+	else if (strcmp(cmd, "restart") == 0)
+		ret = cmd_restart(argc, argv);
+	else if (strcmp(cmd, "rm") == 0)
+		ret = cmd_rm(argc, argv);
+	else if (strcmp(cmd, "ps") == 0 || strcmp(cmd, "list") == 0)
+		ret = cmd_ps(argc, argv);
+	else if (strcmp(cmd, "status") == 0)
+		ret = (ret = help_only(argc, argv,
+				       "Usage: cell status CONTAINER...\n\nIts state: created, "
+				       "running, paused or stopped.\n")) >= 0
+			      ? ret
+			      : each_container(argc, argv, "status", do_status, NULL);
+	else if (strcmp(cmd, "inspect") == 0)
+		ret = cmd_inspect(argc, argv);
+	else if (strcmp(cmd, "exec") == 0)
+		ret = cmd_exec(argc, argv);
+	else if (strcmp(cmd, "logs") == 0)
+		ret = cmd_logs(argc, argv);
+	else if (strcmp(cmd, "stats") == 0)
+		ret = cmd_stats(argc, argv);
+	else if (strcmp(cmd, "top") == 0)
+		ret = cmd_top(argc, argv);
+	else if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "freeze") == 0)
+		ret = cmd_pause(argc, argv, true);
+	else if (strcmp(cmd, "unpause") == 0 || strcmp(cmd, "thaw") == 0)
+		ret = cmd_pause(argc, argv, false);
+	else if (strcmp(cmd, "mount") == 0)
+		ret = cmd_mount(argc, argv);
+	else
+		ret = failf("%s: not a command (cell --help lists them)", cmd);
+	store_close(db);
+	return ret;
+}

@@ -1,0 +1,797 @@
+/*
+ * monitor.c: one monitor per container started by `cell` (what conmon is
+ * for podman; RUNTIME.md, "The monitor").
+ *
+ * `cell run` forks it and returns once it says the container is created;
+ * from then on `cell` is gone (no daemon) and the monitor is:
+ *   - the container's parent, and a subreaper: the init's exit status is
+ *     its to collect;
+ *   - the holder of the container's stdio: pipes (or, with -t, the
+ *     terminal's master end) whose output goes, line by line, into the
+ *     log file in conmon's k8s-file format (time, stream, F or P for a
+ *     full or partial line, the text), and to every `cell` attached to
+ *     the attach socket; their input goes to the container;
+ *   - the recorder of the end: exit status, time, whether the kernel's
+ *     OOM killer struck (the cgroup's own count), then everything freed,
+ *     --rm honoured, --restart applied.
+ * It also owns the root file system's overlay: the monitor makes a mount
+ * namespace of its own, private, and mounts the overlay there, so the
+ * container's namespace (a copy of the monitor's) has it and the host's
+ * never does. When the monitor and the container end, it ends with them:
+ * a kill -9 leaves no mount behind.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "monitor.h"
+#include "state.h"
+
+#define MAX_CLIENTS 16
+#define LOG_NAME    "ctr.log"
+
+void mon_bundle(const struct places *p, const char *id, char *out, size_t size)
+{
+	snprintf(out, size, "%s/containers/%s", p->lib, id);
+}
+
+void mon_core_root(const struct places *p, char *out, size_t size)
+{
+	snprintf(out, size, "%s/core", p->run);
+}
+
+void mon_run_dir(const struct places *p, const char *id, char *out, size_t size)
+{
+	snprintf(out, size, "%s/containers/%s", p->run, id);
+}
+
+static int socket_path(struct sockaddr_un *addr, const char *dir, const char *name,
+		       struct error *err)
+{
+	addr->sun_family = AF_UNIX;
+	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s", dir, name) >=
+	    sizeof(addr->sun_path))
+		return err_errno(err, ENAMETOOLONG, "%s/%s", dir, name);
+	return 0;
+}
+
+int mon_attach(const struct places *p, const char *id, struct error *err)
+{
+	struct sockaddr_un addr;
+	char dir[PATH_MAX];
+	int fd;
+
+	mon_run_dir(p, id, dir, sizeof(dir));
+	if (socket_path(&addr, dir, "attach", err) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(err, "socket");
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return err_sys(err, "attach to %s", addr.sun_path);
+	}
+	return fd;
+}
+
+bool mon_alive(const struct record *r)
+{
+	return r->monitor > 0 && r->monitor_start != 0 &&
+	       st_start_time(r->monitor) == r->monitor_start;
+}
+
+/* Removes the runtime's empty parents, so that no trace of cell stays in
+ * /run once its last container is gone. */
+static void remove_empty_parents(const struct places *p)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/containers", p->run);
+	rmdir(dir);
+	mon_core_root(p, dir, sizeof(dir));
+	rmdir(dir);
+}
+
+int mon_free(const struct places *p, const char *id, bool bundle, struct error *err)
+{
+	char core[PATH_MAX], dir[PATH_MAX];
+	int ret = 0;
+
+	mon_core_root(p, core, sizeof(core));
+	/* the init and everything in its cgroup, the poststop hooks, the
+	 * cgroup, the core's state; then what a create cut short leaves */
+	if (ctr_delete(core, id, true, err) < 0)
+		ret = -1;
+	if (ctr_remove_leftovers(core, id, MON_CG_BASE, ret < 0 ? &(struct error){ 0 } : err) < 0)
+		ret = -1;
+	mon_run_dir(p, id, dir, sizeof(dir));
+	if (st_remove_tree(dir, ret < 0 ? &(struct error){ 0 } : err) < 0)
+		ret = -1;
+	if (bundle) {
+		mon_bundle(p, id, dir, sizeof(dir));
+		if (st_remove_tree(dir, ret < 0 ? &(struct error){ 0 } : err) < 0)
+			ret = -1;
+	}
+	remove_empty_parents(p);
+	return ret;
+}
+
+int mon_settle(sqlite3 *db, const struct places *p, struct record *r, struct error *err)
+{
+	char now[40];
+	int n;
+
+	if (strcmp(r->state, "stopped") == 0 || mon_alive(r))
+		return 0;
+	st_now(now, sizeof(now));
+	/* the claim: only one command settles it, and only if the monitor
+	 * is still the one found dead */
+	n = store_change(db, err,
+			 "UPDATE containers SET state = 'stopped', pid = 0, pid_start = 0,"
+			 " monitor = 0, monitor_start = 0, has_exit = 1, exit_code = -1,"
+			 " finished = ?2 WHERE id = ?1 AND monitor = ?3 AND monitor_start = ?4"
+			 " AND state != 'stopped'",
+			 "ssii", r->id, now, (long long)r->monitor, (long long)r->monitor_start);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return store_reload(db, r, err) < 0 ? -1 : 0;
+	if (mon_free(p, r->id, r->rm, err) < 0)
+		return -1;
+	if (r->rm && store_delete(db, r->id, err) < 0)
+		return -1;
+	return store_reload(db, r, err) < 0 ? -1 : 1;
+}
+
+/* ---- the monitor process ---- */
+
+struct client {
+	int fd;
+	char pending[1 + ATTACH_MAX]; /* a message the client could not take yet */
+	size_t n_pending;
+};
+
+struct mon {
+	const struct places *p;
+	struct record r;
+	sqlite3 *db;
+	char bundle[PLACE_MAX + 128], core[PLACE_MAX + 16], dir[PLACE_MAX + 128], rootfs[PATH_MAX];
+	FILE *trace;
+	int log_fd, sig_fd, listen_fd;
+	int out_fd, err_fd; /* the container's output (out_fd: the master with -t) */
+	int in_fd;	    /* its input: a pipe's end or the master; -1 for none */
+	pid_t pid;
+	struct client clients[MAX_CLIENTS];
+	int n_clients;
+};
+
+static void trace_step(struct mon *m, const char *step, const char *stage)
+{
+	if (m->trace != NULL) {
+		fprintf(m->trace, "=> %s (%s) ... done\n", step, stage);
+		fflush(m->trace);
+	}
+}
+
+/* step: overlay (04): in a private mount namespace of the monitor's own */
+static int mount_rootfs(struct mon *m, struct error *err)
+{
+	char opts[3 * PATH_MAX + 64];
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return err_sys(err, "unshare a mount namespace for the monitor");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_sys(err, "make the monitor's mounts private");
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+			     m->r.rootfs, m->bundle, m->bundle) >= sizeof(opts))
+		return err_errno(err, ENAMETOOLONG, "the overlay's options");
+	snprintf(m->rootfs, sizeof(m->rootfs), "%s/rootfs", m->bundle);
+	if (mount("overlay", m->rootfs, "overlay", 0, opts) < 0)
+		return err_sys(err, "mount overlay on %s (lower %s)", m->rootfs, m->r.rootfs);
+	trace_step(m, "overlay", "04");
+	return 0;
+}
+
+static int listen_on(const char *dir, const char *name, int type, struct error *err)
+{
+	struct sockaddr_un addr;
+	int fd;
+
+	if (socket_path(&addr, dir, name, err) < 0)
+		return -1;
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(err, "socket");
+	unlink(addr.sun_path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, MAX_CLIENTS) < 0) {
+		err_sys(err, "listen on %s", addr.sun_path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The master end of the terminal, sent by the init over the console socket. */
+static int receive_master(int listen_fd, struct error *err)
+{
+	char byte, control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *c;
+	int conn, fd = -1;
+
+	conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (conn < 0)
+		return err_sys(err, "accept on the console socket");
+	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0) {
+		c = CMSG_FIRSTHDR(&msg);
+		if (c != NULL && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	close(conn);
+	if (fd < 0)
+		return err_set(err, "the init sent no terminal");
+	return fd;
+}
+
+/* step: the container's stdio: pipes, or a terminal; CHILD gets what
+ * becomes its fds 0-2 */
+static int open_stdio(struct mon *m, int child[3], bool *console, struct error *err)
+{
+	int out[2], errp[2], in[2];
+
+	*console = m->r.tty;
+	child[0] = child[1] = child[2] = -1;
+	if (m->r.tty)
+		return 0;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	m->out_fd = out[0];
+	m->err_fd = errp[0];
+	child[1] = out[1];
+	child[2] = errp[1];
+	if (m->r.interactive) {
+		if (pipe2(in, O_CLOEXEC) < 0)
+			return err_sys(err, "pipe");
+		m->in_fd = in[1];
+		child[0] = in[0];
+	}
+	return 0;
+}
+
+/* Makes FDS 0-2 (or /dev/null where one is -1) this process's 0-2. */
+static int set_stdio(const int fds[3], struct error *err)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return err_sys(err, "open /dev/null");
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i] >= 0 ? fds[i] : null, i) < 0) {
+			close(null);
+			return err_sys(err, "dup2");
+		}
+	close(null);
+	return 0;
+}
+
+/* Creates the container once (and again for each restart). */
+static int create_container(struct mon *m, struct error *err)
+{
+	struct ctr_create_opts o = { .root = m->core,
+				     .id = m->r.id,
+				     .bundle = m->bundle,
+				     .trace = m->trace,
+				     .cgroup_base = MON_CG_BASE };
+	int child[3], console_fd = -1, ret = -1, none[3] = { -1, -1, -1 };
+	char sock[PATH_MAX];
+	bool console;
+
+	m->out_fd = m->err_fd = m->in_fd = -1;
+	if (open_stdio(m, child, &console, err) < 0)
+		goto out;
+	if (console) {
+		console_fd = listen_on(m->dir, "console", SOCK_STREAM, err);
+		if (console_fd < 0)
+			goto out;
+		snprintf(sock, sizeof(sock), "%s/console", m->dir);
+		o.console_socket = sock;
+	}
+	if (set_stdio(child, err) < 0 || ctr_create(&o, &m->pid, err) < 0)
+		goto out;
+	if (console) {
+		m->out_fd = receive_master(console_fd, err);
+		if (m->out_fd < 0)
+			goto out;
+		m->in_fd = m->out_fd;
+		unlink(sock);
+	}
+	ret = 0;
+out:
+	set_stdio(none, &(struct error){ 0 });
+	for (int i = 0; i < 3; i++)
+		if (child[i] >= 0)
+			close(child[i]);
+	if (console_fd >= 0)
+		close(console_fd);
+	return ret;
+}
+
+/* conmon's k8s-file lines: "TIME STREAM F|P TEXT\n" */
+static void log_output(struct mon *m, const char *stream, const char *buf, size_t n)
+{
+	char when[40], line[64 + ATTACH_MAX];
+
+	st_now(when, sizeof(when));
+	while (n > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t len = nl != NULL ? (size_t)(nl - buf) : n;
+		int head = snprintf(line, sizeof(line), "%s %s %c ", when, stream,
+				    nl != NULL ? 'F' : 'P');
+
+		memcpy(line + head, buf, len);
+		line[head + len] = '\n';
+		if (write(m->log_fd, line, (size_t)head + len + 1) < 0)
+			break;
+		len += nl != NULL;
+		buf += len;
+		n -= len;
+	}
+}
+
+static void drop_client(struct mon *m, int i)
+{
+	close(m->clients[i].fd);
+	m->clients[i] = m->clients[--m->n_clients];
+}
+
+/* Sends a message to every client; one that cannot take it now keeps it
+ * pending, and the monitor stops reading the container until it can (the
+ * container waits, as a pipe would make it). */
+static void broadcast(struct mon *m, char type, const char *buf, size_t n)
+{
+	for (int i = 0; i < m->n_clients; i++) {
+		struct client *c = &m->clients[i];
+		ssize_t sent;
+
+		c->pending[0] = type;
+		memcpy(c->pending + 1, buf, n);
+		sent = send(c->fd, c->pending, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent >= 0)
+			continue;
+		if (errno == EAGAIN) {
+			c->n_pending = n + 1;
+		} else {
+			drop_client(m, i);
+			i--;
+		}
+	}
+}
+
+static bool any_pending(const struct mon *m)
+{
+	for (int i = 0; i < m->n_clients; i++)
+		if (m->clients[i].n_pending > 0)
+			return true;
+	return false;
+}
+
+enum pumped { PUMP_DATA, PUMP_EMPTY, PUMP_END };
+
+/* Reads what the container wrote on FD. A terminal's master reads EIO
+ * once no process holds the other end: its end, as EOF is a pipe's. */
+static enum pumped pump_output(struct mon *m, int fd, char type)
+{
+	char buf[ATTACH_MAX];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return PUMP_EMPTY;
+	if (n <= 0)
+		return PUMP_END;
+	log_output(m, type == ATTACH_STDERR ? "stderr" : "stdout", buf, (size_t)n);
+	broadcast(m, type, buf, (size_t)n);
+	return PUMP_DATA;
+}
+
+static void client_input(struct mon *m, int i)
+{
+	char buf[1 + ATTACH_MAX];
+	ssize_t n = recv(m->clients[i].fd, buf, sizeof(buf), 0);
+	unsigned short rows, cols;
+
+	if (n <= 0) {
+		drop_client(m, i);
+		return;
+	}
+	switch (buf[0]) {
+	case ATTACH_STDIN:
+		if (m->in_fd >= 0 && write(m->in_fd, buf + 1, (size_t)n - 1) < 0 && !m->r.tty) {
+			close(m->in_fd);
+			m->in_fd = -1;
+		}
+		break;
+	case ATTACH_CLOSE:
+		/* a terminal has no end of input but its ^D, which came as input */
+		if (m->in_fd >= 0 && !m->r.tty) {
+			close(m->in_fd);
+			m->in_fd = -1;
+		}
+		break;
+	case ATTACH_RESIZE:
+		buf[n] = '\0';
+		if (m->r.tty && sscanf(buf + 1, "%hu %hu", &rows, &cols) == 2)
+			ioctl(m->out_fd, TIOCSWINSZ,
+			      &(struct winsize){ .ws_row = rows, .ws_col = cols });
+		break;
+	}
+}
+
+static void accept_client(struct mon *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (m->n_clients == MAX_CLIENTS) {
+		close(fd);
+		return;
+	}
+	m->clients[m->n_clients++] = (struct client){ .fd = fd };
+}
+
+/* Whether the init is gone; its wait status in *STATUS. Every other child
+ * (an orphan the subreaper inherited) is reaped on the way. */
+static bool reap(struct mon *m, int *status)
+{
+	struct signalfd_siginfo info;
+	bool gone = false;
+	pid_t w;
+	int s;
+
+	while (read(m->sig_fd, &info, sizeof(info)) == sizeof(info))
+		;
+	while ((w = waitpid(-1, &s, WNOHANG)) > 0)
+		if (w == m->pid) {
+			*status = s;
+			gone = true;
+		}
+	return gone;
+}
+
+/* The monitor's loop while the container lives; its wait status. */
+static int watch(struct mon *m)
+{
+	struct pollfd fds[4 + MAX_CLIENTS];
+	int status = 0;
+
+	for (;;) {
+		int n = 0, out_at = -1, err_at = -1;
+		bool pending = any_pending(m);
+
+		fds[n++] = (struct pollfd){ .fd = m->sig_fd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		if (m->out_fd >= 0 && !pending) {
+			out_at = n;
+			fds[n++] = (struct pollfd){ .fd = m->out_fd, .events = POLLIN };
+		}
+		if (m->err_fd >= 0 && !pending) {
+			err_at = n;
+			fds[n++] = (struct pollfd){ .fd = m->err_fd, .events = POLLIN };
+		}
+		for (int i = 0; i < m->n_clients; i++)
+			fds[n++] = (struct pollfd){
+				.fd = m->clients[i].fd,
+				.events = POLLIN | (m->clients[i].n_pending ? POLLOUT : 0)
+			};
+		if (poll(fds, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		/* a client that attached before the start must see all output:
+		 * new clients first */
+		if (fds[1].revents & POLLIN)
+			accept_client(m);
+		if (out_at >= 0 && fds[out_at].revents &&
+		    pump_output(m, m->out_fd, ATTACH_STDOUT) == PUMP_END) {
+			close(m->out_fd);
+			m->out_fd = -1;
+		}
+		if (err_at >= 0 && fds[err_at].revents &&
+		    pump_output(m, m->err_fd, ATTACH_STDERR) == PUMP_END) {
+			close(m->err_fd);
+			m->err_fd = -1;
+		}
+		for (int i = m->n_clients - 1, at = n - 1; i >= 0; i--, at--) {
+			struct client *c = &m->clients[i];
+
+			if (i >= m->n_clients)
+				continue;
+			if ((fds[at].revents & POLLOUT) && c->n_pending > 0 &&
+			    send(c->fd, c->pending, c->n_pending, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+				c->n_pending = 0;
+			if (fds[at].revents & (POLLIN | POLLHUP | POLLERR))
+				client_input(m, i);
+		}
+		if ((fds[0].revents & POLLIN) && reap(m, &status))
+			break;
+	}
+	/* what the container wrote before it ended is still in the pipes */
+	for (int *fd = &m->out_fd; fd <= &m->err_fd; fd++)
+		if (*fd >= 0) {
+			fcntl(*fd, F_SETFL, O_NONBLOCK);
+			while (pump_output(m, *fd,
+					   fd == &m->out_fd ? ATTACH_STDOUT : ATTACH_STDERR) ==
+			       PUMP_DATA)
+				;
+		}
+	return status;
+}
+
+static void close_stdio(struct mon *m)
+{
+	if (m->in_fd >= 0 && m->in_fd != m->out_fd)
+		close(m->in_fd);
+	if (m->out_fd >= 0)
+		close(m->out_fd);
+	if (m->err_fd >= 0)
+		close(m->err_fd);
+	m->in_fd = m->out_fd = m->err_fd = -1;
+}
+
+/* Whether the restart policy wants the container again after CODE. */
+static bool wants_restart(struct mon *m, int code)
+{
+	if (store_reload(m->db, &m->r, &(struct error){ 0 }) != 0 || m->r.stopping)
+		return false;
+	if (strcmp(m->r.restart, "always") == 0)
+		return true;
+	return strcmp(m->r.restart, "on-failure") == 0 && code != 0 &&
+	       (m->r.restart_max == 0 || m->r.restarts < m->r.restart_max);
+}
+
+/* The end of the init: its exit status, and whether the kernel's OOM
+ * killer struck (the cgroup's own count, read before the cgroup goes);
+ * the core's part of the container is freed. */
+static int ended(struct mon *m, int status, bool *oom)
+{
+	struct cgroup cg = { 0 };
+
+	*oom = false;
+	if (ctr_cgroup(m->core, m->r.id, &cg, &(struct error){ 0 }) == 0)
+		*oom = cg_oom_kills(&cg) > 0;
+	ctr_delete(m->core, m->r.id, true, &(struct error){ 0 });
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* Records the end: stopped, unless AGAIN (a restart follows: the
+ * container stays running in the store, with its last exit status). */
+static int record_exit(struct mon *m, int code, bool oom, bool again, struct error *err)
+{
+	char now[40];
+
+	st_now(now, sizeof(now));
+	return store_change(
+		m->db, err,
+		again ? "UPDATE containers SET exit_code = ?2, oom = ?3, finished = ?4"
+			" WHERE id = ?1"
+		      : "UPDATE containers SET state = 'stopped', pid = 0, pid_start = 0,"
+			" has_exit = 1, exit_code = ?2, oom = ?3, finished = ?4 WHERE id = ?1",
+		"siis", m->r.id, (long long)code, (long long)oom, now);
+}
+
+static int mark_created(struct mon *m, struct error *err)
+{
+	return store_change(m->db, err,
+			    "UPDATE containers SET state = 'created', pid = ?2, pid_start = ?3,"
+			    " has_exit = 0, oom = 0 WHERE id = ?1",
+			    "sii", m->r.id, (long long)m->pid, (long long)st_start_time(m->pid));
+}
+
+/* A restart: the container again, from the same bundle, started at once. */
+static int restart(struct mon *m, struct error *err)
+{
+	char now[40];
+
+	if (create_container(m, err) < 0 || ctr_start(m->core, m->r.id, err) < 0)
+		return -1;
+	st_now(now, sizeof(now));
+	return store_change(m->db, err,
+			    "UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3,"
+			    " started = ?4, restarts = restarts + 1 WHERE id = ?1",
+			    "siis", m->r.id, (long long)m->pid, (long long)st_start_time(m->pid),
+			    now);
+}
+
+/* The monitor's first steps, up to the container created. */
+static int setup(struct mon *m, struct error *err)
+{
+	char log[PATH_MAX];
+	sigset_t set;
+	int n;
+
+	if (store_open(m->p->lib, &m->db, err) < 0)
+		return -1;
+	/* the record is the monitor's from now on: a cell that finds it dead
+	 * settles it; if the record changed (settled already), stop here */
+	n = store_change(m->db, err,
+			 "UPDATE containers SET monitor = ?2, monitor_start = ?3 WHERE id = ?1 AND"
+			 " state = 'creating'",
+			 "sii", m->r.id, (long long)getpid(), (long long)st_start_time(getpid()));
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return err_set(err, "container %s: its record changed while it was created",
+			       m->r.id);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sig_fd < 0)
+		return err_sys(err, "signalfd");
+	if (mount_rootfs(m, err) < 0)
+		return -1;
+	if (mkdir(m->dir, 0700) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", m->dir);
+	m->listen_fd = listen_on(m->dir, "attach", SOCK_SEQPACKET, err);
+	if (m->listen_fd < 0)
+		return -1;
+	snprintf(log, sizeof(log), "%s/" LOG_NAME, m->bundle);
+	m->log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (m->log_fd < 0)
+		return err_sys(err, "open %s", log);
+	if (create_container(m, err) < 0)
+		return -1;
+	trace_step(m, "monitor", "10");
+	return mark_created(m, err);
+}
+
+static void run_dir_parents(const struct places *p)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/containers", p->run);
+	mkdir(p->run, 0755);
+	mkdir(dir, 0700);
+}
+
+/* Closes every descriptor from 3 up but A and B (the caller's store, its
+ * files: the monitor opens its own). */
+static void close_inherited(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo < 3)
+		lo = hi; /* one of them is -1 or below 3 */
+	if (lo > 3)
+		syscall(SYS_close_range, 3, lo - 1, 0);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, lo + 1, hi - 1, 0);
+	syscall(SYS_close_range, hi + 1, ~0U, 0);
+}
+
+static void monitor_main(const struct places *p, const struct record *r, FILE *trace, int report)
+{
+	struct mon m = { .p = p, .r = *r, .trace = trace, .log_fd = -1, .listen_fd = -1 };
+	struct error err = { 0 };
+	int status, code, none[3] = { -1, -1, -1 };
+	char text[ERR_MSG_MAX + 128];
+	bool again;
+
+	setsid();
+	prctl(PR_SET_NAME, "cell-monitor", 0, 0, 0);
+	close_inherited(report, trace != NULL ? fileno(trace) : -1);
+	/* nothing of the caller's but the report pipe and the trace: its
+	 * stdout must not wait for the monitor to end ($(cell run -d ...)) */
+	set_stdio(none, &err);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	mon_bundle(p, r->id, m.bundle, sizeof(m.bundle));
+	mon_core_root(p, m.core, sizeof(m.core));
+	mon_run_dir(p, r->id, m.dir, sizeof(m.dir));
+	run_dir_parents(p);
+	if (setup(&m, &err) < 0) {
+		err_text(&err, text, sizeof(text));
+		if (write(report, text, strlen(text)) < 0)
+			_exit(1);
+		if (m.db != NULL)
+			store_change(m.db, &err,
+				     "UPDATE containers SET state = 'stopped', monitor = 0,"
+				     " has_exit = 1, exit_code = -1 WHERE id = ?1",
+				     "s", m.r.id);
+		umount2(m.rootfs, MNT_DETACH);
+		mon_free(p, m.r.id, false, &err);
+		_exit(1);
+	}
+	if (write(report, "", 1) < 0)
+		_exit(1);
+	close(report);
+	if (m.trace != NULL)
+		fclose(m.trace);
+	m.trace = NULL;
+
+	do {
+		bool oom;
+
+		status = watch(&m);
+		close_stdio(&m);
+		code = ended(&m, status, &oom);
+		again = wants_restart(&m, code);
+		record_exit(&m, code, oom, again, &err);
+		if (again && restart(&m, &err) < 0) {
+			record_exit(&m, code, oom, false, &err);
+			again = false;
+		}
+	} while (again);
+
+	umount2(m.rootfs, MNT_DETACH);
+	store_reload(m.db, &m.r, &err);
+	if (m.r.rm) {
+		mon_free(p, m.r.id, true, &err);
+		store_delete(m.db, m.r.id, &err);
+	} else {
+		mon_free(p, m.r.id, false, &err);
+	}
+	/* the attached learn the status once the container is truly gone */
+	snprintf(text, sizeof(text), "%c%d", ATTACH_EXIT, code);
+	for (int i = 0; i < m.n_clients; i++)
+		send(m.clients[i].fd, text, strlen(text), MSG_NOSIGNAL);
+	store_close(m.db);
+	_exit(0);
+}
+
+int mon_start(const struct places *p, const struct record *r, FILE *trace, struct error *err)
+{
+	char text[ERR_MSG_MAX + 128];
+	int report[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(report[0]);
+		close(report[1]);
+		return err_sys(err, "fork the monitor");
+	}
+	if (pid == 0) {
+		close(report[0]);
+		monitor_main(p, r, trace, report[1]);
+	}
+	close(report[1]);
+	do
+		n = read(report[0], text, sizeof(text) - 1);
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n == 1 && text[0] == '\0')
+		return 0;
+	if (n <= 0)
+		return err_set(err, "container %s: its monitor ended before it was created", r->id);
+	text[n] = '\0';
+	return err_set(err, "%s", text);
+}

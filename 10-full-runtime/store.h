@@ -1,0 +1,70 @@
+/*
+ * store.h: the people's store (RUNTIME.md, "Where things live"): what
+ * `cell` knows of its containers between two commands, in one SQLite
+ * database, LIB/cell.db.
+ *
+ * Each change is one statement, so one transaction: a container's name is
+ * unique because the database says so at the moment of the insert, not
+ * because a lock file was taken first, and a kill -9 at any moment leaves
+ * the record as it was before the change or after it.
+ */
+#ifndef CELL_STORE_H
+#define CELL_STORE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+
+#define STORE_ID_LEN 64 /* hex digits of a container's id */
+#define STORE_SHORT  12 /* the id as ps shows it */
+
+/* One container, as a row of the containers table. */
+struct record {
+	char id[STORE_ID_LEN + 1];
+	char name[128];
+	char state[16];	       /* creating, created, running, paused, stopped */
+	char rootfs[PATH_MAX]; /* the overlay's lower directory */
+	char command[256];     /* for ps: the arguments joined by spaces */
+	bool rm, tty, interactive;
+	char restart[16]; /* no, on-failure, always */
+	int restart_max;  /* on-failure:N (0: no limit) */
+	int restarts;	  /* how many times the monitor restarted it */
+	bool stopping;	  /* stop or rm asked: the monitor does not restart it */
+	pid_t pid;	  /* the container's init on the host, 0 when none */
+	unsigned long long pid_start;
+	pid_t monitor; /* its monitor (while creating: the cell that creates it) */
+	unsigned long long monitor_start;
+	bool has_exit;
+	int exit_code; /* -1: unknown (its monitor was killed) */
+	bool oom;      /* the kernel's OOM killer killed a process of it */
+	char created[40], started[40], finished[40]; /* RFC 3339 */
+};
+
+/* Opens (and on first use makes) LIB/cell.db: WAL, a busy timeout. */
+int store_open(const char *lib, sqlite3 **db, struct error *err);
+void store_close(sqlite3 *db);
+/* Adds a container with its saved configuration (config.json's text);
+ * "the name NAME is already in use" when it is. */
+int store_insert(sqlite3 *db, const struct record *r, const char *config, struct error *err);
+/* A container by its id, a unique prefix of the id, or its name;
+ * "no such container: REF" otherwise. */
+int store_find(sqlite3 *db, const char *ref, struct record *r, struct error *err);
+/* Re-reads R (by its id); 1 when the row is gone. */
+int store_reload(sqlite3 *db, struct record *r, struct error *err);
+/* One change of state, a statement of its own so that two writers never
+ * undo each other's fields: SQL with ?1.. bound from the arguments,
+ * TYPES giving each one's type ('s' a string, 'i' a long long). The
+ * number of rows it changed (a WHERE on the state makes a transition
+ * happen once). */
+int store_change(sqlite3 *db, struct error *err, const char *sql, const char *types, ...);
+int store_delete(sqlite3 *db, const char *id, struct error *err);
+/* The saved configuration, malloc'd. */
+int store_config(sqlite3 *db, const char *id, char **config, struct error *err);
+/* Every container, oldest first; FN returning < 0 stops the walk. */
+int store_each(sqlite3 *db, int (*fn)(struct record *r, void *arg), void *arg, struct error *err);
+
+#endif

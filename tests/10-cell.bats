@@ -1,0 +1,340 @@
+#!/usr/bin/env bats
+# Stage 10: the people's cell (run, ps, exec, logs, stats, pause, stop, rm,
+# restart, mount), its monitor and its store. Each test checks what the
+# kernel shows (namespace inodes, /proc/PID/status, cgroup files,
+# mountinfo), not what cell says of itself. The store and bundles of each
+# test live in its own directory (--root); the runtime state stays in
+# /run/cell and the cgroups in cell/ctr/ID, where the leak check of
+# helper.bash looks.
+
+: "${CELL_BINARY:=container}"
+CELL_BINARY=${CELL_BINARY/container/cell}
+load helper
+
+setup() {
+	cell_setup
+	command -v jq >/dev/null || fail "jq is missing: run make deps"
+	need_rootfs
+	LIB=$BATS_TEST_TMPDIR/lib
+}
+
+teardown() {
+	local id
+	for id in $(cell ps -aq 2>/dev/null); do
+		cell rm -f "$id" >/dev/null || true
+	done
+	cell_teardown
+}
+
+cell() { "$CONTAINER" --root "$LIB" "$@"; }
+
+# A field of `cell inspect NAME`, by a jq path.
+inspect() { # NAME PATH
+	cell inspect "$1" | jq -r ".[0]$2"
+}
+
+# Runs NAME detached with a shell that waits for ever; sets PID to its
+# init's host PID.
+run_sleeping() { # NAME [OPTION...]
+	local name=$1
+	shift
+	cell run -d --name "$name" "$@" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+	PID=$(inspect "$name" .State.Pid)
+	[ "$PID" -gt 0 ]
+}
+
+# Waits until NAME is in STATE.
+wait_state() { # NAME STATE
+	local i
+	for i in $(seq 100); do
+		[ "$(cell status "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 is $(cell status "$1"), not $2"
+}
+
+# The container's cgroup directory in the hierarchy of CONTROLLER.
+cgroup_dir() { # NAME CONTROLLER
+	inspect "$1" ".CgroupPaths | to_entries[] | select(.key | split(\",\") | index(\"$2\")) | .value"
+}
+
+@test "run: the program's output and exit status; --rm leaves no record, bundle or cgroup" {
+	name=c$(rand_token 6)
+	run -7 cell run --rm --name "$name" sh -c 'echo out; echo err >&2; exit 7'
+	assert_output --partial out
+	assert_output --partial err
+	run cell ps -a --format json
+	assert_success
+	[ "$(jq length <<<"$output")" = 0 ]
+	[ -z "$(ls -A "$LIB/containers")" ]
+}
+
+@test "run: a program that is missing is 127, one that cannot run is 126, a bad flag is 125; nothing is left" {
+	run -127 cell run --rm nosuchprogram
+	assert_output --partial 'executable file not found'
+	run -126 cell run --rm /etc/passwd
+	run -125 cell run --rm --memory 12XB true
+	assert_output --partial '--memory'
+	run -125 cell run --rm --rootfs /nonexistent true
+	assert_output --partial '/nonexistent'
+	run -125 cell run --rm --restart sometimes true
+	assert_output --partial '--restart'
+	run cell ps -aq
+	assert_output ''
+	[ -z "$(ls -A "$LIB/containers")" ]
+}
+
+@test "run -d: the container's namespaces are its own; ps lists it and its state follows the kernel" {
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	for ns in pid mnt uts ipc net cgroup; do
+		[ "$(readlink /proc/$PID/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
+			fail "the $ns namespace is the host's"
+		[ "$(inspect "$name" .Namespaces.$ns)" = "$(stat -L -c %i /proc/$PID/ns/$ns)" ]
+	done
+	# PID 1 inside, the hostname is the id's first 12 digits
+	grep -q "^NSpid:.*[[:space:]]1$" /proc/$PID/status
+	id=$(inspect "$name" .Id)
+	[ "$(nsenter -t "$PID" -u hostname)" = "${id:0:12}" ]
+	run cell ps -q
+	assert_output "${id:0:12}"
+	[ "$(cell status "$name")" = running ]
+	kill -9 "$PID"
+	wait_state "$name" stopped
+	[ "$(inspect "$name" .State.ExitCode)" = 137 ]
+}
+
+@test "exec joins every namespace and the cgroup of the init, with its capabilities, seccomp and no_new_privs" {
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	run cell exec "$name" sh -c 'for n in pid mnt uts ipc net cgroup; do readlink /proc/self/ns/$n; done; grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status; cat /proc/self/cgroup'
+	assert_success
+	for ns in pid mnt uts ipc net cgroup; do
+		assert_line "$(readlink /proc/$PID/ns/$ns)"
+	done
+	for field in CapEff CapBnd Seccomp NoNewPrivs; do
+		assert_line "$(grep "^$field:" /proc/$PID/status)"
+	done
+	# the exec'd process is in the container's cgroup: as the host sees it
+	run cell exec "$name" sh -c 'cat /proc/$$/stat >/dev/null; echo $$; sleep 2'
+	run -3 cell exec "$name" sh -c 'exit 3'
+	run -125 cell exec nosuchcontainer true
+	assert_output --partial 'no such container'
+}
+
+@test "logs hold both streams in order, with times; --tail and -f" {
+	name=c$(rand_token 6)
+	# two pipes keep no order between writes of the same instant: the
+	# program lets each line reach the monitor before the next stream
+	cell run --name "$name" sh -c 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three; printf partial' >/dev/null 2>&1
+	run cell logs "$name"
+	assert_success
+	assert_output "$(printf 'one\ntwo\nthree\npartial')"
+	run --separate-stderr cell logs "$name"
+	[ "$stderr" = two ]
+	run cell logs -t "$name"
+	assert_line --index 0 --regexp '^20[0-9-]+T[0-9:.]+Z one$'
+	run cell logs --tail 2 "$name"
+	assert_output "$(printf 'three\npartial')"
+	# the file itself is conmon's k8s-file format
+	grep -qE '^[^ ]+ stderr F two$' "$LIB/containers/$(inspect "$name" .Id)/ctr.log"
+	grep -qE '^[^ ]+ stdout P partial$' "$LIB/containers/$(inspect "$name" .Id)/ctr.log"
+	# -f follows a running container to its end
+	cell run -d --name "$name-f" sh -c 'echo a; sleep 0.5; echo b' >/dev/null
+	run timeout 10 "$CONTAINER" --root "$LIB" logs -f "$name-f"
+	assert_success
+	assert_output "$(printf 'a\nb')"
+}
+
+@test "pause freezes every process (the freezer says FROZEN, a counter stops); unpause thaws" {
+	name=c$(rand_token 6)
+	cell run -d --name "$name" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; done' >/dev/null
+	PID=$(inspect "$name" .State.Pid)
+	wait_long test -s /proc/$PID/root/tmp/n
+	cell pause "$name"
+	freezer=$(cgroup_dir "$name" freezer)
+	if [ -n "$freezer" ]; then
+		[ "$(cat "$freezer/freezer.state")" = FROZEN ]
+	else
+		[ "$(cat "$(inspect "$name" '.CgroupPaths | to_entries[0].value')/cgroup.freeze")" = 1 ]
+	fi
+	[ "$(cell status "$name")" = paused ]
+	a=$(cat /proc/$PID/root/tmp/n)
+	sleep 0.3
+	[ "$(cat /proc/$PID/root/tmp/n)" = "$a" ] || fail "a paused container ran"
+	run -125 cell exec "$name" true
+	assert_output --partial paused
+	cell unpause "$name"
+	sleep 0.3
+	[ "$(cat /proc/$PID/root/tmp/n)" != "$a" ] || fail "an unpaused container did not run"
+	cell freeze "$name"
+	cell thaw "$name"
+}
+
+@test "stats agree with the cgroup files; the limits given are there" {
+	name=c$(rand_token 6)
+	run_sleeping "$name" --memory 48m --pids-limit 37 --cpus 0.5
+	memory=$(cgroup_dir "$name" memory)
+	pids=$(cgroup_dir "$name" pids)
+	if [ -e "$memory/memory.limit_in_bytes" ]; then
+		[ "$(cat "$memory/memory.limit_in_bytes")" = $((48 << 20)) ]
+	else
+		[ "$(cat "$memory/memory.max")" = $((48 << 20)) ]
+	fi
+	[ "$(cat "$pids/pids.max")" = 37 ]
+	run cell stats --no-stream --format json "$name"
+	assert_success
+	[ "$(jq -r '.[0].MemLimit' <<<"$output")" = $((48 << 20)) ]
+	[ "$(jq -r '.[0].PidsLimit' <<<"$output")" = 37 ]
+	[ "$(jq -r '.[0].Pids' <<<"$output")" = "$(cat "$pids/pids.current")" ]
+	used=$(jq -r '.[0].MemUsage' <<<"$output")
+	[ "$used" -gt 0 ] && [ "$used" -le $((48 << 20)) ]
+	run cell stats --no-stream
+	assert_line --partial "$name"
+	run cell top "$name"
+	assert_line --regexp "^$PID +1 +0 +sh "
+}
+
+@test "stop: SIGTERM first, SIGKILL after -t; the exit status is recorded" {
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	cell stop -t 5 "$name"
+	[ "$(cell status "$name")" = stopped ]
+	[ "$(inspect "$name" .State.ExitCode)" = 0 ] # its TERM trap ran
+	cell run -d --name "$name-k" sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+	PID=$(inspect "$name-k" .State.Pid)
+	cell stop -t 1 "$name-k"
+	[ "$(inspect "$name-k" .State.ExitCode)" = 137 ]
+	! test -e /proc/$PID/status || ! grep -q '^State:.*[RS]' /proc/$PID/status
+}
+
+@test "restart keeps the configuration, the files and the id, with a new init" {
+	name=c$(rand_token 6)
+	token=$(rand_token 8)
+	run_sleeping "$name" -e TOKEN="$token" --hostname "h$token"
+	id=$(inspect "$name" .Id)
+	old=$PID
+	cell exec "$name" sh -c 'echo kept >/etc/kept'
+	cell restart -t 2 "$name"
+	new=$(inspect "$name" .State.Pid)
+	[ "$new" != "$old" ] && [ "$new" -gt 0 ]
+	[ "$(inspect "$name" .Id)" = "$id" ]
+	tr '\0' '\n' </proc/$new/environ | grep -qx "TOKEN=$token"
+	[ "$(nsenter -t "$new" -u hostname)" = "h$token" ]
+	[ "$(cat /proc/$new/root/etc/kept)" = kept ]
+	# the lower layer was not written to
+	[ ! -e "$ROOTFS/etc/kept" ]
+	# after a stop, start runs it again
+	cell stop -t 2 "$name"
+	cell start "$name"
+	[ "$(cell status "$name")" = running ]
+}
+
+@test "--restart on-failure:N: the monitor runs it again N times" {
+	name=c$(rand_token 6)
+	cell run -d --name "$name" --restart on-failure:2 sh -c 'echo run; exit 3' >/dev/null
+	wait_state "$name" stopped
+	[ "$(inspect "$name" .RestartCount)" = 2 ]
+	[ "$(inspect "$name" .State.ExitCode)" = 3 ]
+	[ "$(cell logs "$name" | grep -c run)" = 3 ]
+}
+
+@test "-i passes stdin; -t gives a terminal" {
+	run cell run --rm -i sh -c 'read line; echo "got $line"' <<<"hello"
+	assert_success
+	assert_output "got hello"
+	run script -qec "$CONTAINER --root $LIB run --rm -it sh -c 'tty; exit 4'" /dev/null </dev/null
+	[ "$status" = 4 ]
+	assert_output --partial /dev/pts/0
+}
+
+@test "rm refuses a running container without -f; every command refuses an unknown one" {
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	run -125 cell rm "$name"
+	assert_output --partial "$name"
+	assert_output --partial running
+	[ "$(cell status "$name")" = running ]
+	run -125 cell run --name "$name" true
+	assert_output --partial 'already in use'
+	run -125 cell start "$name"
+	assert_output --partial 'already running'
+	for cmd in start stop kill rm status inspect logs top pause unpause restart; do
+		run -125 cell $cmd nosuch$(rand_token 4)
+		assert_output --partial 'no such container'
+	done
+	cell rm -f "$name"
+	[ ! -e /proc/$PID/status ] || ! grep -q '^State:.*[RS]' /proc/$PID/status
+	run cell ps -aq
+	assert_output ''
+}
+
+@test "a killed monitor: the next command settles the record and frees the container" {
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	monitor=$(inspect "$name" .State.MonitorPid)
+	[ "$(ps -o comm= -p "$monitor")" = cell-monitor ]
+	kill -9 "$monitor"
+	run cell ps -a --format json
+	assert_success
+	[ "$(jq -r '.[0].State' <<<"$output")" = stopped ]
+	[ "$(jq -r '.[0].ExitCode' <<<"$output")" = -1 ]
+	wait_long sh -c "! grep -qs '^State:.*[RS]' /proc/$PID/status"
+	[ -z "$(find /sys/fs/cgroup -path "*cell/ctr/$(inspect "$name" .Id)*")" ]
+}
+
+@test "mount binds a host path into two running containers at once; --ro holds" {
+	src=$BATS_TEST_TMPDIR/shared
+	mkdir -p "$src"
+	token=$(rand_token 8)
+	echo "$token" >"$src/file"
+	run_sleeping "a$token"
+	pid_a=$PID
+	run_sleeping "b$token"
+	pid_b=$PID
+	cell exec "a$token" mkdir -p /mnt/shared
+	cell exec "b$token" mkdir -p /mnt/shared
+	cell mount --ro "$src" /mnt/shared "a$token" "b$token"
+	for p in $pid_a $pid_b; do
+		grep -q ' /mnt/shared ' /proc/$p/mountinfo
+		[ "$(cat /proc/$p/root/mnt/shared/file)" = "$token" ]
+	done
+	run cell exec "a$token" touch /mnt/shared/new
+	assert_failure
+	assert_output --partial 'Read-only'
+	# the host's own mount table is unchanged
+	! grep -q ' /mnt/shared ' /proc/1/mountinfo
+}
+
+@test "joining: --network and --ipc container:X share X's namespaces; --ipc host the host's" {
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	first=$PID
+	run_sleeping "$name-2" --network "container:$name" --ipc "container:$name"
+	[ "$(readlink /proc/$PID/ns/net)" = "$(readlink /proc/$first/ns/net)" ]
+	[ "$(readlink /proc/$PID/ns/ipc)" = "$(readlink /proc/$first/ns/ipc)" ]
+	[ "$(readlink /proc/$PID/ns/uts)" != "$(readlink /proc/$first/ns/uts)" ]
+	run_sleeping "$name-3" --ipc host
+	[ "$(readlink /proc/$PID/ns/ipc)" = "$(readlink /proc/self/ns/ipc)" ]
+	run -125 cell run --rm --network container:nosuch true
+	assert_output --partial 'no such container'
+}
+
+@test "cell -v traces each step with the stage that teaches it" {
+	run cell -v run --rm true
+	assert_success
+	assert_line '=> overlay (04) ... done'
+	assert_line '=> cgroup (06) ... done'
+	assert_line '=> pivot-root (04) ... done'
+	assert_line '=> user, capabilities, seccomp (07, 08) ... done'
+}
+
+@test "the root is an overlay in a namespace of the monitor's: nothing is mounted on the host" {
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	id=$(inspect "$name" .Id)
+	! grep -q "$id" /proc/1/mountinfo
+	grep -q " / .* overlay overlay " /proc/$PID/mountinfo
+	cell exec "$name" sh -c 'echo x >/written'
+	[ -e "$LIB/containers/$id/upper/written" ]
+}
