@@ -117,14 +117,63 @@ static int next_opt(int argc, char **argv, const char *shorts, const struct opti
 	return getopt_long(argc, argv, shorts, longs, NULL);
 }
 
-/* The container REF, settled if its monitor is gone. */
-static int find(const char *ref, struct record *r, struct error *err)
+/*
+ * A command killed between a change and its record (a start whose
+ * `running` was never written) leaves the store behind the kernel: the
+ * core's status (the init's start time, the exec fifo, the freezer) is
+ * the truth, and the record follows it.
+ */
+static int follow_kernel(struct record *r, struct error *err)
 {
-	if (store_find(db, ref, r, err) < 0)
+	char core[PATH_MAX], *json = NULL;
+	const char *status;
+	json_t *doc;
+
+	if (strcmp(r->state, "created") != 0 && strcmp(r->state, "running") != 0 &&
+	    strcmp(r->state, "paused") != 0)
+		return 0;
+	core_root(core, sizeof(core));
+	if (ctr_state_json(core, r->id, &json, &(struct error){ 0 }) < 0)
+		return 0; /* the monitor is recording its end */
+	doc = json_loads(json, 0, NULL);
+	free(json);
+	status = json_string_value(json_object_get(doc, "status"));
+	if (status != NULL && strcmp(status, r->state) != 0 &&
+	    (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) &&
+	    store_change(db, err, "UPDATE containers SET state = ?2 WHERE id = ?1 AND state = ?3",
+			 "sss", r->id, status, r->state) < 0) {
+		json_decref(doc);
 		return -1;
+	}
+	json_decref(doc);
+	return store_reload(db, r, err) < 0 ? -1 : 0;
+}
+
+/* Brings R up to date: settled if its monitor is gone, its state the
+ * kernel's; 1 when the record is gone (settled with --rm). */
+static int settle(struct record *r, struct error *err)
+{
+	int gone;
+
 	if (mon_settle(db, &places, r, err) < 0)
 		return -1;
-	if (store_reload(db, r, err) == 1)
+	gone = store_reload(db, r, err);
+	if (gone != 0)
+		return gone;
+	return mon_alive(r) ? follow_kernel(r, err) : 0;
+}
+
+/* The container REF, brought up to date. */
+static int find(const char *ref, struct record *r, struct error *err)
+{
+	int gone;
+
+	if (store_find(db, ref, r, err) < 0)
+		return -1;
+	gone = settle(r, err);
+	if (gone < 0)
+		return -1;
+	if (gone == 1)
 		return err_set(err, "no such container: %s", ref);
 	return 0;
 }
@@ -684,6 +733,31 @@ static FILE *trace_stream(void)
 	return fd < 0 ? NULL : fdopen(fd, "w");
 }
 
+/* R's bundle from the store: its saved configuration and the overlay's
+ * directories (kept from the last run, or made again). */
+static int write_bundle(const struct record *r, struct error *err)
+{
+	static const char *const dirs[] = { "", "/upper", "/work", "/rootfs" };
+	char bundle[PATH_MAX], path[PATH_MAX + 32], *config = NULL;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/containers", places.lib);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", path);
+	mon_bundle(&places, r->id, bundle, sizeof(bundle));
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", bundle, dirs[i]);
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return err_sys(err, "mkdir %s", path);
+	}
+	if (store_config(db, r->id, &config, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	ret = st_write_atomic(path, config, strlen(config), 0600, err);
+	free(config);
+	return ret;
+}
+
 /* A new monitor for R (created or stopped): the container created again
  * from its bundle. */
 static int create_again(struct record *r, struct error *err)
@@ -701,6 +775,11 @@ static int create_again(struct record *r, struct error *err)
 		return err->msg[0] ? -1 : err_set(err, "container %s is not stopped", r->name);
 	}
 	store_reload(db, r, err);
+	if (write_bundle(r, err) < 0) {
+		if (trace != NULL)
+			fclose(trace);
+		return -1;
+	}
 	ret = start_monitor(r, trace, err);
 	if (trace != NULL)
 		fclose(trace);
@@ -712,8 +791,7 @@ static int create_again(struct record *r, struct error *err)
 /* Writes the bundle and the record of a new container. */
 static int make_container(struct run_opts *o, char **args, struct record *r)
 {
-	char bundle[PATH_MAX], path[PATH_MAX + 32], rootfs[PATH_MAX], *text;
-	static const char *const dirs[] = { "", "/upper", "/work", "/rootfs" };
+	char path[PATH_MAX], rootfs[PATH_MAX], *text;
 	struct error err = { 0 };
 	json_t *config;
 	struct stat st;
@@ -765,23 +843,8 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 		return -1;
 	text = json_dumps(config, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(config);
-	mon_bundle(&places, r->id, bundle, sizeof(bundle));
-	snprintf(path, sizeof(path), "%s/containers", places.lib);
-	if ((mkdir(places.lib, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(path, 0700) < 0 && errno != EEXIST)) {
-		free(text);
-		return refuse("mkdir %s: %s", path, strerror(errno));
-	}
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", bundle, dirs[i]);
-		if (mkdir(path, 0700) < 0) {
-			err_sys(&err, "mkdir %s", path);
-			goto bad;
-		}
-	}
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	if (st_write_atomic(path, text, strlen(text), 0600, &err) < 0)
-		goto bad;
+	/* the record first: a cell killed from here on leaves a record in
+	 * state creating, which the next command settles, bundle and all */
 	for (int tries = 0;; tries++) {
 		if (!named)
 			new_name(r->name, sizeof(r->name));
@@ -790,19 +853,25 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 		if (store_insert(db, r, text, &err) == 0)
 			break;
 		/* a drawn name in use: draw again, then add the id */
-		if (named || tries > 20 || strstr(err.msg, "already in use") == NULL)
-			goto bad;
+		if (named || tries > 20 || strstr(err.msg, "already in use") == NULL) {
+			free(text);
+			return fail_err(&err);
+		}
 		if (tries == 20)
 			snprintf(r->name, sizeof(r->name), "cell_%.12s", r->id);
 		err = (struct error){ 0 };
 	}
+	if (write_bundle(r, &err) < 0)
+		goto bad;
 	free(text);
 	if (verbose)
-		fprintf(stderr, "=> bundle (10) %s ... done\n", bundle);
+		fprintf(stderr, "=> bundle (10) ... done\n");
 	return 0;
 bad:
 	free(text);
-	st_remove_tree(bundle, &(struct error){ 0 });
+	mon_bundle(&places, r->id, path, sizeof(path));
+	st_remove_tree(path, &(struct error){ 0 });
+	store_delete(db, r->id, &(struct error){ 0 });
 	return fail_err(&err);
 }
 
@@ -1489,8 +1558,7 @@ static int ps_one(struct record *r, void *arg)
 	struct ps_opts *o = arg;
 	char status[96];
 
-	mon_settle(db, &places, r, &(struct error){ 0 });
-	if (store_reload(db, r, &(struct error){ 0 }) != 0)
+	if (settle(r, &(struct error){ 0 }) != 0)
 		return 0;
 	if (!o->all && !alive(r))
 		return 0;

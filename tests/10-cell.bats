@@ -338,3 +338,70 @@ cgroup_dir() { # NAME CONTROLLER
 	cell exec "$name" sh -c 'echo x >/written'
 	[ -e "$LIB/containers/$id/upper/written" ]
 }
+
+@test "kill -9 of cell or of a monitor at random moments, 100 times: every record is whole and true, and rm -f leaves the host as it was" {
+	local i victim
+	for i in $(seq 100); do
+		if ((RANDOM % 3)); then
+			# a cell run, somewhere between its start and its end
+			cell run -d sh -c 'while :; do sleep 1; done' >/dev/null 2>&1 &
+			victim=$!
+			sleep "0.$(printf %03d $((RANDOM % 300)))"
+			kill -9 "$victim" 2>/dev/null || true
+		else
+			# the monitor of one of this test's containers
+			victim=$(cell ps -a --format json | jq -r '.[].Id' | shuf -n 1)
+			[ -z "$victim" ] || victim=$(inspect "$victim" .State.MonitorPid)
+			[ "${victim:-0}" -le 0 ] || kill -9 "$victim" 2>/dev/null || true
+		fi
+	done
+	wait
+	run cell ps -a --format json
+	assert_success
+	all=$output
+	[ "$(jq length <<<"$all")" -gt 0 ]
+	while read -r id state pid; do
+		case $state in
+		running | paused | created)
+			# the kernel agrees: the init lives, in the container's
+			# cgroup, and its parent is a monitor that will record its end
+			grep -q "cell/ctr/$id" "/proc/$pid/cgroup" ||
+				fail "$id is $state, but process $pid is not in its cgroup"
+			ppid=$(awk '{ print $4 }' "/proc/$pid/stat")
+			[ "$(cat "/proc/$ppid/comm")" = cell-monitor ] ||
+				fail "$id is $state, but its init's parent is $(cat "/proc/$ppid/comm")"
+			;;
+		stopped) [ "$pid" = 0 ] || fail "$id is stopped with pid $pid" ;;
+		*) fail "$id is in state $state" ;;
+		esac
+	done < <(jq -r '.[] | "\(.Id) \(.State) \(.Pid)"' <<<"$all")
+	# every bundle has its record
+	for dir in "$LIB"/containers/*; do
+		jq -e --arg id "${dir##*/}" 'any(.[]; .Id == $id)' <<<"$all" >/dev/null ||
+			fail "the bundle $dir has no record"
+	done
+	cell rm -f $(jq -r '.[].Id' <<<"$all") >/dev/null
+	run cell ps -aq
+	assert_output ''
+	[ -z "$(ls -A "$LIB/containers")" ]
+}
+
+@test "50 cell run -d at once: 50 distinct ids and names, all running, all removable" {
+	local i
+	for i in $(seq 50); do
+		cell run -d sh -c 'while :; do sleep 1; done' >"$BATS_TEST_TMPDIR/run.$i" 2>&1 &
+	done
+	wait
+	cat "$BATS_TEST_TMPDIR"/run.* | grep -vE '^[0-9a-f]{64}$' && fail "a run failed"
+	[ "$(cat "$BATS_TEST_TMPDIR"/run.* | sort -u | wc -l)" = 50 ]
+	run cell ps --format json
+	assert_success
+	[ "$(jq '[.[] | select(.State == "running")] | length' <<<"$output")" = 50 ]
+	[ "$(jq -r '.[].Name' <<<"$output" | sort -u | wc -l)" = 50 ]
+	for pid in $(jq -r '.[].Pid' <<<"$output"); do
+		grep -q cell/ctr/ "/proc/$pid/cgroup"
+	done
+	cell rm -f $(cell ps -q) >/dev/null
+	run cell ps -aq
+	assert_output ''
+}
