@@ -3,6 +3,10 @@
 # config.json `crun spec` writes, pointed at the toolkit's root file system)
 # run by `cell-runc run`, `crun run` and `runc run`, at least 50 times each
 # in one run; prints each one's median, its ratio to crun's, and its peak RSS.
+# Then the people's command beside podman's: `cell run --rm --network none
+# /bin/true` on the toolkit's rootfs, and `podman run --rm --network none`
+# with crun of the same tree imported as an image (overlay storage in a
+# private directory, as podman is used), with their medians and ratio.
 #
 # crun refuses a host whose cgroups are hybrid (v1 hierarchies beside a
 # cgroup2 tree), as this toolkit's CI host is: every runtime is run in
@@ -13,10 +17,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 [ "$(id -u)" -eq 0 ] || { echo "bench: run it as root (sudo make bench)" >&2; exit 1; }
-for tool in crun runc hyperfine /usr/bin/time jq; do
+for tool in crun runc podman hyperfine /usr/bin/time jq; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing: run sudo make deps" >&2; exit 1; }
 done
-[ -x ./cell-runc ] || { echo "bench: build cell first (make)" >&2; exit 1; }
+[ -x ./cell-runc ] && [ -x ./cell ] || { echo "bench: build cell first (make)" >&2; exit 1; }
 runs=${RUNS:-50} warmup=${WARMUP:-5}
 rootfs=$(cd ../labs/rootfs 2>/dev/null && pwd) || { echo "bench: no rootfs: run make rootfs" >&2; exit 1; }
 
@@ -27,6 +31,26 @@ mkdir "$work/bundle"
 jq --arg r "$rootfs" '.root = {path: $r, readonly: true} | .process.terminal = false |
 	.process.args = ["/bin/true"]' "$work/bundle/config.json" >"$work/config.json"
 mv "$work/config.json" "$work/bundle/config.json"
+
+# podman, with everything of its own in the work directory and the limits
+# this host allows (its hard nofile is lower than podman's default)
+cat >"$work/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:20000", "nproc=32768:32768"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$work/events.log"
+tmp_dir = "$work/podman-tmp"
+EOF
+cat >"$work/podman" <<EOF
+#!/bin/sh
+export CONTAINERS_CONF=$work/containers.conf TMPDIR=$work
+exec podman --root $work/storage --runroot $work/run --storage-driver overlay \\
+	--runtime crun --cgroup-manager cgroupfs "\$@"
+EOF
+chmod +x "$work/podman"
+tar -C "$rootfs" -cf "$work/rootfs.tar" .
 
 # What runs in the private namespace: the host's view, less the cgroup2
 # mount of a hybrid host (crun wants it to hold no controller at all); each run creates, runs and deletes a container of its own.
@@ -49,6 +73,14 @@ inside() { # WORK RUNS WARMUP CELL-RUNC
 		/usr/bin/time -f "$rt %M" "$cmd" --root "$work/s-$rt" run --bundle "$work/bundle" \
 			rss$$ 2>&1 >/dev/null | tail -n 1
 	done
+	# the people's commands: their overlay mounts stay in this namespace
+	"$work/podman" import -q "$work/rootfs.tar" cell/busybox >/dev/null
+	hyperfine --style basic --runs "$runs" --warmup "$warmup" \
+		--export-json "$work/people.json" \
+		-n "cell run" "${cell%-runc} --root $work/lib run --rm --network none /bin/true" \
+		-n "podman run" "$work/podman run --rm --network none cell/busybox /bin/true" >&2 ||
+		return 1
+	"$work/podman" system reset -f >/dev/null 2>&1 || true
 }
 export -f inside
 rss=$(unshare -m bash -c 'inside "$@"' inside "$work" "$runs" "$warmup" "$PWD/cell-runc" \
@@ -67,3 +99,12 @@ for rt in cell-runc crun runc; do
 		'BEGIN { printf "%-10s %12.2f %9.2fx %15s\n", rt, m * 1000, m / c, k }'
 done
 echo "($runs runs each after $warmup warm-up runs: /bin/true in crun's default bundle)"
+
+podman_median=$(jq '.results[] | select(.command == "podman run") | .median' "$work/people.json")
+printf '\n%-12s %12s %10s\n' command "median (ms)" "vs podman"
+for c in "cell run" "podman run"; do
+	median=$(jq --arg n "$c" '.results[] | select(.command == $n) | .median' "$work/people.json")
+	awk -v c="$c" -v m="$median" -v p="$podman_median" \
+		'BEGIN { printf "%-12s %12.2f %9.2fx\n", c, m * 1000, m / p }'
+done
+echo "($runs runs each: run --rm --network none /bin/true; podman with crun, overlay storage)"
