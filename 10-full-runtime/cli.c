@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -213,7 +214,7 @@ static bool monitor_lives(const struct record *r)
 
 struct run_opts {
 	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
-	const char *network, *ipc, *pid, *uts;
+	const char *network, *ipc, *pid, *uts, *sched;
 	bool detach, interactive, tty, rm;
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
@@ -436,6 +437,36 @@ static int cap_flag(const char *flag, const char *text, json_t *list)
 	return 0;
 }
 
+/* --sched other|batch|idle|fifo:PRIO|rr:PRIO -> process.scheduler */
+static int sched_flag(const char *text, json_t *process)
+{
+	static const char *const names[] = { "other", "batch", "idle", "fifo", "rr" };
+	const char *colon = strchr(text, ':');
+	size_t len = colon != NULL ? (size_t)(colon - text) : strlen(text);
+	char policy[16];
+	long long prio = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i]) != len || strncmp(text, names[i], len) != 0)
+			continue;
+		if ((i >= 3) != (colon != NULL))
+			return refuse(
+				"--sched %s: give fifo:PRIO or rr:PRIO (1-99), or other, batch, "
+				"idle",
+				text);
+		if (colon != NULL && (parse_int("--sched", colon + 1, 1, &prio) < 0 || prio > 99))
+			return prio > 99 ? refuse("--sched %s: the priority is 1 to 99", text) : -1;
+		snprintf(policy, sizeof(policy), "SCHED_%s", names[i]);
+		for (char *c = policy; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		json_object_set_new(
+			process, "scheduler",
+			json_pack("{s:s, s:I}", "policy", policy, "priority", (json_int_t)prio));
+		return 0;
+	}
+	return refuse("--sched %s: give other, batch, idle, fifo:PRIO or rr:PRIO", text);
+}
+
 /* The config.json of `cell run`'s flags. */
 static json_t *build_config(struct run_opts *o, char **args, const char *id)
 {
@@ -506,6 +537,8 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 		}
 		json_object_set_new(linux_, "seccomp", profile);
 	}
+	if (o->sched != NULL && sched_flag(o->sched, process) < 0)
+		goto bad;
 	res = json_object_get(linux_, "resources");
 	json_object_update(res, o->resources);
 	if (json_array_size(o->read_bps) > 0)
@@ -936,6 +969,8 @@ static const char run_help[] =
 	"      --device-read-bps DEV:RATE, --device-write-bps DEV:RATE\n"
 	"      --cap-add CAP, --cap-drop CAP|ALL   (docker's set is the default)\n"
 	"      --seccomp default|unconfined|FILE  (FILE: an OCI linux.seccomp object)\n"
+	"      --sched POLICY       other, batch, idle, fifo:PRIO or rr:PRIO: sched(7)'s\n"
+	"                           policy for its processes (pair it with --cpuset-cpus)\n"
 	"\n"
 	"With -v before the command (cell -v run ...), each step is traced with the\n"
 	"stage that teaches it: => pivot-root (04) ... done\n";
@@ -960,7 +995,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		O_WBPS,
 		O_CAPADD,
 		O_CAPDROP,
-		O_SECCOMP
+		O_SECCOMP,
+		O_SCHED
 	};
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -992,6 +1028,7 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "cap-add", required_argument, NULL, O_CAPADD },
 		{ "cap-drop", required_argument, NULL, O_CAPDROP },
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
+		{ "sched", required_argument, NULL, O_SCHED },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
@@ -1132,6 +1169,9 @@ static int cmd_run(int argc, char **argv, bool run)
 			break;
 		case O_SECCOMP:
 			o.seccomp = optarg;
+			break;
+		case O_SCHED:
+			o.sched = optarg;
 			break;
 		default:
 			usage_error(cmd);
@@ -1746,6 +1786,126 @@ static int cmd_inspect(int argc, char **argv)
 
 /* ---- exec ---- */
 
+/* The master end of a terminal, sent over a console socket's connection. */
+static int receive_fd(int listen_fd)
+{
+	char byte, control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *c;
+	int conn, fd = -1;
+
+	conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (conn < 0)
+		return -1;
+	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
+		c = CMSG_FIRSTHDR(&msg);
+		if (c != NULL && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	close(conn);
+	return fd;
+}
+
+/*
+ * exec -t: the core makes a terminal in the container (its devpts) and
+ * sends the master end to a console socket, as runc's clients ask. A
+ * child of cell runs the core's exec and waits for the process; cell
+ * relays between its own terminal (raw) and the master until the child
+ * reports the status.
+ */
+static int exec_with_terminal(struct ctr_exec_opts *o, const struct record *r)
+{
+	char dir[PATH_MAX], sock[PATH_MAX + 32], buf[ATTACH_MAX];
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct error err = { 0 };
+	int listen_fd, master, status = 0, sig_fd;
+	sigset_t set;
+	pid_t child;
+
+	mon_run_dir(&places, r->id, dir, sizeof(dir));
+	snprintf(sock, sizeof(sock), "%s/exec-%d", dir, getpid());
+	if (strlen(sock) >= sizeof(addr.sun_path))
+		return failf("exec -t: %s: the path is too long for a socket", sock);
+	strcpy(addr.sun_path, sock);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(listen_fd, 1) < 0)
+		return failf("exec -t: listen on %s: %s", sock, strerror(errno));
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	o->console_socket = sock;
+	child = fork();
+	if (child == 0) {
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		if (ctr_exec(o, &status, &err) < 0) {
+			fail(&err);
+			_exit(create_status(&err));
+		}
+		_exit(status);
+	}
+	master = child > 0 ? receive_fd(listen_fd) : -1;
+	close(listen_fd);
+	unlink(sock);
+	if (master >= 0) {
+		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_term) == 0) {
+			struct termios raw = saved_term;
+			struct winsize ws;
+
+			cfmakeraw(&raw);
+			term_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+			atexit(restore_term);
+			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				ioctl(master, TIOCSWINSZ, &ws);
+		}
+		for (bool input = true;;) {
+			struct pollfd p[3] = { { .fd = master, .events = POLLIN },
+					       { .fd = sig_fd, .events = POLLIN },
+					       { .fd = input ? STDIN_FILENO : -1,
+						 .events = POLLIN } };
+			struct signalfd_siginfo info;
+			ssize_t n;
+
+			if (poll(p, 3, -1) < 0 && errno != EINTR)
+				break;
+			if (p[1].revents & POLLIN && read(sig_fd, &info, sizeof(info)) > 0 &&
+			    info.ssi_signo == SIGWINCH) {
+				struct winsize ws;
+
+				if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+					ioctl(master, TIOCSWINSZ, &ws);
+			}
+			if (p[2].revents) {
+				n = read(STDIN_FILENO, buf, sizeof(buf));
+				if (n > 0)
+					write_all(master, buf, (size_t)n);
+				else
+					input = false;
+			}
+			if (p[0].revents) {
+				/* EIO: no process holds the terminal any more */
+				n = read(master, buf, sizeof(buf));
+				if (n <= 0)
+					break;
+				write_all(STDOUT_FILENO, buf, (size_t)n);
+			}
+		}
+		restore_term();
+		close(master);
+	}
+	close(sig_fd);
+	if (child < 0 || waitpid(child, &status, 0) < 0)
+		return failf("exec -t: %s", strerror(errno));
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 static int cmd_exec(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -1765,18 +1925,21 @@ static int cmd_exec(int argc, char **argv)
 	size_t n_env = 0;
 	struct error err = { 0 };
 	struct record r;
+	bool tty = false;
 	int c, status;
 
 	while ((c = next_opt(argc, argv, "+hdite:w:u:", longs)) != -1) {
 		switch (c) {
 		case 'h':
-			printf("Usage: cell exec [-d] [-i] [-e KEY=VALUE] [-w DIR] [-u UID[:GID]]"
+			printf("Usage: cell exec [-d] [-i] [-t] [-e KEY=VALUE] [-w DIR] [-u "
+			       "UID[:GID]]"
 			       " CONTAINER COMMAND [ARG...]\n\n"
 			       "Runs COMMAND in a running container: it joins every namespace of\n"
 			       "the container's init (setns, as nsenter does), its cgroup, and "
 			       "takes\n"
 			       "the same capabilities, seccomp filter and no_new_privs. Its exit\n"
-			       "status is cell's; -d: leave it running in the background.\n");
+			       "status is cell's; -d: leave it running in the background; -t: a\n"
+			       "terminal of its own in the container, this one relayed to it.\n");
 			return 0;
 		case 'd':
 			o.detach = true;
@@ -1784,7 +1947,8 @@ static int cmd_exec(int argc, char **argv)
 		case 'i':
 			break; /* stdin passes through as it is */
 		case 't':
-			return failf("exec --tty: not available yet (run with -it instead)");
+			tty = true;
+			break;
 		case 'e':
 			if (n_env == sizeof(env) / sizeof(env[0]))
 				return failf("--env: at most %zu", n_env);
@@ -1809,12 +1973,17 @@ static int cmd_exec(int argc, char **argv)
 	if (!is(&r, "running"))
 		return failf("container %s is %s: exec needs it running", argv[optind], r.state);
 	core_root(core, sizeof(core));
-	if (ctr_process_from_args(core, r.id, argv + optind + 1, env, n_env, cwd, user, false,
-				  &process, &err) < 0)
+	if (ctr_process_from_args(core, r.id, argv + optind + 1, env, n_env, cwd, user,
+				  tty && !o.detach, &process, &err) < 0)
 		return fail(&err);
 	o.root = core;
 	o.id = r.id;
 	o.process = &process;
+	if (tty && !o.detach) {
+		status = exec_with_terminal(&o, &r);
+		spec_free_process(&process);
+		return status;
+	}
 	if (ctr_exec(&o, &status, &err) < 0) {
 		spec_free_process(&process);
 		return fail(&err);

@@ -464,6 +464,30 @@ static int enter_cwd(const char *cwd, struct error *err)
 /* The last steps of any process in the container, init or exec'd: the
  * terminal, limits, user, capabilities, directory, no_new_privs and
  * seccomp, in that order. It ends with the program found. */
+/*
+ * step: scheduler
+ * The policy of sched(7), inherited by every child of the process. A
+ * real-time one (FIFO, RR) needs real-time time in the process's cgroup
+ * where the kernel groups it (cpu.rt_runtime_us on v1): without it the
+ * kernel answers EPERM.
+ */
+static int set_scheduler(const struct process_spec *p, struct error *err)
+{
+	struct sched_param param = { .sched_priority = p->sched_priority };
+
+	if (!p->has_scheduler)
+		return 0;
+	if (sched_setscheduler(0, p->sched_policy, &param) < 0)
+		return err_sys(err, "process.scheduler: sched_setscheduler%s",
+			       errno == EPERM && p->sched_priority > 0
+				       ? " (a real-time policy needs cpu.rt_runtime_us in the "
+					 "container's cgroup)"
+				       : "");
+	if (p->has_nice && setpriority(PRIO_PROCESS, 0, p->nice) < 0)
+		return err_sys(err, "process.scheduler.nice: setpriority %d", p->nice);
+	return 0;
+}
+
 static int prepare_process(const struct process_spec *p, const struct seccomp_spec *seccomp,
 			   int console_fd, bool is_init, bool no_setgroups, char *program,
 			   size_t size, struct error *err)
@@ -474,7 +498,7 @@ static int prepare_process(const struct process_spec *p, const struct seccomp_sp
 		if (setup_console(p, console_fd, is_init, err) < 0)
 			return -1;
 	}
-	if (set_rlimits(p, err) < 0 || set_oom_score_adj(p, err) < 0)
+	if (set_rlimits(p, err) < 0 || set_oom_score_adj(p, err) < 0 || set_scheduler(p, err) < 0)
 		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
 	 * the change of user may drop: so it is loaded before, as runc does;

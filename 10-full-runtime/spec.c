@@ -442,6 +442,66 @@ static int parse_user(json_t *process, struct process_spec *p, struct error *err
 	return 0;
 }
 
+/*
+ * process.scheduler (runtime-spec 1.2): the policy of sched(7) and its
+ * priority, and a nice value, for sched_setscheduler(2) and
+ * setpriority(2). SCHED_DEADLINE and the flags need sched_setattr's
+ * extra fields: refused rather than half applied.
+ */
+static int load_scheduler(json_t *sched, struct process_spec *p, struct error *err)
+{
+	static const struct {
+		const char *name;
+		int policy;
+	} policies[] = { { "SCHED_OTHER", SCHED_OTHER },
+			 { "SCHED_BATCH", SCHED_BATCH },
+			 { "SCHED_IDLE", SCHED_IDLE },
+			 { "SCHED_FIFO", SCHED_FIFO },
+			 { "SCHED_RR", SCHED_RR } };
+	static const char *const refused[] = { "flags", "runtime", "deadline", "period" };
+	char *policy = NULL;
+	int64_t v;
+	bool has;
+
+	if (sched == NULL)
+		return 0;
+	if (!json_is_object(sched))
+		return err_set(err, "process.scheduler: not an object");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (json_object_get(sched, refused[i]) != NULL)
+			return err_set(err, "process.scheduler.%s: not supported by cell",
+				       refused[i]);
+	if (get_string(sched, "process.scheduler", "policy", &policy, err) < 0)
+		return -1;
+	if (policy == NULL)
+		return err_set(err, "process.scheduler.policy: missing");
+	p->sched_policy = -1;
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+		if (strcmp(policy, policies[i].name) == 0)
+			p->sched_policy = policies[i].policy;
+	if (p->sched_policy < 0) {
+		err_set(err,
+			"process.scheduler.policy: \"%s\" is not one of SCHED_OTHER, "
+			"SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR",
+			policy);
+		free(policy);
+		return -1;
+	}
+	free(policy);
+	if (get_int(sched, "process.scheduler", "priority", 0, 99, &v, &has, err) < 0)
+		return -1;
+	p->sched_priority = has ? (int)v : 0;
+	if ((p->sched_policy == SCHED_FIFO || p->sched_policy == SCHED_RR) !=
+	    (p->sched_priority > 0))
+		return err_set(err, "process.scheduler.priority: 1 to 99 for SCHED_FIFO and "
+				    "SCHED_RR, 0 for the others");
+	if (get_int(sched, "process.scheduler", "nice", -20, 19, &v, &p->has_nice, err) < 0)
+		return -1;
+	p->nice = (int)v;
+	p->has_scheduler = true;
+	return 0;
+}
+
 static int parse_process_object(json_t *process, struct process_spec *p, struct error *err)
 {
 	json_t *size;
@@ -490,8 +550,8 @@ static int parse_process_object(json_t *process, struct process_spec *p, struct 
 	}
 	if (json_object_get(process, "ioPriority") != NULL)
 		return err_set(err, "process.ioPriority: not supported by cell");
-	if (json_object_get(process, "scheduler") != NULL)
-		return err_set(err, "process.scheduler: not supported by cell");
+	if (load_scheduler(json_object_get(process, "scheduler"), p, err) < 0)
+		return -1;
 	if (json_object_get(process, "execCPUAffinity") != NULL)
 		return err_set(err, "process.execCPUAffinity: not supported by cell");
 	return 0;

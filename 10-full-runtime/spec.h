@@ -56,6 +56,11 @@ struct process_spec {
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	bool has_scheduler; /* process.scheduler: policy, priority, nice */
+	int sched_policy;   /* SCHED_* */
+	int sched_priority;
+	bool has_nice;
+	int nice;
 	char *apparmor_profile; /* refused when set: not supported */
 	char *selinux_label;	/* refused when set: not supported */
 };

@@ -239,13 +239,21 @@ cgroup_dir() { # NAME CONTROLLER
 	[ "$(cell logs "$name" | grep -c run)" = 3 ]
 }
 
-@test "-i passes stdin; -t gives a terminal" {
+@test "-i passes stdin; -t gives a terminal, to run and to exec" {
 	run cell run --rm -i sh -c 'read line; echo "got $line"' <<<"hello"
 	assert_success
 	assert_output "got hello"
 	run script -qec "$CONTAINER --root $LIB run --rm -it sh -c 'tty; exit 4'" /dev/null </dev/null
 	[ "$status" = 4 ]
 	assert_output --partial /dev/pts/0
+	# exec -t: a terminal of its own, in the container's devpts
+	name=c$(rand_token 6)
+	run_sleeping "$name"
+	run script -qec "$CONTAINER --root $LIB exec -it $name sh -c 'tty; exit 6'" /dev/null </dev/null
+	[ "$status" = 6 ]
+	assert_output --partial /dev/pts/0
+	run cell exec "$name" sh -c 'tty'
+	assert_failure
 }
 
 @test "rm refuses a running container without -f; every command refuses an unknown one" {
@@ -404,4 +412,26 @@ cgroup_dir() { # NAME CONTROLLER
 	cell rm -f $(cell ps -q) >/dev/null
 	run cell ps -aq
 	assert_output ''
+}
+
+@test "--sched: the policy of sched(7) for the container's processes, exec'd ones too; a refused one is one clear line" {
+	name=c$(rand_token 6)
+	run_sleeping "$name" --sched batch
+	# field 41 of /proc/PID/stat: the policy (SCHED_BATCH is 3)
+	[ "$(awk '{ print $41 }' /proc/$PID/stat)" = 3 ]
+	run cell exec "$name" sh -c 'cut -d" " -f41 /proc/$$/stat'
+	assert_output 3
+	run_sleeping "$name-i" --sched idle
+	[ "$(awk '{ print $41 }' /proc/$PID/stat)" = 5 ]
+	run -125 cell run --rm --sched fifo true
+	assert_output --partial 'fifo:PRIO'
+	# a real-time policy needs real-time time in the cgroup, which this
+	# host may not give: it runs, or it fails saying so
+	run cell run --rm --sched fifo:10 sh -c 'cut -d" " -f40,41 /proc/$$/stat'
+	if [ "$status" = 0 ]; then
+		assert_output '10 1'
+	else
+		[ "$status" = 125 ]
+		assert_output --partial 'cpu.rt_runtime_us'
+	fi
 }
