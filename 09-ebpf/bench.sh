@@ -4,27 +4,44 @@
 # In the container it runs bare, under --trace (the log to a file) and under
 # strace -f; on the host it runs bare and while a traced container sleeps
 # beside it, which is what every other process pays: the program runs at
-# each of its calls and filters it out. Best of three runs each; prints the
-# time per call and the ratios. Containers take turns with the tests (the
-# same lock, held for the whole run).
+# each of its calls and filters it out. Best of three runs each (RUNS,
+# below); prints the time per call and the ratios. Containers take turns
+# with the tests (the same lock, held for the whole run; not taken again
+# under tests/run, which holds it already).
+#
+#   bash bench.sh [PROGRAM]   PROGRAM: the tool to time, by default the
+#                             container beside this script
+#
+# The sizes come from the environment, or from make's command line, whose
+# variables make passes on: CALLS getpid calls per run (1000000),
+# SLOW_CALLS per run under strace (50000), the best of RUNS runs (3). A
+# quick run, which only shows that every part works (the tests run one):
+#   sudo make -C 09-ebpf bench CALLS=20000 SLOW_CALLS=2000 RUNS=1
 #
 # Errors: set -euo pipefail, so a command that fails ends the script, save
 # where the line itself says what its failure means (if, ||); die() names
 # the script and why, in one line on stderr.
 set -euo pipefail
 die() { echo "bench: $*" >&2; exit 1; }
+container=${1:-$(dirname "$0")/container}
+[ -x "$container" ] || die "no $container (make -C 09-ebpf)"
+container=$(realpath -- "$container")
 cd "$(dirname "$0")"
 [ "$(id -u)" = 0 ] || die "needs root (sudo make -C 09-ebpf bench)"
 # the lock for the whole run; flock -o: the lock file is not left open in
 # the containers
-[ -n "${CELL_BENCH_LOCKED:-}" ] ||
-	exec env CELL_BENCH_LOCKED=1 flock -o /run/lock/cell-tests.lock bash bench.sh "$@"
+[ -n "${CELL_BENCH_LOCKED:-}" ] || [ -n "${CELL_TESTS_LOCKED:-}" ] ||
+	exec env CELL_BENCH_LOCKED=1 flock -o /run/lock/cell-tests.lock bash bench.sh "$container"
 command -v strace >/dev/null || die "no strace (make deps STAGE=09)"
 getpids=../labs/bin/getpids
 [ -x "$getpids" ] || die "no $getpids (make rootfs)"
 
 CALLS=${CALLS:-1000000}
 SLOW_CALLS=${SLOW_CALLS:-50000} # strace stops twice per call: fewer calls
+RUNS=${RUNS:-3}
+for n in "$CALLS" "$SLOW_CALLS" "$RUNS"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "\"$n\" is not a count: CALLS, SLOW_CALLS and RUNS take a number from 1 up"
+done
 tmp=$(mktemp -d /tmp/cell-bench.XXXXXX)
 aside="" # the traced container beside the host's loop, while it runs
 stop_aside() {
@@ -36,27 +53,27 @@ stop_aside() {
 }
 trap 'stop_aside; rm -rf "$tmp"' EXIT
 
-# ns per call of the best of three runs of: COMMAND... -n N
+# ns per call of the best of RUNS runs of: COMMAND... -n N
 best() { # N COMMAND...
-	local n=$1 best="" ns i
+	local n=$1 best="" ns
 	shift
-	for i in 1 2 3; do
+	for _ in $(seq "$RUNS"); do
 		ns=$("$@" -n "$n" | sed -n 's/.*: \([0-9]*\) ns each$/\1/p')
 		[ -n "$ns" ] || die "no result from: $* -n $n"
 		if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then best=$ns; fi
 	done
 	echo "$best"
 }
-bare=$(best "$CALLS" ./container --net none getpids)
-traced=$(best "$CALLS" ./container --net none --trace "$tmp/log" getpids)
+bare=$(best "$CALLS" "$container" --net none getpids)
+traced=$(best "$CALLS" "$container" --net none --trace "$tmp/log" getpids)
 lines=$(grep -c ' getpid$' "$tmp/log" || true)
-straced=$(best "$SLOW_CALLS" strace -f -o /dev/null ./container --net none getpids)
+straced=$(best "$SLOW_CALLS" strace -f -o /dev/null "$container" --net none getpids)
 
 host_bare=$(best "$CALLS" "$getpids")
 # a traced container that sleeps until SIGTERM (which its init passes on:
 # a PID 1 without a handler would ignore it); its target is set once the
 # command runs
-./container --net none --init -v --trace /dev/null sleep 1000 >/dev/null 2>"$tmp/aside.err" &
+"$container" --net none --init -v --trace /dev/null sleep 1000 >/dev/null 2>"$tmp/aside.err" &
 aside=$!
 for _ in $(seq 100); do
 	grep -q '^=> exec sleep' "$tmp/aside.err" && break

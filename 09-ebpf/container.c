@@ -472,7 +472,9 @@ static const char usage_text[] =
 	"                        call. An eBPF program on the sys_enter tracepoint\n"
 	"                        (raw_syscalls:sys_enter in tracefs) does it, compiled\n"
 	"                        at start by libbcc; it needs CAP_BPF and CAP_PERFMON\n"
-	"                        (or CAP_SYS_ADMIN) and kernel headers (make deps)\n"
+	"                        (or CAP_SYS_ADMIN) and kernel headers (make deps).\n"
+	"                        A regular FILE is emptied first; /dev/null, /dev/stdout\n"
+	"                        or a FIFO are written to as they are\n"
 	"  -v, --verbose         print one line per setup step on stderr\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
@@ -3628,10 +3630,19 @@ static int set_trace_target(struct config *cfg, pid_t pid)
 
 	if (cfg->trace_path == NULL)
 		return 0;
-	/* the container exists: now a FILE that was there is emptied */
-	if (strcmp(cfg->trace_path, "-") != 0 && ftruncate(fileno(cfg->trace_out), 0) == -1) {
-		warn("--trace %s: truncate", cfg->trace_path);
-		return -1;
+	/* The container exists: now a FILE that was there is emptied, if it is
+	 * a regular file. A FIFO or a device (/dev/null, /dev/stdout on a pipe
+	 * or a terminal) holds nothing to empty, and ftruncate(2) fails on it
+	 * with EINVAL. */
+	if (strcmp(cfg->trace_path, "-") != 0) {
+		if (fstat(fileno(cfg->trace_out), &st) == -1) {
+			warn("--trace %s: fstat", cfg->trace_path);
+			return -1;
+		}
+		if (S_ISREG(st.st_mode) && ftruncate(fileno(cfg->trace_out), 0) == -1) {
+			warn("--trace %s: truncate", cfg->trace_path);
+			return -1;
+		}
 	}
 	/* solution 09 begin: trace-target, return -1, keep cfg pid target path st zero monotonic_ns */
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
