@@ -6,6 +6,10 @@
 
 #define CELL_VERSION "0.10.0"
 
+#ifndef CELL_INIT
+#define CELL_INIT "/usr/local/bin/cell-init"
+#endif
+
 #ifndef CELL_ROOTFS
 #define CELL_ROOTFS "/usr/local/share/cell/rootfs"
 #endif

@@ -215,7 +215,7 @@ static bool monitor_lives(const struct record *r)
 struct run_opts {
 	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
 	const char *network, *ipc, *pid, *uts, *sched;
-	bool detach, interactive, tty, rm;
+	bool detach, interactive, tty, rm, init;
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
 	json_t *read_bps, *write_bps;
@@ -467,6 +467,51 @@ static int sched_flag(const char *text, json_t *process)
 	return refuse("--sched %s: give other, batch, idle, fifo:PRIO or rr:PRIO", text);
 }
 
+#define INIT_IN_CONTAINER "/run/cell-init"
+
+/* cell-init: $CELL_INIT, the build's, or one on PATH (installed). */
+static int find_init(char *out, size_t size)
+{
+	const char *given = getenv("CELL_INIT"), *path = getenv("PATH");
+	char *dirs, *save = NULL;
+
+	snprintf(out, size, "%s", given != NULL ? given : CELL_INIT);
+	if (access(out, X_OK) == 0)
+		return 0;
+	dirs = strdup(path != NULL ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, size, "%s/cell-init", d);
+		if (access(out, X_OK) == 0) {
+			free(dirs);
+			return 0;
+		}
+	}
+	free(dirs);
+	return refuse("--init: cell-init is not found (%s, PATH): run make in "
+		      "10-full-runtime, or set CELL_INIT",
+		      given != NULL ? given : CELL_INIT);
+}
+
+/* --init: a copy of cell-init in the bundle, bound read-only into the
+ * container, runs the command as its child. */
+static void add_init(json_t *config, const char *id)
+{
+	json_t *process = json_object_get(config, "process"), *args = json_array(), *old;
+	char bundle[PATH_MAX], source[PATH_MAX + 16];
+	size_t i;
+
+	mon_bundle(&places, id, bundle, sizeof(bundle));
+	snprintf(source, sizeof(source), "%s/cell-init", bundle);
+	json_array_append_new(json_object_get(config, "mounts"),
+			      json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination",
+					INIT_IN_CONTAINER, "type", "bind", "source", source,
+					"options", "bind", "ro"));
+	json_array_append_new(args, json_string(INIT_IN_CONTAINER));
+	json_array_append_new(args, json_string("--"));
+	json_array_foreach(json_object_get(process, "args"), i, old) json_array_append(args, old);
+	json_object_set_new(process, "args", args);
+}
+
 /* The config.json of `cell run`'s flags. */
 static json_t *build_config(struct run_opts *o, char **args, const char *id)
 {
@@ -539,6 +584,8 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 	}
 	if (o->sched != NULL && sched_flag(o->sched, process) < 0)
 		goto bad;
+	if (o->init)
+		add_init(config, id);
 	res = json_object_get(linux_, "resources");
 	json_object_update(res, o->resources);
 	if (json_array_size(o->read_bps) > 0)
@@ -821,6 +868,37 @@ static int create_again(struct record *r, struct error *err)
 	return ret;
 }
 
+/* A copy of cell-init in R's bundle: the container's own, so that nothing
+ * it does reaches the one other containers use. */
+static int copy_init(const struct record *r, struct error *err)
+{
+	char from[PATH_MAX], to[PATH_MAX + 16], buf[65536];
+	int in, out;
+	ssize_t n;
+
+	if (find_init(from, sizeof(from)) < 0)
+		return err_set(err, "--init: no cell-init");
+	mon_bundle(&places, r->id, to, sizeof(to));
+	strcat(to, "/cell-init");
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return err_sys(err, "open %s", from);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0555);
+	if (out < 0) {
+		close(in);
+		return err_sys(err, "create %s", to);
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	close(in);
+	if (n < 0 || close(out) < 0)
+		return err_sys(err, "copy %s to %s", from, to);
+	return 0;
+}
+
 /* Writes the bundle and the record of a new container. */
 static int make_container(struct run_opts *o, char **args, struct record *r)
 {
@@ -896,6 +974,8 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 	}
 	if (write_bundle(r, &err) < 0)
 		goto bad;
+	if (o->init && copy_init(r, &err) < 0)
+		goto bad;
 	free(text);
 	if (verbose)
 		fprintf(stderr, "=> bundle (10) ... done\n");
@@ -956,6 +1036,8 @@ static const char run_help[] =
 	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
 	"  -r, --rootfs DIR         the root file system (default: the toolkit's)\n"
 	"  -n, --hostname NAME      its hostname (default: the id's first 12 digits)\n"
+	"      --init               PID 1 is cell-init, which reaps orphans and passes\n"
+	"                           signals on; the command is its child\n"
 	"      --network MODE       none (default: loopback only), host, container:NAME\n"
 	"      --ipc MODE           private (default), host, container:NAME\n"
 	"      --pid MODE           private (default), host, container:NAME\n"
@@ -996,7 +1078,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		O_CAPADD,
 		O_CAPDROP,
 		O_SECCOMP,
-		O_SCHED
+		O_SCHED,
+		O_INIT
 	};
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -1029,6 +1112,7 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "cap-drop", required_argument, NULL, O_CAPDROP },
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
 		{ "sched", required_argument, NULL, O_SCHED },
+		{ "init", no_argument, NULL, O_INIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
@@ -1172,6 +1256,9 @@ static int cmd_run(int argc, char **argv, bool run)
 			break;
 		case O_SCHED:
 			o.sched = optarg;
+			break;
+		case O_INIT:
+			o.init = true;
 			break;
 		default:
 			usage_error(cmd);

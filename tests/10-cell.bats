@@ -435,3 +435,23 @@ cgroup_dir() { # NAME CONTROLLER
 		assert_output --partial 'cpu.rt_runtime_us'
 	fi
 }
+
+@test "--init: PID 1 reaps orphans and passes signals on to the command" {
+	name=c$(rand_token 6)
+	# an orphan whose PID 1 never waits stays a zombie; cell-init reaps it
+	cell run -d --name "$name" sh -c '(sleep 0.1 &); exec sleep 100' >/dev/null
+	cell run -d --name "$name-i" --init sh -c '(sleep 0.1 &); exec sleep 100' >/dev/null
+	sleep 0.5
+	run cell exec "$name" ps -o stat,comm
+	assert_line --regexp '^Z +sleep'
+	run cell exec "$name-i" ps -o pid,stat,comm
+	assert_line --regexp '^ +1 +S +cell-init'
+	refute_line --regexp 'Z +sleep'
+	# SIGTERM reaches the command (no longer PID 1, so it dies of it)
+	cell stop -t 10 "$name-i"
+	[ "$(inspect "$name-i" .State.ExitCode)" = 143 ]
+	# the container's copy is bound read-only
+	run cell run --rm --init sh -c 'grep " /run/cell-init " /proc/self/mountinfo'
+	assert_success
+	assert_output --regexp ' /run/cell-init ro[, ]'
+}
