@@ -215,7 +215,7 @@ static bool monitor_lives(const struct record *r)
 struct run_opts {
 	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
 	const char *network, *ipc, *pid, *uts, *sched;
-	bool detach, interactive, tty, rm, init;
+	bool detach, interactive, tty, rm, init, userns;
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
 	json_t *read_bps, *write_bps;
@@ -469,6 +469,12 @@ static int sched_flag(const char *text, json_t *process)
 
 #define INIT_IN_CONTAINER "/run/cell-init"
 
+/* -U: root inside is this host range (stage 07's default, the start of
+ * the range systemd-nspawn picks from is below it). Every -U container
+ * shares it, as docker's userns-remap does. */
+#define USERNS_BASE  1879048192
+#define USERNS_COUNT 65536
+
 /* cell-init: $CELL_INIT, the build's, or one on PATH (installed). */
 static int find_init(char *out, size_t size)
 {
@@ -586,6 +592,15 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 		goto bad;
 	if (o->init)
 		add_init(config, id);
+	if (o->userns) {
+		json_t *map = json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID",
+					(json_int_t)USERNS_BASE, "size", USERNS_COUNT);
+
+		json_array_append_new(json_object_get(linux_, "namespaces"),
+				      json_pack("{s:s}", "type", "user"));
+		json_object_set(linux_, "uidMappings", map);
+		json_object_set_new(linux_, "gidMappings", map);
+	}
 	res = json_object_get(linux_, "resources");
 	json_object_update(res, o->resources);
 	if (json_array_size(o->read_bps) > 0)
@@ -817,17 +832,22 @@ static FILE *trace_stream(void)
  * directories (kept from the last run, or made again). */
 static int write_bundle(const struct record *r, struct error *err)
 {
-	static const char *const dirs[] = { "", "/upper", "/work", "/rootfs" };
+	/* the way to the root stays open (0711: no listing) to a container's
+	 * root that a user namespace maps to an unprivileged host uid */
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} dirs[] = { { "", 0711 }, { "/upper", 0700 }, { "/work", 0700 }, { "/rootfs", 0711 } };
 	char bundle[PATH_MAX], path[PATH_MAX + 32], *config = NULL;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/containers", places.lib);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	if (mkdir(path, 0711) < 0 && errno != EEXIST)
 		return err_sys(err, "mkdir %s", path);
 	mon_bundle(&places, r->id, bundle, sizeof(bundle));
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", bundle, dirs[i]);
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		snprintf(path, sizeof(path), "%s%s", bundle, dirs[i].name);
+		if (mkdir(path, dirs[i].mode) < 0 && errno != EEXIST)
 			return err_sys(err, "mkdir %s", path);
 	}
 	if (store_config(db, r->id, &config, err) < 0)
@@ -896,6 +916,36 @@ static int copy_init(const struct record *r, struct error *err)
 	close(in);
 	if (n < 0 || close(out) < 0)
 		return err_sys(err, "copy %s to %s", from, to);
+	return 0;
+}
+
+/* -U: the overlay's upper and work directories belong to root inside,
+ * so that the container can write its own files; and every directory on
+ * the way to them must let others pass (x), since that root is nobody
+ * special on the host. */
+static int own_upper(const struct record *r, struct error *err)
+{
+	static const char *const dirs[] = { "/upper", "/work" };
+	char path[PATH_MAX + 16], *slash;
+	struct stat st;
+
+	mon_bundle(&places, r->id, path, sizeof(path) - 16);
+	while ((slash = strrchr(path, '/')) != NULL && slash != path) {
+		*slash = '\0';
+		if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return err_set(err,
+				       "-U: %s is closed to others (mode %03o): root inside "
+				       "cannot reach its root there (chmod o+x, or another "
+				       "--root)",
+				       path, st.st_mode & 0777);
+	}
+
+	for (size_t i = 0; i < 2; i++) {
+		mon_bundle(&places, r->id, path, sizeof(path) - 16);
+		strcat(path, dirs[i]);
+		if (chown(path, USERNS_BASE, USERNS_BASE) < 0)
+			return err_sys(err, "chown %s", path);
+	}
 	return 0;
 }
 
@@ -976,6 +1026,8 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 		goto bad;
 	if (o->init && copy_init(r, &err) < 0)
 		goto bad;
+	if (o->userns && own_upper(r, &err) < 0)
+		goto bad;
 	free(text);
 	if (verbose)
 		fprintf(stderr, "=> bundle (10) ... done\n");
@@ -1036,6 +1088,8 @@ static const char run_help[] =
 	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
 	"  -r, --rootfs DIR         the root file system (default: the toolkit's)\n"
 	"  -n, --hostname NAME      its hostname (default: the id's first 12 digits)\n"
+	"  -U, --userns             a user namespace: root inside is an unprivileged\n"
+	"                           host range (stage 07)\n"
 	"      --init               PID 1 is cell-init, which reaps orphans and passes\n"
 	"                           signals on; the command is its child\n"
 	"      --network MODE       none (default: loopback only), host, container:NAME\n"
@@ -1113,6 +1167,7 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
 		{ "sched", required_argument, NULL, O_SCHED },
 		{ "init", no_argument, NULL, O_INIT },
+		{ "userns", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
@@ -1132,7 +1187,7 @@ static int cmd_run(int argc, char **argv, bool run)
 	o.resources = json_object();
 	o.read_bps = json_array();
 	o.write_bps = json_array();
-	while ((c = next_opt(argc, argv, "+hditre:w:u:v:r:n:m:", longs)) != -1) {
+	while ((c = next_opt(argc, argv, "+hditre:w:u:v:r:n:m:U", longs)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(run_help, stdout);
@@ -1259,6 +1314,9 @@ static int cmd_run(int argc, char **argv, bool run)
 			break;
 		case O_INIT:
 			o.init = true;
+			break;
+		case 'U':
+			o.userns = true;
 			break;
 		default:
 			usage_error(cmd);

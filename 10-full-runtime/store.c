@@ -10,11 +10,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -53,9 +55,18 @@ int store_open(const char *lib, sqlite3 **db, struct error *err)
 {
 	char path[PATH_MAX];
 
-	if (mkdir(lib, 0700) < 0 && errno != EEXIST)
+	int fd;
+
+	/* 0711: a container's root in a user namespace must pass through to
+	 * its bundle; the database itself is root's alone (its WAL and shared
+	 * memory files take its mode) */
+	if (mkdir(lib, 0711) < 0 && errno != EEXIST)
 		return err_sys(err, "mkdir %s", lib);
 	snprintf(path, sizeof(path), "%s/cell.db", lib);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_sys(err, "open %s", path);
+	close(fd);
 	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		err_set(err, "open %s: %s", path, *db ? sqlite3_errmsg(*db) : "out of memory");

@@ -455,3 +455,21 @@ cgroup_dir() { # NAME CONTROLLER
 	assert_success
 	assert_output --regexp ' /run/cell-init ro[, ]'
 }
+
+@test "-U: root inside is an unprivileged host range; its files are that range's on the host" {
+	name=c$(rand_token 6)
+	# the way to the test's store is closed to others: said in one line
+	run -125 cell run --rm -U true
+	assert_output --partial 'closed to others'
+	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	run_sleeping "$name" -U
+	read -r inside host count </proc/$PID/uid_map
+	[ "$inside" = 0 ] && [ "$host" -gt 65535 ] && [ "$count" = 65536 ]
+	[ "$(awk '/^Uid:/ { print $2 }' /proc/$PID/status)" = "$host" ]
+	[ "$(readlink /proc/$PID/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+	cell exec "$name" sh -c 'echo mine >/mine'
+	[ "$(stat -c %u "$LIB/containers/$(inspect "$name" .Id)/upper/mine")" = "$host" ]
+	# the host's root-owned files are nobody's inside: not writable
+	run cell exec "$name" sh -c 'echo x >>/etc/passwd'
+	assert_failure
+}
