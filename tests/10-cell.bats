@@ -165,8 +165,8 @@ cgroup_dir() { # NAME CONTROLLER
 	run -125 cell exec "$name" true
 	assert_output --partial paused
 	cell unpause "$name"
-	sleep 0.3
-	[ "$(cat /proc/$PID/root/tmp/n)" != "$a" ] || fail "an unpaused container did not run"
+	wait_long sh -c "[ \"\$(cat /proc/$PID/root/tmp/n)\" != $a ]" ||
+		fail "an unpaused container did not run"
 	cell freeze "$name"
 	cell thaw "$name"
 }
