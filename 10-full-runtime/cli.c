@@ -70,19 +70,7 @@ static int fail(const struct error *err)
 	return EXIT_CELL;
 }
 
-__attribute__((format(printf, 1, 2))) static int failf(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "cell: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_CELL;
-}
-
-/* The same, for a step whose caller goes on or stops: -1. */
+/* One line on stderr; -1, for a step whose caller goes on or stops. */
 __attribute__((format(printf, 1, 2))) static int refuse(const char *fmt, ...)
 {
 	va_list ap;
@@ -94,6 +82,9 @@ __attribute__((format(printf, 1, 2))) static int refuse(const char *fmt, ...)
 	fputc('\n', stderr);
 	return -1;
 }
+
+/* The same, ending a command: cell's exit status. */
+#define failf(...) (refuse(__VA_ARGS__), EXIT_CELL)
 
 static int fail_err(const struct error *err)
 {
@@ -309,7 +300,7 @@ static int volume(const char *text, json_t *mounts)
 
 	dst = strchr(copy, ':');
 	if (dst == NULL) {
-		failf("-v %s: give HOST-PATH:CONTAINER-PATH[:ro]", text);
+		refuse("-v %s: give HOST-PATH:CONTAINER-PATH[:ro]", text);
 		goto out;
 	}
 	*dst++ = '\0';
@@ -317,15 +308,15 @@ static int volume(const char *text, json_t *mounts)
 	if (mode != NULL)
 		*mode++ = '\0';
 	if (mode != NULL && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0) {
-		failf("-v %s: \"%s\": the mode is ro or rw", text, mode);
+		refuse("-v %s: \"%s\": the mode is ro or rw", text, mode);
 		goto out;
 	}
 	if (dst[0] != '/') {
-		failf("-v %s: the container's path must be absolute", text);
+		refuse("-v %s: the container's path must be absolute", text);
 		goto out;
 	}
 	if (realpath(copy, src) == NULL) {
-		failf("-v %s: %s: %s", text, copy, strerror(errno));
+		refuse("-v %s: %s: %s", text, copy, strerror(errno));
 		goto out;
 	}
 	json_array_append_new(mounts,
@@ -528,7 +519,7 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 
 	free(text);
 	if (config == NULL) {
-		failf("the default configuration: out of memory");
+		refuse("the default configuration: out of memory");
 		return NULL;
 	}
 	process = json_object_get(config, "process");
@@ -556,7 +547,7 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 		else
 			gid = uid;
 		if (end == o->user || *end != '\0') {
-			failf("--user %s: give UID or UID:GID (numbers)", o->user);
+			refuse("--user %s: give UID or UID:GID (numbers)", o->user);
 			goto bad;
 		}
 		json_object_set_new(json_object_get(process, "user"), "uid",
@@ -583,7 +574,7 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 		json_t *profile = json_load_file(o->seccomp, 0, &jerr);
 
 		if (profile == NULL) {
-			failf("--seccomp %s: %s (line %d)", o->seccomp, jerr.text, jerr.line);
+			refuse("--seccomp %s: %s (line %d)", o->seccomp, jerr.text, jerr.line);
 			goto bad;
 		}
 		json_object_set_new(linux_, "seccomp", profile);
@@ -1226,7 +1217,7 @@ static int cmd_run(int argc, char **argv, bool run)
 			break;
 		case 'w':
 			if (optarg[0] != '/') {
-				failf("--workdir %s: give an absolute path", optarg);
+				refuse("--workdir %s: give an absolute path", optarg);
 				goto out;
 			}
 			o.workdir = optarg;
@@ -1270,7 +1261,7 @@ static int cmd_run(int argc, char **argv, bool run)
 			errno = 0;
 			cpus = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' || errno != 0 || cpus <= 0) {
-				failf("--cpus: \"%s\" is not a number of CPUs (try 0.5)", optarg);
+				refuse("--cpus: \"%s\" is not a number of CPUs (try 0.5)", optarg);
 				goto out;
 			}
 			json_object_set_new(object_at(o.resources, "cpu"), "period",
@@ -1325,7 +1316,7 @@ static int cmd_run(int argc, char **argv, bool run)
 	}
 	if (o.network != NULL && strcmp(o.network, "none") != 0 && strcmp(o.network, "host") != 0 &&
 	    strncmp(o.network, "container:", 10) != 0) {
-		failf("--network %s: give none, host or container:NAME", o.network);
+		refuse("--network %s: give none, host or container:NAME", o.network);
 		goto out;
 	}
 	if (make_container(&o, argv + optind, &r) < 0)
@@ -1389,7 +1380,7 @@ static int each_container(int argc, char **argv, const char *cmd,
 	int ret = 0;
 
 	if (optind >= argc) {
-		failf("%s: name a container", cmd);
+		refuse("%s: name a container", cmd);
 		return usage_error(cmd);
 	}
 	for (int i = optind; i < argc; i++) {
@@ -1416,6 +1407,34 @@ static int help_only(int argc, char **argv, const char *help)
 			return 0;
 		}
 		return usage_error(argv[0]);
+	}
+	return -1;
+}
+
+/*
+ * The options of a command that takes one besides --help (start -a, rm -f,
+ * kill -s, stop and restart -t): its value in *VALUE ("" for a flag, NULL
+ * when it is not given). -1 to go on, else the exit status.
+ */
+static int one_option(int argc, char **argv, const char *cmd, const char *help,
+		      const struct option *opt, const char **value)
+{
+	const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					*opt,
+					{ NULL, 0, NULL, 0 } };
+	char shorts[8];
+	int c;
+
+	snprintf(shorts, sizeof(shorts), "+h%c%s", opt->val, opt->has_arg ? ":" : "");
+	*value = NULL;
+	while ((c = next_opt(argc, argv, shorts, longs)) != -1) {
+		if (c == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		if (c != opt->val)
+			return usage_error(cmd);
+		*value = opt->has_arg ? optarg : "";
 	}
 	return -1;
 }
@@ -1449,28 +1468,20 @@ static int do_start(struct record *r, const char *ref, void *arg)
 	exit(ret);
 }
 
+static const char start_help[] =
+	"Usage: cell start [-a] CONTAINER...\n\n"
+	"Starts a created container (its init, waiting, runs the program), or a\n"
+	"stopped one again from its saved configuration. -a, --attach: stay with\n"
+	"it, its output here, and end with its status.\n";
+
 static int cmd_start(int argc, char **argv)
 {
-	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
-					       { "attach", no_argument, NULL, 'a' },
-					       { NULL, 0, NULL, 0 } };
-	bool attach_out = false;
-	int c;
+	const char *attach;
+	int ret = one_option(argc, argv, "start", start_help,
+			     &(struct option){ "attach", no_argument, NULL, 'a' }, &attach);
+	bool attach_out = attach != NULL;
 
-	while ((c = next_opt(argc, argv, "+ha", longs)) != -1) {
-		if (c == 'h') {
-			printf("Usage: cell start [-a] CONTAINER...\n\n"
-			       "Starts a created container (its init, waiting, runs the program),\n"
-			       "or a stopped one again from its saved configuration. -a, "
-			       "--attach:\n"
-			       "stay with it, its output here, and end with its status.\n");
-			return 0;
-		}
-		if (c != 'a')
-			return usage_error("start");
-		attach_out = true;
-	}
-	return each_container(argc, argv, "start", do_start, &attach_out);
+	return ret >= 0 ? ret : each_container(argc, argv, "start", do_start, &attach_out);
 }
 
 /* Waits for the monitor to record the end (and be gone), up to SECONDS. */
@@ -1521,28 +1532,36 @@ static int do_stop(struct record *r, const char *ref, void *arg)
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+/* -t SECONDS of stop and restart; -1 to go on, else the exit status. */
+static int time_option(int argc, char **argv, const char *cmd, const char *help, int *timeout)
+{
+	const char *value;
+	int ret = one_option(argc, argv, cmd, help,
+			     &(struct option){ "time", required_argument, NULL, 't' }, &value);
+	long long n = STOP_TIMEOUT;
+
+	if (ret < 0 && value != NULL && parse_int("--time", value, 0, &n) < 0)
+		return usage_error(cmd);
+	*timeout = (int)n;
+	return ret;
+}
+
+static const char stop_help[] =
+	"Usage: cell stop [-t SECONDS] CONTAINER...\n\n"
+	"Sends SIGTERM to the container's init, waits up to SECONDS (" STR(
+		STOP_TIMEOUT) ") for\n"
+			      "it to end, then SIGKILL to every process in its cgroup. The "
+			      "container\n"
+			      "stays, stopped, with its exit status (cell ps -a).\n";
+
 static int cmd_stop(int argc, char **argv)
 {
-	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
-					       { "time", required_argument, NULL, 't' },
-					       { NULL, 0, NULL, 0 } };
-	int c, timeout = STOP_TIMEOUT;
-	long long n;
+	int timeout, ret = time_option(argc, argv, "stop", stop_help, &timeout);
 
-	while ((c = next_opt(argc, argv, "+ht:", longs)) != -1) {
-		if (c == 'h') {
-			printf("Usage: cell stop [-t SECONDS] CONTAINER...\n\n"
-			       "Sends SIGTERM to the container's init, waits up to SECONDS (%d)\n"
-			       "for it to end, then SIGKILL to every process in its cgroup. The\n"
-			       "container stays, stopped, with its exit status (cell ps -a).\n",
-			       STOP_TIMEOUT);
-			return 0;
-		}
-		if (c != 't' || parse_int("--time", optarg, 0, &n) < 0)
-			return usage_error("stop");
-		timeout = (int)n;
-	}
-	return each_container(argc, argv, "stop", do_stop, &timeout);
+	return ret >= 0 ? ret : each_container(argc, argv, "stop", do_stop, &timeout);
 }
 
 static int do_kill(struct record *r, const char *ref, void *arg)
@@ -1559,28 +1578,23 @@ static int do_kill(struct record *r, const char *ref, void *arg)
 	return 0;
 }
 
+static const char kill_help[] =
+	"Usage: cell kill [-s SIGNAL] CONTAINER...\n\n"
+	"Sends SIGNAL (default KILL; a name or a number) to the container's init.\n"
+	"What happens next is the program's choice, and its monitor records the\n"
+	"end.\n";
+
 static int cmd_kill(int argc, char **argv)
 {
-	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
-					       { "signal", required_argument, NULL, 's' },
-					       { NULL, 0, NULL, 0 } };
-	int c, sig = SIGKILL;
+	const char *name;
+	int sig = SIGKILL,
+	    ret = one_option(argc, argv, "kill", kill_help,
+			     &(struct option){ "signal", required_argument, NULL, 's' }, &name);
 
-	while ((c = next_opt(argc, argv, "+hs:", longs)) != -1) {
-		if (c == 'h') {
-			printf("Usage: cell kill [-s SIGNAL] CONTAINER...\n\n"
-			       "Sends SIGNAL (default KILL; a name or a number) to the "
-			       "container's\n"
-			       "init. What happens next is the program's choice, and its monitor\n"
-			       "records the end.\n");
-			return 0;
-		}
-		if (c != 's')
-			return usage_error("kill");
-		sig = spec_signal_number(optarg);
-		if (sig <= 0)
-			return failf("--signal %s: not a signal (try TERM, KILL or 9)", optarg);
-	}
+	if (ret >= 0)
+		return ret;
+	if (name != NULL && (sig = spec_signal_number(name)) <= 0)
+		return failf("--signal %s: not a signal (try TERM, KILL or 9)", name);
 	return each_container(argc, argv, "kill", do_kill, &sig);
 }
 
@@ -1601,26 +1615,19 @@ static int do_rm(struct record *r, const char *ref, void *arg)
 	return 0;
 }
 
+static const char rm_help[] =
+	"Usage: cell rm [-f] CONTAINER...\n\n"
+	"Removes a container that is not running: its record, bundle, upper layer\n"
+	"and log. -f, --force: kill it first if it runs.\n";
+
 static int cmd_rm(int argc, char **argv)
 {
-	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
-					       { "force", no_argument, NULL, 'f' },
-					       { NULL, 0, NULL, 0 } };
-	bool force = false;
-	int c;
+	const char *flag;
+	int ret = one_option(argc, argv, "rm", rm_help,
+			     &(struct option){ "force", no_argument, NULL, 'f' }, &flag);
+	bool force = flag != NULL;
 
-	while ((c = next_opt(argc, argv, "+hf", longs)) != -1) {
-		if (c == 'h') {
-			printf("Usage: cell rm [-f] CONTAINER...\n\n"
-			       "Removes a container that is not running: its record, bundle,\n"
-			       "upper layer and log. -f, --force: kill it first if it runs.\n");
-			return 0;
-		}
-		if (c != 'f')
-			return usage_error("rm");
-		force = true;
-	}
-	return each_container(argc, argv, "rm", do_rm, &force);
+	return ret >= 0 ? ret : each_container(argc, argv, "rm", do_rm, &force);
 }
 
 static int do_pause(struct record *r, const char *ref, void *arg)
@@ -1668,28 +1675,17 @@ static int do_restart(struct record *r, const char *ref, void *arg)
 	return 0;
 }
 
+static const char restart_help[] =
+	"Usage: cell restart [-t SECONDS] CONTAINER...\n\n"
+	"Stops the container if it runs (as cell stop), then creates and starts it\n"
+	"again from its saved configuration and upper layer: a new init, the same\n"
+	"id, name and files. Works after a reboot too.\n";
+
 static int cmd_restart(int argc, char **argv)
 {
-	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
-					       { "time", required_argument, NULL, 't' },
-					       { NULL, 0, NULL, 0 } };
-	int c, timeout = STOP_TIMEOUT;
-	long long n;
+	int timeout, ret = time_option(argc, argv, "restart", restart_help, &timeout);
 
-	while ((c = next_opt(argc, argv, "+ht:", longs)) != -1) {
-		if (c == 'h') {
-			printf("Usage: cell restart [-t SECONDS] CONTAINER...\n\n"
-			       "Stops the container if it runs (as cell stop), then creates and\n"
-			       "starts it again from its saved configuration and upper layer: a\n"
-			       "new init, the same id, name and files. Works after a reboot "
-			       "too.\n");
-			return 0;
-		}
-		if (c != 't' || parse_int("--time", optarg, 0, &n) < 0)
-			return usage_error("restart");
-		timeout = (int)n;
-	}
-	return each_container(argc, argv, "restart", do_restart, &timeout);
+	return ret >= 0 ? ret : each_container(argc, argv, "restart", do_restart, &timeout);
 }
 
 /* ---- ps, status, inspect ---- */
@@ -1931,30 +1927,6 @@ static int cmd_inspect(int argc, char **argv)
 
 /* ---- exec ---- */
 
-/* The master end of a terminal, sent over a console socket's connection. */
-static int receive_fd(int listen_fd)
-{
-	char byte, control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = control,
-			      .msg_controllen = sizeof(control) };
-	struct cmsghdr *c;
-	int conn, fd = -1;
-
-	conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (conn < 0)
-		return -1;
-	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
-		c = CMSG_FIRSTHDR(&msg);
-		if (c != NULL && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	}
-	close(conn);
-	return fd;
-}
-
 /*
  * exec -t: the core makes a terminal in the container (its devpts) and
  * sends the master end to a console socket, as runc's clients ask. A
@@ -1995,7 +1967,7 @@ static int exec_with_terminal(struct ctr_exec_opts *o, const struct record *r)
 		}
 		_exit(status);
 	}
-	master = child > 0 ? receive_fd(listen_fd) : -1;
+	master = child > 0 ? mon_receive_fd(listen_fd, &err) : -1;
 	close(listen_fd);
 	unlink(sock);
 	if (master >= 0) {
@@ -2110,7 +2082,7 @@ static int cmd_exec(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 2) {
-		failf("exec: give a container and a command");
+		refuse("exec: give a container and a command");
 		return usage_error("exec");
 	}
 	if (find(argv[optind], &r, &err) < 0)
@@ -2215,7 +2187,7 @@ static int cmd_logs(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc) {
-		failf("logs: name one container");
+		refuse("logs: name one container");
 		return usage_error("logs");
 	}
 	if (find(argv[optind], &r, &err) < 0)
@@ -2635,7 +2607,7 @@ static int cmd_mount(int argc, char **argv)
 		o.ro = true;
 	}
 	if (argc - optind < 3) {
-		failf("mount: give SRC, DST and at least one container");
+		refuse("mount: give SRC, DST and at least one container");
 		return usage_error("mount");
 	}
 	o.src = argv[optind++];

@@ -229,8 +229,7 @@ static int listen_on(const char *dir, const char *name, int type, struct error *
 	return fd;
 }
 
-/* The master end of the terminal, sent by the init over the console socket. */
-static int receive_master(int listen_fd, struct error *err)
+int mon_receive_fd(int listen_fd, struct error *err)
 {
 	char byte, control[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -321,7 +320,7 @@ static int create_container(struct mon *m, struct error *err)
 	if (set_stdio(child, err) < 0 || ctr_create(&o, &m->pid, err) < 0)
 		goto out;
 	if (console) {
-		m->out_fd = receive_master(console_fd, err);
+		m->out_fd = mon_receive_fd(console_fd, err);
 		if (m->out_fd < 0)
 			goto out;
 		m->in_fd = m->out_fd;
