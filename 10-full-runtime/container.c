@@ -568,7 +568,7 @@ static int init_main(void *arg)
 		err_sys(&err, "become root in the user namespace (is uid 0 mapped?)");
 		init_fail(a, &err);
 	}
-	if (ns_join_paths(spec, &err) < 0)
+	if (ns_join_paths(spec, &err) < 0 || ns_loopback_up(spec, &err) < 0)
 		init_fail(a, &err);
 	trace(a->opts->trace, "namespaces", "01, 02, 05, 07");
 	if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {

@@ -10,10 +10,13 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <net/if.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -206,5 +209,35 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err)
 		return err_set(err, "linux.gidMappings: too many entries");
 	if (write_proc(pid, "gid_map", text, err) < 0)
 		return err_prefix(err, "linux.gidMappings");
+	return 0;
+}
+
+/*
+ * step: loopback
+ * A new network namespace has its own lo, down (network_namespaces(7)):
+ * until it is up, not even 127.0.0.1 answers, and a container "with no
+ * network" could not talk to itself. runc and crun bring it up; so does
+ * cell, with the two ioctls of netdevice(7) that `ip link set lo up` is.
+ */
+int ns_loopback_up(const struct spec *spec, struct error *err)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd;
+
+	if (!spec->ns[NS_NET].wanted || spec->ns[NS_NET].path != NULL)
+		return 0; /* the host's, or one joined: not ours to change */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(err, "socket to bring lo up");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		close(fd);
+		return err_sys(err, "SIOCGIFFLAGS lo");
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
+		close(fd);
+		return err_sys(err, "bring lo up");
+	}
+	close(fd);
 	return 0;
 }

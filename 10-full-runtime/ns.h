@@ -27,4 +27,7 @@ int ns_enter(pid_t pid, struct error *err);
  * (stage 07); "deny" in setgroups first when the caller is not root. */
 int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err);
 
+/* In the init: lo up in a network namespace of the container's own. */
+int ns_loopback_up(const struct spec *spec, struct error *err);
+
 #endif

@@ -95,6 +95,8 @@ cgroup_dir() { # NAME CONTROLLER
 			fail "the $ns namespace is the host's"
 		[ "$(inspect "$name" .Namespaces.$ns)" = "$(stat -L -c %i /proc/$PID/ns/$ns)" ]
 	done
+	# its own lo is up, as runc and crun leave it (the kernel makes it down)
+	nsenter -t "$PID" -n ip -o link show lo | grep -q '<LOOPBACK,UP'
 	# PID 1 inside, the hostname is the id's first 12 digits
 	grep -q "^NSpid:.*[[:space:]]1$" /proc/$PID/status
 	id=$(inspect "$name" .Id)
