@@ -14,6 +14,7 @@
  * and 127 from the core when the program cannot be run or found.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +47,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "monitor.h"
+#include "net.h"
 #include "spec.h"
 #include "state.h"
 #include "store.h"
@@ -205,7 +207,7 @@ static bool monitor_lives(const struct record *r)
 
 struct run_opts {
 	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
-	const char *network, *ipc, *pid, *uts, *sched;
+	const char *network, *ipc, *pid, *uts, *sched, *ip;
 	bool detach, interactive, tty, rm, init, userns;
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
@@ -583,6 +585,9 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 		goto bad;
 	if (o->init)
 		add_init(config, id);
+	if (o->ip != NULL)
+		json_object_set_new(object_at(config, "annotations"), MON_IP_ANNOTATION,
+				    json_string(o->ip));
 	if (o->userns) {
 		json_t *map = json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID",
 					(json_int_t)USERNS_BASE, "size", USERNS_COUNT);
@@ -940,6 +945,19 @@ static int own_upper(const struct record *r, struct error *err)
 	return 0;
 }
 
+/* --ip: its subnet is this container's alone (its host end routes it). */
+static int claim_subnet(const struct record *r, const char *cidr, struct error *err)
+{
+	struct net_addr a;
+	char net[INET_ADDRSTRLEN], subnet[INET_ADDRSTRLEN + 4];
+
+	if (net_parse_cidr(cidr, &a, err) < 0 || net_check_subnet(&a, err) < 0)
+		return -1;
+	net_text(a.addr & (~0u << (32 - a.prefix)), net, sizeof(net));
+	snprintf(subnet, sizeof(subnet), "%s/%d", net, a.prefix);
+	return store_claim_subnet(db, r->id, subnet, err);
+}
+
 /* Writes the bundle and the record of a new container. */
 static int make_container(struct run_opts *o, char **args, struct record *r)
 {
@@ -1019,6 +1037,8 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 		goto bad;
 	if (o->userns && own_upper(r, &err) < 0)
 		goto bad;
+	if (o->ip != NULL && claim_subnet(r, o->ip, &err) < 0)
+		goto bad;
 	free(text);
 	if (verbose)
 		fprintf(stderr, "=> bundle (10) ... done\n");
@@ -1084,6 +1104,9 @@ static const char run_help[] =
 	"      --init               PID 1 is cell-init, which reaps orphans and passes\n"
 	"                           signals on; the command is its child\n"
 	"      --network MODE       none (default: loopback only), host, container:NAME\n"
+	"      --ip CIDR            a veth pair to the host (stage 05): eth0 inside with\n"
+	"                           this address, e.g. 10.200.7.2/24; the host end cell-ID\n"
+	"                           gets the subnet's first, .1\n"
 	"      --ipc MODE           private (default), host, container:NAME\n"
 	"      --pid MODE           private (default), host, container:NAME\n"
 	"      --uts MODE           private (default), host\n"
@@ -1124,7 +1147,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		O_CAPDROP,
 		O_SECCOMP,
 		O_SCHED,
-		O_INIT
+		O_INIT,
+		O_IP
 	};
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -1159,6 +1183,7 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "sched", required_argument, NULL, O_SCHED },
 		{ "init", no_argument, NULL, O_INIT },
 		{ "userns", no_argument, NULL, 'U' },
+		{ "ip", required_argument, NULL, O_IP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
@@ -1309,6 +1334,13 @@ static int cmd_run(int argc, char **argv, bool run)
 		case 'U':
 			o.userns = true;
 			break;
+		case O_IP:
+			if (net_parse_cidr(optarg, &(struct net_addr){ 0 }, &err) < 0) {
+				fail(&err);
+				goto out;
+			}
+			o.ip = optarg;
+			break;
 		default:
 			usage_error(cmd);
 			goto out;
@@ -1317,6 +1349,10 @@ static int cmd_run(int argc, char **argv, bool run)
 	if (o.network != NULL && strcmp(o.network, "none") != 0 && strcmp(o.network, "host") != 0 &&
 	    strncmp(o.network, "container:", 10) != 0) {
 		refuse("--network %s: give none, host or container:NAME", o.network);
+		goto out;
+	}
+	if (o.ip != NULL && o.network != NULL) {
+		refuse("--ip: a veth of the container's own; not with --network %s", o.network);
 		goto out;
 	}
 	if (make_container(&o, argv + optind, &r) < 0)

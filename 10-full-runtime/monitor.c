@@ -40,9 +40,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cgroup.h"
 #include "container.h"
 #include "monitor.h"
+#include "net.h"
 #include "state.h"
 
 #define MAX_CLIENTS 16
@@ -295,6 +298,32 @@ static int set_stdio(const int fds[3], struct error *err)
 	return 0;
 }
 
+/* step: veth (05): the annotation --ip wrote, made real once the init's
+ * network namespace exists and before the program starts */
+static int connect_network(struct mon *m, struct error *err)
+{
+	char path[PATH_MAX + 16];
+	const char *cidr;
+	struct net_addr a;
+	json_t *config;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/config.json", m->bundle);
+	config = json_load_file(path, 0, NULL);
+	if (config == NULL)
+		return err_set(err, "%s: cannot read it", path);
+	cidr = json_string_value(
+		json_object_get(json_object_get(config, "annotations"), MON_IP_ANNOTATION));
+	if (cidr != NULL)
+		ret = net_parse_cidr(cidr, &a, err) < 0 || net_veth(m->pid, m->r.id, &a, err) < 0
+			      ? -1
+			      : 0;
+	json_decref(config);
+	if (cidr != NULL && ret == 0)
+		trace_step(m, "veth", "05");
+	return ret;
+}
+
 /* Creates the container once (and again for each restart). */
 static int create_container(struct mon *m, struct error *err)
 {
@@ -319,6 +348,10 @@ static int create_container(struct mon *m, struct error *err)
 	}
 	if (set_stdio(child, err) < 0 || ctr_create(&o, &m->pid, err) < 0)
 		goto out;
+	if (connect_network(m, err) < 0) {
+		ctr_delete(m->core, m->r.id, true, &(struct error){ 0 });
+		goto out;
+	}
 	if (console) {
 		m->out_fd = mon_receive_fd(console_fd, err);
 		if (m->out_fd < 0)

@@ -24,6 +24,9 @@ struct places {
 	char run[PLACE_MAX]; /* /run/cell: what a reboot must forget */
 };
 
+/* config.json's annotation that asks the monitor for a veth (--ip). */
+#define MON_IP_ANNOTATION "run.cell.ip"
+
 /* The cgroups of the people's containers are CG_BASE/ID. */
 #define MON_CG_BASE "/cell/ctr"
 

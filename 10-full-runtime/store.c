@@ -38,7 +38,11 @@ static const char schema[] =
 	" monitor INTEGER NOT NULL, monitor_start INTEGER NOT NULL,"
 	" has_exit INTEGER NOT NULL, exit_code INTEGER NOT NULL, oom INTEGER NOT NULL,"
 	" created TEXT NOT NULL, started TEXT NOT NULL, finished TEXT NOT NULL,"
-	" seq INTEGER NOT NULL)";
+	" seq INTEGER NOT NULL);"
+	/* a subnet is one container's (--ip): its host end owns the subnet's route */
+	"CREATE TABLE IF NOT EXISTS subnets ("
+	" subnet TEXT PRIMARY KEY,"
+	" id TEXT NOT NULL)";
 
 /* The columns a record is read from, in struct record's order. */
 #define COLUMNS                                                                             \
@@ -265,16 +269,38 @@ int store_change(sqlite3 *db, struct error *err, const char *sql, const char *ty
 
 int store_delete(sqlite3 *db, const char *id, struct error *err)
 {
-	sqlite3_stmt *s;
-	int rc;
+	/* one transaction: the container and its subnet go together */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, err, "begin");
+	if (store_change(db, err, "DELETE FROM subnets WHERE id = ?1", "s", id) < 0 ||
+	    store_change(db, err, "DELETE FROM containers WHERE id = ?1", "s", id) < 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, err, "commit");
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM containers WHERE id = ?1", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return db_fail(db, err, "delete");
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "delete");
+int store_claim_subnet(sqlite3 *db, const char *id, const char *subnet, struct error *err)
+{
+	struct record other;
+	int n = store_change(db, err, "INSERT OR IGNORE INTO subnets (subnet, id) VALUES (?1, ?2)",
+			     "ss", subnet, id);
+
+	if (n < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	if (select_rows(db,
+			"SELECT " COLUMNS " FROM containers WHERE id ="
+			" (SELECT id FROM subnets WHERE subnet = ?1)",
+			subnet, &other, err) == 1)
+		return err_set(err, "--ip: the subnet %s is container %s's", subnet, other.name);
+	return err_set(err, "--ip: the subnet %s is taken", subnet);
 }
 
 int store_config(sqlite3 *db, const char *id, char **config, struct error *err)

@@ -61,7 +61,10 @@ int store_reload(sqlite3 *db, struct record *r, struct error *err);
  * number of rows it changed (a WHERE on the state makes a transition
  * happen once). */
 int store_change(sqlite3 *db, struct error *err, const char *sql, const char *types, ...);
+/* Removes the container and the subnet it held. */
 int store_delete(sqlite3 *db, const char *id, struct error *err);
+/* Gives SUBNET ("10.200.7.0/24") to container ID, unless another has it. */
+int store_claim_subnet(sqlite3 *db, const char *id, const char *subnet, struct error *err);
 /* The saved configuration, malloc'd. */
 int store_config(sqlite3 *db, const char *id, char **config, struct error *err);
 /* Every container, oldest first; FN returning < 0 stops the walk. */

@@ -398,10 +398,11 @@ cgroup_dir() { # NAME CONTROLLER
 	[ -z "$(ls -A "$LIB/containers")" ]
 }
 
-@test "50 cell run -d at once: 50 distinct ids and names, all running, all removable" {
-	local i
+@test "50 cell run -d at once: 50 distinct ids, names and subnets, all running and reachable, all removable" {
+	local i base=$((RANDOM % 40 + 150))
 	for i in $(seq 50); do
-		cell run -d sh -c 'while :; do sleep 1; done' >"$BATS_TEST_TMPDIR/run.$i" 2>&1 &
+		cell run -d --ip "10.$base.$i.2/24" sh -c 'while :; do sleep 1; done' \
+			>"$BATS_TEST_TMPDIR/run.$i" 2>&1 &
 	done
 	wait
 	cat "$BATS_TEST_TMPDIR"/run.* | grep -vE '^[0-9a-f]{64}$' && fail "a run failed"
@@ -412,6 +413,12 @@ cgroup_dir() { # NAME CONTROLLER
 	[ "$(jq -r '.[].Name' <<<"$output" | sort -u | wc -l)" = 50 ]
 	for pid in $(jq -r '.[].Pid' <<<"$output"); do
 		grep -q cell/ctr/ "/proc/$pid/cgroup"
+	done
+	# each reaches its host end, through its own veth
+	for i in $(seq 50); do
+		id=$(cat "$BATS_TEST_TMPDIR/run.$i")
+		cell exec "$id" ping -c 1 -W 2 "10.$base.$i.1" >/dev/null ||
+			fail "container $i does not reach 10.$base.$i.1"
 	done
 	cell rm -f $(cell ps -q) >/dev/null
 	run cell ps -aq
@@ -476,4 +483,35 @@ cgroup_dir() { # NAME CONTROLLER
 	# the host's root-owned files are nobody's inside: not writable
 	run cell exec "$name" sh -c 'echo x >>/etc/passwd'
 	assert_failure
+}
+
+@test "--ip: a veth pair to the host, eth0 addressed inside; its bytes in stats; a subnet is one container's; the host's own is refused" {
+	name=c$(rand_token 6)
+	cidr=$(rand_cidr)
+	net=${cidr%.*}
+	run_sleeping "$name" --ip "$cidr"
+	id=$(inspect "$name" .Id)
+	# the kernel's view: eth0 inside, the host end cell-<id> with .1
+	nsenter -t "$PID" -n ip -o -4 addr show dev eth0 | grep -q "inet $cidr "
+	ip -o -4 addr show dev "cell-${id:0:8}" | grep -q "inet $net.1/24 "
+	run cell exec "$name" ping -c 2 -W 2 "$net.1"
+	assert_success
+	run cell stats --no-stream --format json "$name"
+	[ "$(jq -r '.[0].NetInput' <<<"$output")" -gt 0 ]
+	[ "$(jq -r '.[0].NetOutput' <<<"$output")" -gt 0 ]
+	# while it runs the host routes its subnet; stopped, the store keeps it
+	run -125 cell run --rm --ip "$net.77/24" true
+	assert_output --partial 'already routes'
+	cell stop -t 1 "$name"
+	run -125 cell run --rm --ip "$net.77/24" true
+	assert_output --partial "container $name's"
+	host_net=$(ip -o -4 route show scope link | awk '{ print $1; exit }')
+	if [ -n "$host_net" ]; then
+		run -125 cell run --rm --ip "${host_net%.*/*}.77/${host_net#*/}" true
+		assert_output --partial 'already routes'
+	fi
+	cell rm -f "$name"
+	! ip link show "cell-${id:0:8}" 2>/dev/null
+	# the subnet is free again
+	cell run --rm --ip "$net.9/24" true
 }
