@@ -157,18 +157,17 @@ static int settle(struct record *r, struct error *err)
 	return mon_alive(r) ? follow_kernel(r, err) : 0;
 }
 
-/* The container REF, brought up to date. */
+/* The container REF, brought up to date. A failure to settle it (a
+ * cgroup that will not go yet) is not the command's: the record stays,
+ * and the next command, or rm, tries again. */
 static int find(const char *ref, struct record *r, struct error *err)
 {
-	int gone;
-
 	if (store_find(db, ref, r, err) < 0)
 		return -1;
-	gone = settle(r, err);
-	if (gone < 0)
-		return -1;
-	if (gone == 1)
+	if (settle(r, &(struct error){ 0 }) == 1)
 		return err_set(err, "no such container: %s", ref);
+	if (store_reload(db, r, err) != 0)
+		return err->msg[0] ? -1 : err_set(err, "no such container: %s", ref);
 	return 0;
 }
 
@@ -1069,11 +1068,13 @@ static int create_status(const struct error *err)
 	return EXIT_CELL;
 }
 
-/* Removes a container whose create failed: record, bundle, anything made. */
+/* Removes a container whose create failed: record, bundle, anything made.
+ * The record goes last, and only once the rest is gone: while anything
+ * is left, the record is how a later rm finds it. */
 static void undo_create(const struct record *r)
 {
-	mon_free(&places, r->id, true, &(struct error){ 0 });
-	store_delete(db, r->id, &(struct error){ 0 });
+	if (mon_free(&places, r->id, true, &(struct error){ 0 }) == 0)
+		store_delete(db, r->id, &(struct error){ 0 });
 }
 
 static const char run_help[] =
@@ -1775,7 +1776,8 @@ static int ps_one(struct record *r, void *arg)
 	struct ps_opts *o = arg;
 	char status[96];
 
-	if (settle(r, &(struct error){ 0 }) != 0)
+	/* listed even when it could not be settled now: it exists */
+	if (settle(r, &(struct error){ 0 }) == 1 || store_reload(db, r, &(struct error){ 0 }) != 0)
 		return 0;
 	if (!o->all && !alive(r))
 		return 0;

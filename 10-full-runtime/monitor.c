@@ -783,8 +783,9 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 	umount2(m.rootfs, MNT_DETACH);
 	store_reload(m.db, &m.r, &err);
 	if (m.r.rm) {
-		mon_free(p, m.r.id, true, &err);
-		store_delete(m.db, m.r.id, &err);
+		/* the record last, and only once the rest is gone */
+		if (mon_free(p, m.r.id, true, &err) == 0)
+			store_delete(m.db, m.r.id, &err);
 	} else {
 		mon_free(p, m.r.id, false, &err);
 	}

@@ -390,7 +390,7 @@ cgroup_dir() { # NAME CONTROLLER
 	# every bundle has its record
 	for dir in "$LIB"/containers/*; do
 		jq -e --arg id "${dir##*/}" 'any(.[]; .Id == $id)' <<<"$all" >/dev/null ||
-			fail "the bundle $dir has no record"
+			fail "the bundle $dir has no record (it holds: $(ls "$dir"))"
 	done
 	cell rm -f $(jq -r '.[].Id' <<<"$all") >/dev/null
 	run cell ps -aq
