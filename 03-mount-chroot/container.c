@@ -12,6 +12,11 @@
  * process inside can walk back out (the escape workload in labs/ does it),
  * which is why the next stage replaces it with pivot_root.
  *
+ * The file reads in the order the program runs, as main() at the end lists
+ * it: the command line, the tool before the child exists, the child, the
+ * tool after clone, waiting, undoing (a part a stage has no use for yet is
+ * left out). Checking option values and the help text come after main().
+ *
  * Read alongside: chroot(2), mount(2), mount_namespaces(7), proc(5),
  * sysfs(5), mknod(2), tmpfs(5), pts(4), and stage 02's pages.
  */
@@ -39,9 +44,11 @@
 #define EXIT_TOOL	 125 /* the tool itself failed: bad option, a setup step */
 #define EXIT_CANNOT_EXEC 126 /* the command exists but cannot be executed */
 #define EXIT_NOT_FOUND	 127 /* the command does not exist */
+#define EXIT_SIGNAL	 128 /* plus N: signal N killed the command */
 
 #define STACK_SIZE   (1024 * 1024)
 #define HOSTNAME_MAX 64 /* HOST_NAME_MAX on Linux, see sethostname(2) */
+#define LABEL_MAX    63 /* a hostname's label, between dots (RFC 1123) */
 
 #ifndef CELL_ROOTFS /* the Makefile passes the tree `make rootfs` builds */
 #define CELL_ROOTFS "../labs/rootfs"
@@ -60,99 +67,51 @@ static const struct device {
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
+/* The options, checked: what the command line asked for. */
 struct config {
 	const char *hostname;
 	char rootfs[PATH_MAX]; /* absolute path of the root file system */
 	char **argv;	       /* the command and its arguments */
 	bool verbose;
-	bool init;	     /* --init: a minimal init is PID 1, the command PID 2 */
-	bool ipc_host;	     /* --ipc host: share the host's IPC namespace */
-	sigset_t blocked;    /* the signals the tool (and our init) wait for */
-	sigset_t child_mask; /* the signal mask the command starts with */
+	bool init;     /* --init: a minimal init is PID 1, the command PID 2 */
+	bool ipc_host; /* --ipc host: share the host's IPC namespace */
 };
 
-static const char usage_text[] =
-	"Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
-	"\n"
-	"Run COMMAND (default /bin/sh) chrooted into a root file system, as PID 1\n"
-	"of a new PID namespace, with a hostname, a mount table and IPC objects of\n"
-	"its own. The root file system is mounted read-only; /proc, /sys, /dev and\n"
-	"/tmp are mounted inside it.\n"
-	"\n"
-	"Options:\n"
-	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
-	"                        dot-separated labels of letters, digits and '-'\n"
-	"  -r, --rootfs DIR      root file system (default: the one `make rootfs`\n"
-	"                        builds, " CELL_ROOTFS ")\n"
-	"      --init            run a minimal init as PID 1: it reaps orphans and\n"
-	"                        passes signals on to the command\n"
-	"      --ipc host        share the host's IPC namespace (default: private,\n"
-	"                        a new one)\n"
-	"  -v, --verbose         print one line per setup step on stderr\n"
-	"  -h, --help            show this help and exit\n"
-	"\n"
-	"Exit status: the command's own; 128+N if signal N killed it; 125 if the tool\n"
-	"failed; 126 if the command cannot be executed; 127 if it is not found.\n"
-	"\n"
-	"Example: sudo ./container --rootfs ../labs/rootfs ls /\n";
+/*
+ * What the tool holds while the container runs: what it made, and the
+ * handles to it. The options come along: clone() passes the child one
+ * pointer, and every step after the command line takes this one.
+ */
+struct run {
+	const struct config *cfg; /* the options */
+	pid_t pid;		  /* the child, once cloned */
+	sigset_t blocked;	  /* the signals the tool (and our init) wait for */
+	sigset_t child_mask;	  /* the signal mask the command starts with */
+};
 
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
+/* The child's first function, which clone() starts. */
+static int child_main(void *arg);
 
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "Try 'container --help' for more information.\n");
-	exit(EXIT_TOOL);
-}
-
-/* With -v, one line per completed step: "=> STEP ... done (DETAIL)". */
+/* After main(): checking the options' values, and small helpers. */
+static void usage(void) __attribute__((noreturn));
+static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void parse_hostname(const char *arg, struct config *cfg);
+static bool valid_hostname(const char *name);
+static void parse_ipc(const char *arg, struct config *cfg);
+static void check_rootfs(const char *rootfs, struct config *cfg);
 static void trace(const struct config *cfg, const char *step, const char *fmt, ...)
-{
-	char detail[256];
-	va_list ap;
+	__attribute__((format(printf, 3, 4)));
+static int exit_status(int status);
 
-	if (!cfg->verbose)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "=> %s ... done (%s)\n", step, detail);
-}
+/* ========================================================================
+ * The command line: the options, and what this run may do
+ * ======================================================================== */
 
 /*
- * A hostname is what RFC 1123 allows: labels of letters, digits and hyphens,
- * 1-63 characters each, not starting or ending with a hyphen, joined by dots.
- * The kernel itself accepts any bytes up to 64; checking here turns a typo
- * into a clear message instead of a surprising prompt.
+ * The options are named as docker run and unshare(1) name them. Each value
+ * is checked as it is read (after main()), so that a mistake stops the
+ * tool before anything is made.
  */
-static bool valid_hostname(const char *name)
-{
-	size_t len = strlen(name), label = 0;
-
-	if (len == 0 || len > HOSTNAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (c == '.') {
-			if (label == 0 || name[i - 1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
-		    c != '-')
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && name[len - 1] != '-';
-}
-
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option options[] = {
@@ -166,7 +125,6 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	};
 	static char *default_argv[] = { "/bin/sh", NULL };
 	const char *rootfs = CELL_ROOTFS;
-	struct stat st;
 	int opt;
 
 	/* The leading '+' stops at the first non-option: the command's own
@@ -176,11 +134,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	while ((opt = getopt_long(argc, argv, "+:n:r:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (!valid_hostname(optarg))
-				usage_error("--hostname: \"%s\" is not a valid hostname "
-					    "(1-64 characters: letters, digits, '-' and '.')",
-					    optarg);
-			cfg->hostname = optarg;
+			parse_hostname(optarg, cfg);
 			break;
 		case 'r':
 			rootfs = optarg;
@@ -189,19 +143,15 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 			cfg->init = true;
 			break;
 		case 'P':
-			if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
-				usage_error("--ipc: \"%s\" is not host or private", optarg);
-			cfg->ipc_host = strcmp(optarg, "host") == 0;
+			parse_ipc(optarg, cfg);
 			break;
 		case 'v':
 			cfg->verbose = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
+			usage();
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
 			if (optopt)
 				usage_error("invalid option -- '%c'", optopt);
@@ -209,23 +159,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		}
 	}
 	cfg->argv = optind < argc ? &argv[optind] : default_argv;
-
-	/* Mount targets are built from this path, so make it absolute, and
-	 * check it now rather than from deep inside the child. */
-	if (realpath(rootfs, cfg->rootfs) == NULL) {
-		if (errno == ENOENT && strcmp(rootfs, CELL_ROOTFS) == 0)
-			errx(EXIT_TOOL,
-			     "the default root file system %s is missing: "
-			     "build it with make rootfs, or give --rootfs DIR",
-			     rootfs);
-		err(EXIT_TOOL, "--rootfs %s", rootfs);
-	}
-	if (stat(cfg->rootfs, &st) == -1)
-		err(EXIT_TOOL, "stat %s", cfg->rootfs);
-	if (!S_ISDIR(st.st_mode))
-		errx(EXIT_TOOL, "--rootfs %s: not a directory", rootfs);
-	if (strcmp(cfg->rootfs, "/") == 0)
-		errx(EXIT_TOOL, "--rootfs /: the host's own root is not a container's");
+	check_rootfs(rootfs, cfg);
 }
 
 /*
@@ -238,22 +172,26 @@ static void require_root(void)
 		errx(EXIT_TOOL, "this stage needs root: run it with sudo");
 }
 
+/* ========================================================================
+ * The tool, before the child exists
+ * ======================================================================== */
+
 /*
  * The parent handles signals synchronously: it blocks them here and later
  * collects them one at a time with sigwaitinfo(). No handler can then run
  * in the middle of a step. The child gets the original mask back just
  * before exec, so the command starts with the signals its parent had.
  */
-static void block_signals(sigset_t *blocked, sigset_t *saved)
+static void block_signals(struct run *run)
 {
-	sigemptyset(blocked);
-	sigaddset(blocked, SIGCHLD);
-	sigaddset(blocked, SIGINT);
-	sigaddset(blocked, SIGTERM);
-	sigaddset(blocked, SIGHUP);
-	sigaddset(blocked, SIGQUIT);
-	sigaddset(blocked, SIGUSR1);
-	sigaddset(blocked, SIGUSR2);
+	sigemptyset(&run->blocked);
+	sigaddset(&run->blocked, SIGCHLD);
+	sigaddset(&run->blocked, SIGINT);
+	sigaddset(&run->blocked, SIGTERM);
+	sigaddset(&run->blocked, SIGHUP);
+	sigaddset(&run->blocked, SIGQUIT);
+	sigaddset(&run->blocked, SIGUSR1);
+	sigaddset(&run->blocked, SIGUSR2);
 	/* A SIGCHLD ignored by whoever started us would make the kernel reap
 	 * the child itself, and waitpid() would never see its status. */
 	signal(SIGCHLD, SIG_DFL);
@@ -261,23 +199,118 @@ static void block_signals(sigset_t *blocked, sigset_t *saved)
 	 * would end it with SIGPIPE before its cleanup; ignored, the write
 	 * fails with EPIPE instead. The command gets SIGPIPE back at exec. */
 	signal(SIGPIPE, SIG_IGN);
-	if (sigprocmask(SIG_BLOCK, blocked, saved) == -1)
+	if (sigprocmask(SIG_BLOCK, &run->blocked, &run->child_mask) == -1)
 		err(EXIT_TOOL, "sigprocmask");
 }
 
-/* A wait status as an exit status: the command's own, or 128+N for signal N. */
-static int exit_status(int status)
+/* ========================================================================
+ * The child: what clone() starts, from its first step to exec
+ * ======================================================================== */
+
+/*
+ * step: clone
+ * clone(2) starts the child directly in the new namespaces. Without CLONE_VM
+ * the child gets a copy of our memory, like fork(), so it may read the run
+ * and its options; it only needs a stack of its own to start on. It
+ * starts in child_main(), at the end of this part; the functions between
+ * are its steps, in the order it takes them.
+ */
+static int spawn_child(struct run *run)
 {
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	const struct config *cfg = run->cfg;
+	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	void *stack;
+
+	if (!cfg->ipc_host)
+		flags |= CLONE_NEWIPC;
+
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		warn("mmap child stack");
+		return -1;
+	}
+	run->pid = clone(child_main, (char *)stack + STACK_SIZE, flags, run);
+	if (run->pid == -1)
+		warn("clone");
+	munmap(stack, STACK_SIZE);
+	return run->pid == -1 ? -1 : 0;
+}
+
+/* A path inside the root file system, for the steps that run before chroot. */
+static void in_rootfs(const struct run *run, const char *path, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s%s", run->cfg->rootfs, path) >= size)
+		errx(EXIT_TOOL, "%s%s: path too long", run->cfg->rootfs, path);
+}
+
+/* mount(2) onto a path inside the root file system, or fail with a message
+ * that names both. */
+static void mount_in(const struct run *run, const char *source, const char *target,
+		     const char *fstype, unsigned long flags, const char *data)
+{
+	char path[PATH_MAX];
+
+	in_rootfs(run, target, path, sizeof(path));
+	if (mount(source, path, fstype, flags, data) == -1)
+		err(EXIT_TOOL, "mount %s on %s", fstype, path);
+}
+
+/*
+ * step: mount-dev
+ * /dev is a small tmpfs of the container's own, holding the harmless
+ * devices of the table above, a private devpts instance for terminals
+ * (newinstance: the container's ptys are not the host's) and a tmpfs for
+ * POSIX shared memory. Without MS_NODEV here, as the device nodes must work.
+ */
+static void setup_dev(const struct run *run)
+{
+	const struct config *cfg = run->cfg;
+
+	/* solution 03 begin: mount-dev, keep cfg devices */
+	static const char *const links[][2] = {
+		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+	char path[PATH_MAX];
+
+	mount_in(run, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "/dev/%s", devices[i].name);
+		in_rootfs(run, name, path, sizeof(path));
+		if (mknod(path, S_IFCHR, makedev(devices[i].major, devices[i].minor)) == -1)
+			err(EXIT_TOOL, "mknod %s", path);
+		/* chmod, not mknod's mode: the umask would trim that. */
+		if (chmod(path, 0666) == -1)
+			err(EXIT_TOOL, "chmod %s", path);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		in_rootfs(run, links[i][0], path, sizeof(path));
+		if (symlink(links[i][1], path) == -1)
+			err(EXIT_TOOL, "symlink %s", path);
+	}
+	in_rootfs(run, "/dev/pts", path, sizeof(path));
+	if (mkdir(path, 0755) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(run, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620");
+	in_rootfs(run, "/dev/shm", path, sizeof(path));
+	if (mkdir(path, 01777) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(run, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	trace(cfg, "mount-dev", "%s/dev", cfg->rootfs);
+	/* solution 03 end */
 }
 
 /* step: exec
  * execvp() returns only on failure; the status tells the parent why, with
  * the numbers docker run uses. */
-static void exec_command(const struct config *cfg)
+static void exec_command(const struct run *run)
 {
+	const struct config *cfg = run->cfg;
 	int saved;
 
 	if (cfg->verbose)
@@ -289,7 +322,7 @@ static void exec_command(const struct config *cfg)
 	 * refuses only SIGKILL, SIGSTOP and the C library's own, no matter. */
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	if (sigprocmask(SIG_SETMASK, &cfg->child_mask, NULL) == -1)
+	if (sigprocmask(SIG_SETMASK, &run->child_mask, NULL) == -1)
 		err(EXIT_TOOL, "sigprocmask");
 	execvp(cfg->argv[0], cfg->argv);
 	saved = errno; /* warn() may change errno when stderr is unusable */
@@ -308,8 +341,10 @@ static void exec_command(const struct config *cfg)
  * the command ends, init ends with its status, and the kernel kills
  * whatever is left in the namespace.
  */
-static int run_init(const struct config *cfg)
+static int run_init(const struct run *run)
 {
+	const struct config *cfg = run->cfg;
+
 	/* solution 02 begin: init, keep cfg */
 	siginfo_t info;
 	pid_t cmd, pid;
@@ -319,10 +354,10 @@ static int run_init(const struct config *cfg)
 	if (cmd == -1)
 		err(EXIT_TOOL, "fork command");
 	if (cmd == 0)
-		exec_command(cfg);
+		exec_command(run);
 	trace(cfg, "init", "init is PID 1, the command PID %d", cmd);
 	for (;;) {
-		if (sigwaitinfo(&cfg->blocked, &info) == -1) {
+		if (sigwaitinfo(&run->blocked, &info) == -1) {
 			if (errno == EINTR)
 				continue;
 			err(EXIT_TOOL, "init: sigwaitinfo");
@@ -339,76 +374,11 @@ static int run_init(const struct config *cfg)
 	/* solution 02 end */
 }
 
-/* A path inside the root file system, for the steps that run before chroot. */
-static void in_rootfs(const struct config *cfg, const char *path, char *buf, size_t size)
-{
-	if ((size_t)snprintf(buf, size, "%s%s", cfg->rootfs, path) >= size)
-		errx(EXIT_TOOL, "%s%s: path too long", cfg->rootfs, path);
-}
-
-/* mount(2) onto a path inside the root file system, or fail with a message
- * that names both. */
-static void mount_in(const struct config *cfg, const char *source, const char *target,
-		     const char *fstype, unsigned long flags, const char *data)
-{
-	char path[PATH_MAX];
-
-	in_rootfs(cfg, target, path, sizeof(path));
-	if (mount(source, path, fstype, flags, data) == -1)
-		err(EXIT_TOOL, "mount %s on %s", fstype, path);
-}
-
-/*
- * step: mount-dev
- * /dev is a small tmpfs of the container's own, holding the harmless
- * devices of the table above, a private devpts instance for terminals
- * (newinstance: the container's ptys are not the host's) and a tmpfs for
- * POSIX shared memory. Without MS_NODEV here, as the device nodes must work.
- */
-static void setup_dev(const struct config *cfg)
-{
-	/* solution 03 begin: mount-dev, keep cfg devices */
-	static const char *const links[][2] = {
-		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
-		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
-		{ "/dev/stderr", "/proc/self/fd/2" },
-	};
-	char path[PATH_MAX];
-
-	mount_in(cfg, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "/dev/%s", devices[i].name);
-		in_rootfs(cfg, name, path, sizeof(path));
-		if (mknod(path, S_IFCHR, makedev(devices[i].major, devices[i].minor)) == -1)
-			err(EXIT_TOOL, "mknod %s", path);
-		/* chmod, not mknod's mode: the umask would trim that. */
-		if (chmod(path, 0666) == -1)
-			err(EXIT_TOOL, "chmod %s", path);
-	}
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		in_rootfs(cfg, links[i][0], path, sizeof(path));
-		if (symlink(links[i][1], path) == -1)
-			err(EXIT_TOOL, "symlink %s", path);
-	}
-	in_rootfs(cfg, "/dev/pts", path, sizeof(path));
-	if (mkdir(path, 0755) == -1)
-		err(EXIT_TOOL, "mkdir %s", path);
-	mount_in(cfg, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		 "newinstance,ptmxmode=0666,mode=0620");
-	in_rootfs(cfg, "/dev/shm", path, sizeof(path));
-	if (mkdir(path, 01777) == -1)
-		err(EXIT_TOOL, "mkdir %s", path);
-	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
-	trace(cfg, "mount-dev", "%s/dev", cfg->rootfs);
-	/* solution 03 end */
-}
-
 /* Runs in the child, inside the new namespaces, until exec. */
 static int child_main(void *arg)
 {
-	struct config *cfg = arg;
+	struct run *run = arg;
+	const struct config *cfg = run->cfg;
 
 	/*
 	 * If the tool dies (even by SIGKILL), the kernel sends this child
@@ -459,21 +429,21 @@ static int child_main(void *arg)
 	 * A proc file system shows the PID namespace of the process that
 	 * mounted it: mounted here, it lists the container's processes only. */
 	/* solution 02 begin: mount-proc */
-	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_in(run, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-proc", "%s/proc", cfg->rootfs);
 	/* solution 02 end */
 
 	/* step: mount-sys
 	 * Read-only: /sys holds knobs for the whole machine, and root inside
 	 * is still root. */
-	mount_in(cfg, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_in(run, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	trace(cfg, "mount-sys", "%s/sys, read-only", cfg->rootfs);
 
-	setup_dev(cfg);
+	setup_dev(run);
 
 	/* step: mount-tmp
 	 * The root is read-only, so programs get a writable /tmp in memory. */
-	mount_in(cfg, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m");
+	mount_in(run, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m");
 	trace(cfg, "mount-tmp", "%s/tmp", cfg->rootfs);
 
 	/* step: chroot
@@ -490,59 +460,37 @@ static int child_main(void *arg)
 	/* solution 03 end */
 
 	if (cfg->init)
-		return run_init(cfg);
-	exec_command(cfg);
+		return run_init(run);
+	exec_command(run);
 	return EXIT_TOOL;
 }
 
-/*
- * step: clone
- * clone(2) starts the child directly in the new namespaces. Without CLONE_VM
- * the child gets a copy of our memory, like fork(), so it may read cfg; it
- * only needs a stack of its own to start on.
- */
-static pid_t spawn_child(struct config *cfg)
-{
-	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
-	void *stack;
-	pid_t pid;
-
-	if (!cfg->ipc_host)
-		flags |= CLONE_NEWIPC;
-
-	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		err(EXIT_TOOL, "mmap child stack");
-	pid = clone(child_main, (char *)stack + STACK_SIZE, flags, cfg);
-	if (pid == -1)
-		err(EXIT_TOOL, "clone");
-	munmap(stack, STACK_SIZE);
-	return pid;
-}
+/* ========================================================================
+ * Waiting: signals passed on, and the command's end as an exit status
+ * ======================================================================== */
 
 /*
  * step: wait
  * Wait for the child, passing on every signal the tool receives, and turn
  * its end into an exit status: its own status, or 128+N for signal N.
  */
-static int wait_child(pid_t pid, const sigset_t *blocked)
+static int wait_child(struct run *run)
 {
 	siginfo_t info;
 	int status;
 
 	for (;;) {
-		if (sigwaitinfo(blocked, &info) == -1) {
+		if (sigwaitinfo(&run->blocked, &info) == -1) {
 			if (errno == EINTR)
 				continue;
 			err(EXIT_TOOL, "sigwaitinfo");
 		}
 		if (info.si_signo != SIGCHLD) {
-			if (kill(pid, info.si_signo) == -1 && errno != ESRCH)
-				warn("kill %d %s", pid, strsignal(info.si_signo));
+			if (kill(run->pid, info.si_signo) == -1 && errno != ESRCH)
+				warn("kill %d %s", run->pid, strsignal(info.si_signo));
 			continue;
 		}
-		if (waitpid(pid, &status, WNOHANG) == pid)
+		if (waitpid(run->pid, &status, WNOHANG) == run->pid)
 			return exit_status(status);
 	}
 }
@@ -550,11 +498,167 @@ static int wait_child(pid_t pid, const sigset_t *blocked)
 int main(int argc, char **argv)
 {
 	struct config cfg = { .hostname = "cell" };
-	pid_t pid;
+	struct run run = {
+		.cfg = &cfg,
+	};
 
+	/* The command line */
 	parse_args(argc, argv, &cfg);
 	require_root();
-	block_signals(&cfg.blocked, &cfg.child_mask);
-	pid = spawn_child(&cfg);
-	return wait_child(pid, &cfg.blocked);
+
+	/* The tool, before the child exists */
+	block_signals(&run);
+
+	/* The child */
+	if (spawn_child(&run) < 0)
+		return EXIT_TOOL;
+
+	/* Waiting */
+	return wait_child(&run);
+}
+
+/* ========================================================================
+ * After main(): checking the options' values, and the help text
+ * ======================================================================== */
+
+/* --help: the usage, on stdout. */
+static const char usage_text[] =
+	"Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
+	"\n"
+	"Run COMMAND (default /bin/sh) chrooted into a root file system, as PID 1\n"
+	"of a new PID namespace, with a hostname, a mount table and IPC objects of\n"
+	"its own. The root file system is mounted read-only; /proc, /sys, /dev and\n"
+	"/tmp are mounted inside it.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
+	"                        dot-separated labels of letters, digits and '-'\n"
+	"  -r, --rootfs DIR      root file system (default: the one `make rootfs`\n"
+	"                        builds, " CELL_ROOTFS ")\n"
+	"      --init            run a minimal init as PID 1: it reaps orphans and\n"
+	"                        passes signals on to the command\n"
+	"      --ipc host        share the host's IPC namespace (default: private,\n"
+	"                        a new one)\n"
+	"  -v, --verbose         print one line per setup step on stderr\n"
+	"  -h, --help            show this help and exit\n"
+	"\n"
+	"Exit status: the command's own; 128+N if signal N killed it; 125 if the tool\n"
+	"failed; 126 if the command cannot be executed; 127 if it is not found.\n"
+	"\n"
+	"Example: sudo ./container --rootfs ../labs/rootfs ls /\n";
+
+static void usage(void)
+{
+	fputs(usage_text, stdout);
+	exit(0);
+}
+
+/* A usage error: one line, then where to look, on stderr; exit 125. */
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'container --help' for more information.\n");
+	exit(EXIT_TOOL);
+}
+
+/* --hostname NAME */
+static void parse_hostname(const char *arg, struct config *cfg)
+{
+	if (!valid_hostname(arg))
+		usage_error("--hostname: \"%s\" is not a valid hostname "
+			    "(1-64 characters: letters, digits, '-' and '.')",
+			    arg);
+	cfg->hostname = arg;
+}
+
+/*
+ * A hostname is what RFC 1123 allows: labels of letters, digits and hyphens,
+ * 1-63 characters each, not starting or ending with a hyphen, joined by dots.
+ * The kernel itself accepts any bytes up to 64; checking here turns a typo
+ * into a clear message instead of a surprising prompt.
+ */
+static bool valid_hostname(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    c != '-')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > LABEL_MAX)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+/* --ipc host|private */
+static void parse_ipc(const char *arg, struct config *cfg)
+{
+	if (strcmp(arg, "host") != 0 && strcmp(arg, "private") != 0)
+		usage_error("--ipc: \"%s\" is not host or private", arg);
+	cfg->ipc_host = strcmp(arg, "host") == 0;
+}
+
+/* --rootfs DIR: mount targets are built from this path, so make it
+ * absolute, and check it now rather than from deep inside the child. */
+static void check_rootfs(const char *rootfs, struct config *cfg)
+{
+	struct stat st;
+
+	if (realpath(rootfs, cfg->rootfs) == NULL) {
+		if (errno == ENOENT && strcmp(rootfs, CELL_ROOTFS) == 0)
+			errx(EXIT_TOOL,
+			     "the default root file system %s is missing: "
+			     "build it with make rootfs, or give --rootfs DIR",
+			     rootfs);
+		err(EXIT_TOOL, "--rootfs %s", rootfs);
+	}
+	if (stat(cfg->rootfs, &st) == -1)
+		err(EXIT_TOOL, "stat %s", cfg->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		errx(EXIT_TOOL, "--rootfs %s: not a directory", rootfs);
+	if (strcmp(cfg->rootfs, "/") == 0)
+		errx(EXIT_TOOL, "--rootfs /: the host's own root is not a container's");
+}
+
+/* ========================================================================
+ * Helpers
+ * ======================================================================== */
+
+/* With -v, one line per completed step: "=> STEP ... done (DETAIL)". */
+static void trace(const struct config *cfg, const char *step, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	if (!cfg->verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "=> %s ... done (%s)\n", step, detail);
+}
+
+/* A wait status as an exit status: the command's own, or 128+N for signal N. */
+static int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return EXIT_SIGNAL + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }

@@ -30,6 +30,11 @@
  * and configured the host end. From here on, main() also deletes the host
  * end on every way out.
  *
+ * The file reads in the order the program runs, as main() at the end lists
+ * it: the command line, the tool before the child exists, the child, the
+ * tool after clone, waiting, undoing (a part a stage has no use for yet is
+ * left out). Checking option values and the help text come after main().
+ *
  * Read alongside: network_namespaces(7), veth(4), rtnetlink(7), netlink(7),
  * pipe(7), flock(2), ip-link(8) and ip-address(8) for the same steps by
  * hand, and stage 04's pages.
@@ -73,9 +78,11 @@
 #define EXIT_TOOL	 125 /* the tool itself failed: bad option, a setup step */
 #define EXIT_CANNOT_EXEC 126 /* the command exists but cannot be executed */
 #define EXIT_NOT_FOUND	 127 /* the command does not exist */
+#define EXIT_SIGNAL	 128 /* plus N: signal N killed the command */
 
 #define STACK_SIZE   (1024 * 1024)
 #define HOSTNAME_MAX 64 /* HOST_NAME_MAX on Linux, see sethostname(2) */
+#define LABEL_MAX    63 /* a hostname's label, between dots (RFC 1123) */
 
 #ifndef CELL_ROOTFS /* the Makefile passes the tree `make rootfs` builds */
 #define CELL_ROOTFS "../labs/rootfs"
@@ -83,14 +90,16 @@
 
 /* Every container's directories on the host live below this one. */
 #define STATE_ROOT "/run/cell"
+#define ID_BYTES   4 /* random bytes that name a container: 8 hex digits */
 
 /*
  * Without --ip, the container takes .2 of the first 10.200.N.0/24 that no
  * route of the host overlaps, and the host end .1: private addresses
  * (RFC 1918), from a corner that home and office networks rarely use.
  */
-#define AUTO_NET    0x0ac80000u /* 10.200.0.0, in host byte order */
-#define AUTO_PREFIX 24
+#define AUTO_NET     0x0ac80000u /* 10.200.0.0, in host byte order */
+#define AUTO_PREFIX  24
+#define AUTO_SUBNETS 256 /* 10.200.0.0/24 to 10.200.255.0/24 */
 
 /* Held from choosing a subnet until the host end's route to it exists. */
 #define NET_LOCK STATE_ROOT "/net.lock"
@@ -108,201 +117,86 @@ static const struct device {
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
+/* The options, checked: what the command line asked for. */
 struct config {
 	const char *hostname;
 	char rootfs[PATH_MAX]; /* absolute path of the root file system */
 	const char *upper;     /* --upper DIR, or NULL */
 	char **argv;	       /* the command and its arguments */
-	char id[9];	       /* 8 random hex digits naming this container */
-	char state[PATH_MAX];  /* /run/cell/<id>: the container's directories */
-	char upperdir[PATH_MAX], workdir[PATH_MAX], merged[PATH_MAX];
 	bool verbose;
-	bool init;	      /* --init: a minimal init is PID 1, the command PID 2 */
-	bool ipc_host;	      /* --ipc host: share the host's IPC namespace */
-	bool net_none;	      /* --net none: loopback only, no veth pair */
-	const char *ip;	      /* --ip CIDR as given, or NULL: pick a subnet */
+	bool init;     /* --init: a minimal init is PID 1, the command PID 2 */
+	bool ipc_host; /* --ipc host: share the host's IPC namespace */
+
+	/* The network: --net none, or --ip, or a subnet the tool picks. */
+	bool net_none;	    /* --net none: loopback only, no veth pair */
+	const char *ip;	    /* --ip CIDR as given, or NULL: pick a subnet */
+	uint32_t addr;	    /* --ip's address, in host byte order */
+	uint32_t host_addr; /* its subnet's first address, for the host end */
+	int prefix;	    /* its prefix length */
+};
+
+/*
+ * What the tool holds while the container runs: what it made, and the
+ * handles to it. The options come along: clone() passes the child one
+ * pointer, and every step after the command line takes this one.
+ */
+struct run {
+	const struct config *cfg; /* the options */
+	pid_t pid;		  /* the child, once cloned */
+	sigset_t blocked;	  /* the signals the tool (and our init) wait for */
+	sigset_t child_mask;	  /* the signal mask the command starts with */
+
+	/* The container's directories on the host (state-dir). */
+	char id[2 * ID_BYTES + 1]; /* hex digits naming this container */
+	char state[PATH_MAX];	   /* /run/cell/<id> */
+	char upperdir[PATH_MAX], workdir[PATH_MAX], merged[PATH_MAX];
+
+	/* The network: the subnet in use (net-addr), the veth, the pipe. */
+	int lock;	      /* NET_LOCK, held from net-addr to host-end, or -1 */
 	uint32_t addr;	      /* the container's address, in host byte order */
 	uint32_t host_addr;   /* the host end's: the subnet's first address */
 	int prefix;	      /* the subnet's prefix length */
 	char veth[IFNAMSIZ];  /* cell<id>, the host end, once it exists */
 	struct stat host_net; /* the host's network namespace, to tell ours apart */
-	int sync[2];	      /* the pipe the child waits on: read end, write end */
-	sigset_t blocked;     /* the signals the tool (and our init) wait for */
-	sigset_t child_mask;  /* the signal mask the command starts with */
+	int sync[2];	      /* the pipe the child waits on: read end, write end, or -1 */
 };
 
-static const char usage_text[] =
-	"Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
-	"\n"
-	"Run COMMAND (default /bin/sh) as PID 1 of a new PID namespace, with a\n"
-	"hostname, a mount table, IPC objects and a network stack of its own, in a\n"
-	"root file system entered with pivot_root. The root file system is the\n"
-	"read-only lower layer of an overlay; the container's writes go to\n"
-	"/run/cell/<id>/upper, removed at exit, or to --upper DIR.\n"
-	"\n"
-	"A veth pair joins the container to the host: eth0 inside, cell<id> on the\n"
-	"host. The container's address is --ip, or .2 of the first 10.200.N.0/24\n"
-	"that no host route overlaps; the host end takes the subnet's first address\n"
-	"(.1) and is the container's default route. No NAT, no forwarding: the\n"
-	"container reaches the host, and nothing beyond it.\n"
-	"\n"
-	"Options:\n"
-	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
-	"                        dot-separated labels of letters, digits and '-'\n"
-	"  -r, --rootfs DIR      root file system (default: the one `make rootfs`\n"
-	"                        builds, " CELL_ROOTFS ")\n"
-	"      --upper DIR       keep the container's writes (the overlay's upper\n"
-	"                        layer) in DIR; a deleted file shows there as a\n"
-	"                        whiteout (a 0:0 character device)\n"
-	"      --init            run a minimal init as PID 1: it reaps orphans and\n"
-	"                        passes signals on to the command\n"
-	"      --ipc host        share the host's IPC namespace (default: private,\n"
-	"                        a new one)\n"
-	"      --ip CIDR         the container's address and subnet, e.g. 10.200.7.2/24\n"
-	"                        (prefix 8-30); the host end gets the subnet's first\n"
-	"                        address; the subnet must not overlap a host route\n"
-	"      --net none        loopback only: a network namespace with no veth\n"
-	"  -v, --verbose         print one line per setup step on stderr\n"
-	"  -h, --help            show this help and exit\n"
-	"\n"
-	"Exit status: the command's own; 128+N if signal N killed it; 125 if the tool\n"
-	"failed; 126 if the command cannot be executed; 127 if it is not found.\n"
-	"\n"
-	"Example: sudo ./container --rootfs ../labs/rootfs ls /\n";
+/* The child's first function, which clone() starts. */
+static int child_main(void *arg);
 
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "Try 'container --help' for more information.\n");
-	exit(EXIT_TOOL);
-}
-
-/* With -v, one line per completed step: "=> STEP ... done (DETAIL)". */
+/* After main(): checking the options' values, and small helpers. */
+static void usage(void) __attribute__((noreturn));
+static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void parse_hostname(const char *arg, struct config *cfg);
+static bool valid_hostname(const char *name);
+static void parse_ipc(const char *arg, struct config *cfg);
+static void parse_ip(const char *arg, struct config *cfg);
+static bool parse_cidr(const char *arg, uint32_t *addr, int *prefix);
+static void parse_net(const char *arg, struct config *cfg);
+static void check_rootfs(const char *rootfs, struct config *cfg);
 static void trace(const struct config *cfg, const char *step, const char *fmt, ...)
-{
-	char detail[256];
-	va_list ap;
+	__attribute__((format(printf, 3, 4)));
+static int make_path(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int make_dir(const char *path);
+static const char *ip_text(uint32_t addr, char *buf);
+static int exit_status(int status);
 
-	if (!cfg->verbose)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "=> %s ... done (%s)\n", step, detail);
-}
-
-/*
- * A hostname is what RFC 1123 allows: labels of letters, digits and hyphens,
- * 1-63 characters each, not starting or ending with a hyphen, joined by dots.
- * The kernel itself accepts any bytes up to 64; checking here turns a typo
- * into a clear message instead of a surprising prompt.
- */
-static bool valid_hostname(const char *name)
-{
-	size_t len = strlen(name), label = 0;
-
-	if (len == 0 || len > HOSTNAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (c == '.') {
-			if (label == 0 || name[i - 1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
-		    c != '-')
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && name[len - 1] != '-';
-}
-
-/* An IPv4 address as text, in buf (INET_ADDRSTRLEN bytes), for messages. */
-static const char *ip_text(uint32_t addr, char *buf)
-{
-	struct in_addr in = { .s_addr = htonl(addr) };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
-}
+/* ========================================================================
+ * The command line: the options, and what this run may do
+ * ======================================================================== */
 
 /*
- * "10.200.7.2/24" as an address (in host byte order) and a prefix length;
- * false for anything else. inet_pton(3) takes exactly four decimal numbers,
- * where inet_aton(3) would also take "10.1" or hexadecimal.
+ * The options are named as docker run and unshare(1) name them. Each value
+ * is checked as it is read (after main()), so that a mistake stops the
+ * tool before anything is made.
  */
-static bool parse_cidr(const char *arg, uint32_t *addr, int *prefix)
-{
-	const char *slash = strchr(arg, '/');
-	char text[INET_ADDRSTRLEN];
-	struct in_addr in;
-	char *end;
-	long len;
-
-	if (slash == NULL || (size_t)(slash - arg) >= sizeof(text) ||
-	    !isdigit((unsigned char)slash[1]))
-		return false;
-	memcpy(text, arg, (size_t)(slash - arg));
-	text[slash - arg] = '\0';
-	if (inet_pton(AF_INET, text, &in) != 1)
-		return false;
-	len = strtol(slash + 1, &end, 10);
-	if (*end != '\0' || len > 32)
-		return false;
-	*addr = ntohl(in.s_addr);
-	*prefix = (int)len;
-	return true;
-}
-
-/*
- * --ip CIDR: the container's address and its subnet. The host end takes the
- * subnet's first address, so the container's must be another host address:
- * not that one, not the network address (host bits all 0) and not the
- * broadcast address (all 1). The prefix stays within 8-30: a /31 or /32
- * leaves no room for two hosts beside those two, and a subnet wider than a
- * /8 would cover a good part of all addresses.
- */
-static void parse_ip(const char *arg, struct config *cfg)
-{
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	uint32_t mask, net;
-
-	if (!parse_cidr(arg, &cfg->addr, &cfg->prefix))
-		usage_error("--ip: \"%s\" is not an IPv4 address with a prefix (try 10.200.7.2/24)",
-			    arg);
-	if (cfg->prefix < 8 || cfg->prefix > 30)
-		usage_error("--ip %s: the prefix length must be 8 to 30 (try /24)", arg);
-	mask = ~0u << (32 - cfg->prefix);
-	net = cfg->addr & mask;
-	cfg->host_addr = net + 1;
-	if (cfg->addr == net)
-		usage_error("--ip %s: %s is the subnet's network address, not a host's (try %s/%d)",
-			    arg, ip_text(net, a), ip_text(net + 2, b), cfg->prefix);
-	if (cfg->addr == (net | ~mask))
-		usage_error("--ip %s: %s is the subnet's broadcast address (try %s/%d)", arg,
-			    ip_text(cfg->addr, a), ip_text(net + 2, b), cfg->prefix);
-	if (cfg->addr == cfg->host_addr)
-		usage_error(
-			"--ip %s: %s, the subnet's first address, is the host end's (try %s/%d)",
-			arg, ip_text(cfg->addr, a), ip_text(net + 2, b), cfg->prefix);
-	cfg->ip = arg;
-}
-
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option options[] = {
 		{ "hostname", required_argument, NULL, 'n' },
 		{ "rootfs", required_argument, NULL, 'r' },
-		{ "upper", required_argument, NULL, 'U' },
+		{ "upper", required_argument, NULL, 'O' },
 		{ "init", no_argument, NULL, 'I' },
 		{ "ipc", required_argument, NULL, 'P' },
 		{ "ip", required_argument, NULL, 'A' },
@@ -313,7 +207,6 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	};
 	static char *default_argv[] = { "/bin/sh", NULL };
 	const char *rootfs = CELL_ROOTFS;
-	struct stat st;
 	int opt;
 
 	/* The leading '+' stops at the first non-option: the command's own
@@ -323,43 +216,33 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	while ((opt = getopt_long(argc, argv, "+:n:r:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (!valid_hostname(optarg))
-				usage_error("--hostname: \"%s\" is not a valid hostname "
-					    "(1-64 characters: letters, digits, '-' and '.')",
-					    optarg);
-			cfg->hostname = optarg;
+			parse_hostname(optarg, cfg);
 			break;
 		case 'r':
 			rootfs = optarg;
 			break;
-		case 'U':
+		case 'O':
 			cfg->upper = optarg;
 			break;
 		case 'I':
 			cfg->init = true;
 			break;
 		case 'P':
-			if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
-				usage_error("--ipc: \"%s\" is not host or private", optarg);
-			cfg->ipc_host = strcmp(optarg, "host") == 0;
+			parse_ipc(optarg, cfg);
 			break;
 		case 'A':
 			parse_ip(optarg, cfg);
 			break;
 		case 'N':
-			if (strcmp(optarg, "none") != 0)
-				usage_error("--net: \"%s\": this stage knows only none", optarg);
-			cfg->net_none = true;
+			parse_net(optarg, cfg);
 			break;
 		case 'v':
 			cfg->verbose = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
+			usage();
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
 			if (optopt)
 				usage_error("invalid option -- '%c'", optopt);
@@ -369,27 +252,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	cfg->argv = optind < argc ? &argv[optind] : default_argv;
 	if (cfg->net_none && cfg->ip != NULL)
 		usage_error("--ip and --net none exclude each other");
-
-	/* Mount targets are built from this path, so make it absolute, and
-	 * check it now rather than from deep inside the child. */
-	if (realpath(rootfs, cfg->rootfs) == NULL) {
-		if (errno == ENOENT && strcmp(rootfs, CELL_ROOTFS) == 0)
-			errx(EXIT_TOOL,
-			     "the default root file system %s is missing: "
-			     "build it with make rootfs, or give --rootfs DIR",
-			     rootfs);
-		err(EXIT_TOOL, "--rootfs %s", rootfs);
-	}
-	if (stat(cfg->rootfs, &st) == -1)
-		err(EXIT_TOOL, "stat %s", cfg->rootfs);
-	if (!S_ISDIR(st.st_mode))
-		errx(EXIT_TOOL, "--rootfs %s: not a directory", rootfs);
-	if (strcmp(cfg->rootfs, "/") == 0)
-		errx(EXIT_TOOL, "--rootfs /: the host's own root is not a container's");
-	/* overlayfs separates its options with ',' and its layers with ':'. */
-	if (strpbrk(cfg->rootfs, ",:") != NULL)
-		errx(EXIT_TOOL, "--rootfs %s: overlayfs cannot take a path with ',' or ':'",
-		     cfg->rootfs);
+	check_rootfs(rootfs, cfg);
 }
 
 /*
@@ -402,22 +265,26 @@ static void require_root(void)
 		errx(EXIT_TOOL, "this stage needs root: run it with sudo");
 }
 
+/* ========================================================================
+ * The tool, before the child exists
+ * ======================================================================== */
+
 /*
  * The parent handles signals synchronously: it blocks them here and later
  * collects them one at a time with sigwaitinfo(). No handler can then run
  * in the middle of a step. The child gets the original mask back just
  * before exec, so the command starts with the signals its parent had.
  */
-static void block_signals(sigset_t *blocked, sigset_t *saved)
+static void block_signals(struct run *run)
 {
-	sigemptyset(blocked);
-	sigaddset(blocked, SIGCHLD);
-	sigaddset(blocked, SIGINT);
-	sigaddset(blocked, SIGTERM);
-	sigaddset(blocked, SIGHUP);
-	sigaddset(blocked, SIGQUIT);
-	sigaddset(blocked, SIGUSR1);
-	sigaddset(blocked, SIGUSR2);
+	sigemptyset(&run->blocked);
+	sigaddset(&run->blocked, SIGCHLD);
+	sigaddset(&run->blocked, SIGINT);
+	sigaddset(&run->blocked, SIGTERM);
+	sigaddset(&run->blocked, SIGHUP);
+	sigaddset(&run->blocked, SIGQUIT);
+	sigaddset(&run->blocked, SIGUSR1);
+	sigaddset(&run->blocked, SIGUSR2);
 	/* A SIGCHLD ignored by whoever started us would make the kernel reap
 	 * the child itself, and waitpid() would never see its status. */
 	signal(SIGCHLD, SIG_DFL);
@@ -425,189 +292,88 @@ static void block_signals(sigset_t *blocked, sigset_t *saved)
 	 * would end it with SIGPIPE before its cleanup; ignored, the write
 	 * fails with EPIPE instead. The command gets SIGPIPE back at exec. */
 	signal(SIGPIPE, SIG_IGN);
-	if (sigprocmask(SIG_BLOCK, blocked, saved) == -1)
+	if (sigprocmask(SIG_BLOCK, &run->blocked, &run->child_mask) == -1)
 		err(EXIT_TOOL, "sigprocmask");
 }
 
-/* A wait status as an exit status: the command's own, or 128+N for signal N. */
-static int exit_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/* step: exec
- * execvp() returns only on failure; the status tells the parent why, with
- * the numbers docker run uses. */
-static void exec_command(const struct config *cfg)
-{
-	int saved;
-
-	if (cfg->verbose)
-		fprintf(stderr, "=> exec %s\n", cfg->argv[0]);
-	/* The command starts with every signal at its default action. Run by
-	 * nohup, or in the background of a script, the tool inherits SIGINT
-	 * and SIGQUIT ignored, and an ignored signal stays ignored across
-	 * execve(2) (signal(7)): a Ctrl-C passed on would be lost. signal()
-	 * refuses only SIGKILL, SIGSTOP and the C library's own, no matter. */
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	if (sigprocmask(SIG_SETMASK, &cfg->child_mask, NULL) == -1)
-		err(EXIT_TOOL, "sigprocmask");
-	execvp(cfg->argv[0], cfg->argv);
-	saved = errno; /* warn() may change errno when stderr is unusable */
-	warn("exec %s", cfg->argv[0]);
-	_exit(saved == ENOENT || saved == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
-}
-
 /*
- * step: init
- * With --init, PID 1 is this loop and the command is its child. Signals
- * stay blocked, and the kernel never drops a blocked signal as unwanted,
- * not even for PID 1 (see sig_ignored() in kernel/signal.c), so every
- * signal the tool passes on arrives here and goes on to the command.
- * Every orphan of the namespace is re-parented to PID 1; each SIGCHLD
- * reaps all children that have ended, so none lingers as a zombie. When
- * the command ends, init ends with its status, and the kernel kills
- * whatever is left in the namespace.
+ * step: state-dir
+ * The container's directories on the host: /run/cell/<id> holds the
+ * overlay's upper, work and merged directories. With --upper DIR the upper
+ * layer is DIR, and the work directory must then sit on DIR's file system
+ * (overlayfs renames between the two), so it is made beside DIR, as
+ * .cell-work-<id>. /run is a tmpfs on most distributions, emptied at boot.
  */
-static int run_init(const struct config *cfg)
+static int make_state_dir(struct run *run)
 {
-	/* solution 02 begin: init, keep cfg */
-	siginfo_t info;
-	pid_t cmd, pid;
-	int status;
+	const struct config *cfg = run->cfg;
+	unsigned char rnd[ID_BYTES];
+	char parent[PATH_MAX];
+	struct stat st;
 
-	cmd = fork();
-	if (cmd == -1)
-		err(EXIT_TOOL, "fork command");
-	if (cmd == 0)
-		exec_command(cfg);
-	trace(cfg, "init", "init is PID 1, the command PID %d", cmd);
-	for (;;) {
-		if (sigwaitinfo(&cfg->blocked, &info) == -1) {
-			if (errno == EINTR)
-				continue;
-			err(EXIT_TOOL, "init: sigwaitinfo");
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		warn("getrandom");
+		return -1;
+	}
+	snprintf(run->id, sizeof(run->id), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+	if (mkdir(STATE_ROOT, 0700) == -1 && errno != EEXIST) {
+		warn("mkdir %s", STATE_ROOT);
+		return -1;
+	}
+	if (make_path(run->state, sizeof(run->state), STATE_ROOT "/%s", run->id) < 0 ||
+	    make_dir(run->state) < 0)
+		return -1;
+	if (make_path(run->merged, sizeof(run->merged), "%s/merged", run->state) < 0 ||
+	    make_dir(run->merged) < 0)
+		return -1;
+	if (cfg->upper == NULL) {
+		if (make_path(run->upperdir, sizeof(run->upperdir), "%s/upper", run->state) < 0 ||
+		    make_dir(run->upperdir) < 0)
+			return -1;
+		if (make_path(run->workdir, sizeof(run->workdir), "%s/work", run->state) < 0 ||
+		    make_dir(run->workdir) < 0)
+			return -1;
+	} else {
+		/* DIR may be new; it is the user's and stays after exit. */
+		if (mkdir(cfg->upper, 0755) == -1 && errno != EEXIST) {
+			warn("--upper: mkdir %s", cfg->upper);
+			return -1;
 		}
-		if (info.si_signo != SIGCHLD) {
-			if (kill(cmd, info.si_signo) == -1 && errno != ESRCH)
-				warn("init: kill %d %s", cmd, strsignal(info.si_signo));
-			continue;
+		if (realpath(cfg->upper, run->upperdir) == NULL) {
+			warn("--upper %s", cfg->upper);
+			return -1;
 		}
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (pid == cmd)
-				return exit_status(status);
-	}
-	/* solution 02 end */
-}
-
-/* A path inside the container's root (the overlay), for the steps that run
- * before pivot_root. */
-static void in_rootfs(const struct config *cfg, const char *path, char *buf, size_t size)
-{
-	if ((size_t)snprintf(buf, size, "%s%s", cfg->merged, path) >= size)
-		errx(EXIT_TOOL, "%s%s: path too long", cfg->merged, path);
-}
-
-/* mount(2) onto a path inside the root file system, or fail with a message
- * that names both. */
-static void mount_in(const struct config *cfg, const char *source, const char *target,
-		     const char *fstype, unsigned long flags, const char *data)
-{
-	char path[PATH_MAX];
-
-	in_rootfs(cfg, target, path, sizeof(path));
-	if (mount(source, path, fstype, flags, data) == -1)
-		err(EXIT_TOOL, "mount %s on %s", fstype, path);
-}
-
-/*
- * step: mount-dev
- * /dev is a small tmpfs of the container's own, holding the harmless
- * devices of the table above, a private devpts instance for terminals
- * (newinstance: the container's ptys are not the host's) and a tmpfs for
- * POSIX shared memory. Without MS_NODEV here, as the device nodes must work.
- */
-static void setup_dev(const struct config *cfg)
-{
-	/* solution 03 begin: mount-dev, keep cfg devices */
-	static const char *const links[][2] = {
-		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
-		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
-		{ "/dev/stderr", "/proc/self/fd/2" },
-	};
-	char path[PATH_MAX];
-
-	mount_in(cfg, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "/dev/%s", devices[i].name);
-		in_rootfs(cfg, name, path, sizeof(path));
-		if (mknod(path, S_IFCHR, makedev(devices[i].major, devices[i].minor)) == -1)
-			err(EXIT_TOOL, "mknod %s", path);
-		/* chmod, not mknod's mode: the umask would trim that. */
-		if (chmod(path, 0666) == -1)
-			err(EXIT_TOOL, "chmod %s", path);
-	}
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		in_rootfs(cfg, links[i][0], path, sizeof(path));
-		if (symlink(links[i][1], path) == -1)
-			err(EXIT_TOOL, "symlink %s", path);
-	}
-	in_rootfs(cfg, "/dev/pts", path, sizeof(path));
-	if (mkdir(path, 0755) == -1)
-		err(EXIT_TOOL, "mkdir %s", path);
-	mount_in(cfg, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		 "newinstance,ptmxmode=0666,mode=0620");
-	in_rootfs(cfg, "/dev/shm", path, sizeof(path));
-	if (mkdir(path, 01777) == -1)
-		err(EXIT_TOOL, "mkdir %s", path);
-	mount_in(cfg, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
-	trace(cfg, "mount-dev", "%s/dev", cfg->merged);
-	/* solution 03 end */
-}
-
-/*
- * step: close-fds
- * Only stdin, stdout and stderr may reach the command. Anything else the
- * caller had open came through clone() and would survive exec: a
- * descriptor of a host directory (a shell's exec 7</etc, a careless
- * parent) reads the host's files through /proc/self/fd/7/..., however
- * well the root is shut. runc's CVE-2024-21626 was that door, a leaked
- * descriptor of the host's /sys/fs/cgroup. The tool's own descriptors are
- * close-on-exec already, but nobody set that flag on what the caller
- * left. So every descriptor from 3 up is closed here, and not merely
- * marked CLOSE_RANGE_CLOEXEC for exec to close: with --init, PID 1 never
- * execs, and the command could take them from /proc/1/fd. close_range(2)
- * came in Linux 5.9; before, the container's own /proc/self/fd lists them.
- */
-static void close_fds(const struct config *cfg)
-{
-	/* solution 04 begin: close-fds, keep cfg */
-	struct dirent *entry;
-	DIR *dir;
-
-	if (close_range(3, ~0U, 0) == -1) {
-		if (errno != ENOSYS)
-			err(EXIT_TOOL, "close_range 3 and up");
-		dir = opendir("/proc/self/fd");
-		if (dir == NULL)
-			err(EXIT_TOOL, "opendir /proc/self/fd");
-		while ((entry = readdir(dir)) != NULL) {
-			int fd = atoi(entry->d_name);
-
-			/* "." and ".." read as 0; the listing's own stays */
-			if (fd > 2 && fd != dirfd(dir) && close(fd) == -1)
-				err(EXIT_TOOL, "close %d", fd);
+		if (stat(run->upperdir, &st) == -1) {
+			warn("--upper: stat %s", run->upperdir);
+			run->upperdir[0] = '\0';
+			return -1;
 		}
-		closedir(dir);
+		if (!S_ISDIR(st.st_mode)) {
+			warnx("--upper %s: not a directory", cfg->upper);
+			run->upperdir[0] = '\0';
+			return -1;
+		}
+		if (strpbrk(run->upperdir, ",:") != NULL) {
+			warnx("--upper %s: overlayfs cannot take a path with ',' or ':'",
+			      run->upperdir);
+			return -1;
+		}
+		snprintf(parent, sizeof(parent), "%s", run->upperdir);
+		*strrchr(parent, '/') = '\0';
+		if (make_path(run->workdir, sizeof(run->workdir), "%s/.cell-work-%s", parent,
+			      run->id) < 0)
+			return -1;
+		if (make_dir(run->workdir) < 0) {
+			run->workdir[0] = '\0';
+			return -1;
+		}
 	}
-	trace(cfg, "close-fds", "only stdin, stdout and stderr are open");
-	/* solution 04 end */
+	trace(cfg, "state-dir", "%s", run->state);
+	return 0;
 }
+
+/* The requests ip(8) makes, through libnl: for net-addr here, later for
+ * host-end, and for the child's net-config. */
 
 /*
  * rtnetlink answers a request it refuses with an NLMSG_ERROR message that
@@ -758,308 +524,6 @@ static int add_default_route(struct nl_sock *sock, struct rtnl_link *link, uint3
 }
 
 /*
- * step: net-config
- * In the child, in its new network namespace. A new namespace has its own
- * loopback device, down (network_namespaces(7)): until it is up, not even
- * 127.0.0.1 answers. eth0 gets the container's address, and once eth0 is
- * up the kernel adds the route to the subnet by itself; the default route
- * sends everything else to the host end. The child exits on any failure:
- * the tool then cleans up what it made.
- */
-static void configure_net(const struct config *cfg)
-{
-	/* solution 05 begin: net-config, keep cfg add_default_route */
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	struct rtnl_link *lo, *eth0;
-	struct nl_sock *sock;
-	struct stat net;
-
-	/* A build without CLONE_NEWNET (one of the "Break it" exercises) gets
-	 * here in the host's namespace, and would take over the host's own
-	 * lo and eth0. Two namespaces are the same one when their files in
-	 * /proc/PID/ns have the same device and inode (namespaces(7)). */
-	if (stat("/proc/self/ns/net", &net) == -1)
-		err(EXIT_TOOL, "stat /proc/self/ns/net");
-	if (net.st_dev == cfg->host_net.st_dev && net.st_ino == cfg->host_net.st_ino)
-		errx(EXIT_TOOL, "the child is in the host's network namespace: not configuring it");
-
-	sock = nl_open();
-	if (sock == NULL)
-		exit(EXIT_TOOL);
-	lo = get_link(sock, "lo");
-	if (lo == NULL)
-		exit(EXIT_TOOL);
-	if (link_up(sock, lo) < 0)
-		exit(EXIT_TOOL);
-	rtnl_link_put(lo);
-	if (cfg->net_none) {
-		nl_socket_free(sock);
-		trace(cfg, "net-config", "lo up; no other link");
-		return;
-	}
-	eth0 = get_link(sock, "eth0");
-	if (eth0 == NULL)
-		exit(EXIT_TOOL);
-	if (add_address(sock, eth0, cfg->addr, cfg->prefix) < 0)
-		exit(EXIT_TOOL);
-	if (link_up(sock, eth0) < 0)
-		exit(EXIT_TOOL);
-	if (add_default_route(sock, eth0, cfg->host_addr) < 0)
-		exit(EXIT_TOOL);
-	rtnl_link_put(eth0);
-	nl_socket_free(sock);
-	trace(cfg, "net-config", "lo up; eth0 %s/%d up; default via %s", ip_text(cfg->addr, a),
-	      cfg->prefix, ip_text(cfg->host_addr, b));
-	/* solution 05 end */
-}
-
-/* Runs in the child, inside the new namespaces, until exec. */
-static int child_main(void *arg)
-{
-	struct config *cfg = arg;
-	char opts[3 * PATH_MAX + 64], oldroot[PATH_MAX];
-	ssize_t n;
-	char go;
-
-	/*
-	 * If the tool dies (even by SIGKILL), the kernel sends this child
-	 * SIGKILL, and the whole PID namespace goes with it. Nothing inside
-	 * can outlive the tool that is meant to clean up after it.
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		err(EXIT_TOOL, "prctl PR_SET_PDEATHSIG");
-
-	/* The child reports the clone step itself, so that the trace lines
-	 * come out in the order the steps happen. */
-	trace(cfg, "clone", "pid %d in the new PID namespace", getpid());
-
-	/* step: sync
-	 * Wait until the tool has made the veth pair and configured its end.
-	 * Our copy of the write end goes first: a pipe shows end of file only
-	 * once every write end is closed (pipe(7)), and this one would keep
-	 * the child waiting on itself. End of file without a byte means that
-	 * the tool's part failed; it has said why, and cleans up. */
-	if (close(cfg->sync[1]) == -1)
-		err(EXIT_TOOL, "close the sync pipe's write end");
-	n = read(cfg->sync[0], &go, 1);
-	if (n == -1)
-		err(EXIT_TOOL, "read from the sync pipe");
-	if (n == 0)
-		exit(EXIT_TOOL);
-	close(cfg->sync[0]);
-	trace(cfg, "sync", "the host side is ready");
-
-	configure_net(cfg);
-
-	/* step: hostname
-	 * This child is the only process in the new UTS namespace, so the
-	 * change is seen by it and its descendants only. */
-	/* solution 01 begin: hostname */
-	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
-		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
-	trace(cfg, "hostname", "%s", cfg->hostname);
-	/* solution 01 end */
-
-	/* step: mount-private
-	 * The new mount namespace starts as a copy of the host's, and where
-	 * the host's mounts are shared (systemd makes / shared) a mount made
-	 * here would propagate back to the host. Making every mount private
-	 * first cuts that link (mount_namespaces(7), "Shared subtrees"). */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		err(EXIT_TOOL, "mount --make-rprivate /");
-	trace(cfg, "mount-private", "/ and everything below it");
-
-	/* step: mount-overlay
-	 * The rootfs is the lower layer, which overlayfs only reads; a file
-	 * the container changes is first copied up into the upper directory,
-	 * and a deleted one is hidden there by a whiteout. The work directory
-	 * is overlayfs's scratch space on the upper layer's file system. The
-	 * mount lives in this namespace only: the host sees three directories. */
-	/* solution 04 begin: mount-overlay, keep opts */
-	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cfg->rootfs,
-			     cfg->upperdir, cfg->workdir) >= sizeof(opts))
-		errx(EXIT_TOOL, "overlay options too long");
-	if (mount("overlay", cfg->merged, "overlay", 0, opts) == -1)
-		err(EXIT_TOOL, "mount overlay on %s (%s)", cfg->merged, opts);
-	trace(cfg, "mount-overlay", "%s", cfg->merged);
-	/* solution 04 end */
-
-	/* step: mount-proc
-	 * A proc file system shows the PID namespace of the process that
-	 * mounted it: mounted here, it lists the container's processes only. */
-	/* solution 02 begin: mount-proc */
-	mount_in(cfg, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	trace(cfg, "mount-proc", "%s/proc", cfg->merged);
-	/* solution 02 end */
-
-	/* step: mount-sys
-	 * Read-only: /sys holds knobs for the whole machine, and root inside
-	 * is still root. */
-	mount_in(cfg, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	trace(cfg, "mount-sys", "%s/sys, read-only", cfg->merged);
-
-	setup_dev(cfg);
-
-	/* step: pivot-root
-	 * pivot_root(2) makes the overlay the root of this mount namespace
-	 * and moves the old root (the host's tree) to /.oldroot inside it.
-	 * Unmounting that, with MNT_DETACH because the host's mounts below it
-	 * are busy, leaves no mount in this namespace that reaches the host:
-	 * unlike after chroot, there is no "outside" left to walk to. */
-	/* solution 04 begin: pivot-root, keep oldroot */
-	in_rootfs(cfg, "/.oldroot", oldroot, sizeof(oldroot));
-	if (mkdir(oldroot, 0700) == -1)
-		err(EXIT_TOOL, "mkdir %s", oldroot);
-	if (syscall(SYS_pivot_root, cfg->merged, oldroot) == -1)
-		err(EXIT_TOOL, "pivot_root %s %s", cfg->merged, oldroot);
-	if (chdir("/") == -1)
-		err(EXIT_TOOL, "chdir / after pivot_root");
-	if (umount2("/.oldroot", MNT_DETACH) == -1)
-		err(EXIT_TOOL, "umount /.oldroot");
-	if (rmdir("/.oldroot") == -1)
-		err(EXIT_TOOL, "rmdir /.oldroot");
-	trace(cfg, "pivot-root", "%s is /, the old root unmounted", cfg->merged);
-	/* solution 04 end */
-
-	close_fds(cfg);
-
-	if (cfg->init)
-		return run_init(cfg);
-	exec_command(cfg);
-	return EXIT_TOOL;
-}
-
-/*
- * step: clone
- * clone(2) starts the child directly in the new namespaces. Without CLONE_VM
- * the child gets a copy of our memory, like fork(), so it may read cfg; it
- * only needs a stack of its own to start on.
- */
-static pid_t spawn_child(struct config *cfg)
-{
-	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD;
-	void *stack;
-	pid_t pid;
-
-	if (!cfg->ipc_host)
-		flags |= CLONE_NEWIPC;
-	if (stat("/proc/self/ns/net", &cfg->host_net) == -1) {
-		warn("stat /proc/self/ns/net");
-		return -1;
-	}
-
-	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
-		warn("mmap child stack");
-		return -1;
-	}
-	pid = clone(child_main, (char *)stack + STACK_SIZE, flags, cfg);
-	if (pid == -1)
-		warn("clone");
-	munmap(stack, STACK_SIZE);
-	return pid;
-}
-
-/* snprintf() a path, or say that it is too long. */
-__attribute__((format(printf, 3, 4))) static int make_path(char *buf, size_t size, const char *fmt,
-							   ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size) {
-		warnx("path too long: %s...", buf);
-		buf[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-/* mkdir(2), or say which directory could not be made. */
-static int make_dir(const char *path)
-{
-	if (mkdir(path, 0700) == -1) {
-		warn("mkdir %s", path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * step: state-dir
- * The container's directories on the host: /run/cell/<id> holds the
- * overlay's upper, work and merged directories. With --upper DIR the upper
- * layer is DIR, and the work directory must then sit on DIR's file system
- * (overlayfs renames between the two), so it is made beside DIR, as
- * .cell-work-<id>. /run is a tmpfs on most distributions, emptied at boot.
- */
-static int make_state_dir(struct config *cfg)
-{
-	unsigned char rnd[4];
-	char parent[PATH_MAX];
-	struct stat st;
-
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		warn("getrandom");
-		return -1;
-	}
-	snprintf(cfg->id, sizeof(cfg->id), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
-	if (mkdir(STATE_ROOT, 0700) == -1 && errno != EEXIST) {
-		warn("mkdir %s", STATE_ROOT);
-		return -1;
-	}
-	if (make_path(cfg->state, sizeof(cfg->state), STATE_ROOT "/%s", cfg->id) < 0 ||
-	    make_dir(cfg->state) < 0)
-		return -1;
-	if (make_path(cfg->merged, sizeof(cfg->merged), "%s/merged", cfg->state) < 0 ||
-	    make_dir(cfg->merged) < 0)
-		return -1;
-	if (cfg->upper == NULL) {
-		if (make_path(cfg->upperdir, sizeof(cfg->upperdir), "%s/upper", cfg->state) < 0 ||
-		    make_dir(cfg->upperdir) < 0)
-			return -1;
-		if (make_path(cfg->workdir, sizeof(cfg->workdir), "%s/work", cfg->state) < 0 ||
-		    make_dir(cfg->workdir) < 0)
-			return -1;
-	} else {
-		/* DIR may be new; it is the user's and stays after exit. */
-		if (mkdir(cfg->upper, 0755) == -1 && errno != EEXIST) {
-			warn("--upper: mkdir %s", cfg->upper);
-			return -1;
-		}
-		if (realpath(cfg->upper, cfg->upperdir) == NULL) {
-			warn("--upper %s", cfg->upper);
-			return -1;
-		}
-		if (stat(cfg->upperdir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			warnx("--upper %s: not a directory", cfg->upper);
-			cfg->upperdir[0] = '\0';
-			return -1;
-		}
-		if (strpbrk(cfg->upperdir, ",:") != NULL) {
-			warnx("--upper %s: overlayfs cannot take a path with ',' or ':'",
-			      cfg->upperdir);
-			return -1;
-		}
-		snprintf(parent, sizeof(parent), "%s", cfg->upperdir);
-		*strrchr(parent, '/') = '\0';
-		if (make_path(cfg->workdir, sizeof(cfg->workdir), "%s/.cell-work-%s", parent,
-			      cfg->id) < 0)
-			return -1;
-		if (make_dir(cfg->workdir) < 0) {
-			cfg->workdir[0] = '\0';
-			return -1;
-		}
-	}
-	trace(cfg, "state-dir", "%s", cfg->state);
-	return 0;
-}
-
-/*
  * Two containers started at the same moment must not choose the same
  * subnet, so each holds this lock from reading the host's routes until its
  * own route is there for the next one to see. A flock(2) lock belongs to
@@ -1092,23 +556,13 @@ static int lock_net(void)
 		}
 		if (stat(NET_LOCK, &now) == 0 && now.st_ino == held.st_ino)
 			return fd;
+		if (stat(NET_LOCK, &now) == -1 && errno != ENOENT) {
+			warn("stat %s", NET_LOCK);
+			close(fd);
+			return -1;
+		}
 		close(fd);
 	}
-}
-
-/* Release the lock, if held: remove the file while it is still ours. */
-static void unlock_net(int *fd)
-{
-	if (*fd < 0)
-		return;
-	if (unlink(NET_LOCK) == -1)
-		warn("unlink %s", NET_LOCK);
-	/* LOCK_UN, not just close(): the child holds a copy of the file
-	 * descriptor until it execs, and the lock lasts while any is open. */
-	if (flock(*fd, LOCK_UN) == -1)
-		warn("flock -u %s", NET_LOCK);
-	close(*fd);
-	*fd = -1;
 }
 
 /* Two subnets share addresses when one contains the other, that is, when
@@ -1131,7 +585,7 @@ static uint32_t ipv4_of(struct nl_addr *a)
 }
 
 /*
- * Whether the host already uses cfg's subnet, and if so, why, in why[].
+ * Whether the host already uses the run's subnet, and if so, why, in why[].
  * A route of the main table that overlaps it would take part of the
  * traffic meant for the container, or the container's route part of the
  * host's (the longest prefix wins, see ip-route(8)). The default route, of
@@ -1139,7 +593,7 @@ static uint32_t ipv4_of(struct nl_addr *a)
  * running container's host end has a route to its subnet, so this also
  * keeps two containers apart. Last, neither address may be in use already.
  */
-static bool subnet_taken(const struct config *cfg, struct nl_cache *routes, struct nl_cache *addrs,
+static bool subnet_taken(const struct run *run, struct nl_cache *routes, struct nl_cache *addrs,
 			 char *why, size_t size)
 {
 	char text[INET_ADDRSTRLEN], dev[IF_NAMESIZE];
@@ -1153,7 +607,7 @@ static bool subnet_taken(const struct config *cfg, struct nl_cache *routes, stru
 		if (rtnl_route_get_table(route) != RT_TABLE_MAIN || dst == NULL ||
 		    nl_addr_get_prefixlen(dst) == 0 || nl_addr_get_len(dst) != 4)
 			continue;
-		if (!overlap(ipv4_of(dst), nl_addr_get_prefixlen(dst), cfg->addr, cfg->prefix))
+		if (!overlap(ipv4_of(dst), nl_addr_get_prefixlen(dst), run->addr, run->prefix))
 			continue;
 		if (hop == NULL || if_indextoname(rtnl_route_nh_get_ifindex(hop), dev) == NULL)
 			dev[0] = '\0';
@@ -1169,7 +623,7 @@ static bool subnet_taken(const struct config *cfg, struct nl_cache *routes, stru
 		if (rtnl_addr_get_family(ra) != AF_INET || local == NULL ||
 		    nl_addr_get_len(local) != 4)
 			continue;
-		if (ipv4_of(local) != cfg->addr && ipv4_of(local) != cfg->host_addr)
+		if (ipv4_of(local) != run->addr && ipv4_of(local) != run->host_addr)
 			continue;
 		if (if_indextoname(rtnl_addr_get_ifindex(ra), dev) == NULL)
 			snprintf(dev, sizeof(dev), "?");
@@ -1187,16 +641,17 @@ static bool subnet_taken(const struct config *cfg, struct nl_cache *routes, stru
  * (RTM_GETROUTE and RTM_GETADDR dumps, rtnetlink(7)). The lock taken here
  * is released once the host end's route exists.
  */
-static int choose_addr(struct config *cfg, int *lock)
+static int choose_addr(struct run *run)
 {
+	const struct config *cfg = run->cfg;
 	struct nl_cache *routes = NULL, *addrs = NULL;
 	char why[128], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	struct nl_sock *sock;
 	int ret, result = -1;
 	uint32_t n;
 
-	*lock = lock_net();
-	if (*lock < 0)
+	run->lock = lock_net();
+	if (run->lock < 0)
 		return -1;
 	sock = nl_open();
 	if (sock == NULL)
@@ -1212,26 +667,29 @@ static int choose_addr(struct config *cfg, int *lock)
 		goto out;
 	}
 	if (cfg->ip != NULL) {
-		if (subnet_taken(cfg, routes, addrs, why, sizeof(why))) {
+		run->addr = cfg->addr;
+		run->host_addr = cfg->host_addr;
+		run->prefix = cfg->prefix;
+		if (subnet_taken(run, routes, addrs, why, sizeof(why))) {
 			warnx("--ip %s: %s", cfg->ip, why);
 			goto out;
 		}
 	} else {
-		for (n = 0; n < 256; n++) {
-			cfg->prefix = AUTO_PREFIX;
-			cfg->host_addr = AUTO_NET | n << 8 | 1;
-			cfg->addr = cfg->host_addr + 1;
-			if (!subnet_taken(cfg, routes, addrs, why, sizeof(why)))
+		for (n = 0; n < AUTO_SUBNETS; n++) {
+			run->prefix = AUTO_PREFIX;
+			run->host_addr = AUTO_NET | n << (32 - AUTO_PREFIX) | 1;
+			run->addr = run->host_addr + 1;
+			if (!subnet_taken(run, routes, addrs, why, sizeof(why)))
 				break;
 		}
-		if (n == 256) {
+		if (n == AUTO_SUBNETS) {
 			warnx("no free subnet: every 10.200.N.0/24 is taken on the host "
 			      "(give one with --ip)");
 			goto out;
 		}
 	}
 	trace(cfg, "net-addr", "%s/%d for eth0, %s for the host end; %s held",
-	      ip_text(cfg->addr, a), cfg->prefix, ip_text(cfg->host_addr, b), NET_LOCK);
+	      ip_text(run->addr, a), run->prefix, ip_text(run->host_addr, b), NET_LOCK);
 	result = 0;
 out:
 	nl_cache_free(addrs);
@@ -1239,6 +697,402 @@ out:
 	nl_socket_free(sock);
 	return result;
 }
+
+/* ========================================================================
+ * The child: what clone() starts, from its first step to exec
+ * ======================================================================== */
+
+/*
+ * step: clone
+ * clone(2) starts the child directly in the new namespaces. Without CLONE_VM
+ * the child gets a copy of our memory, like fork(), so it may read the run
+ * and its options; it only needs a stack of its own to start on. It
+ * starts in child_main(), at the end of this part; the functions between
+ * are its steps, in the order it takes them.
+ */
+static int spawn_child(struct run *run)
+{
+	const struct config *cfg = run->cfg;
+	int flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD;
+	void *stack;
+
+	if (!cfg->ipc_host)
+		flags |= CLONE_NEWIPC;
+	if (stat("/proc/self/ns/net", &run->host_net) == -1) {
+		warn("stat /proc/self/ns/net");
+		return -1;
+	}
+
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		warn("mmap child stack");
+		return -1;
+	}
+	run->pid = clone(child_main, (char *)stack + STACK_SIZE, flags, run);
+	if (run->pid == -1)
+		warn("clone");
+	munmap(stack, STACK_SIZE);
+	return run->pid == -1 ? -1 : 0;
+}
+
+/*
+ * step: net-config
+ * In the child, in its new network namespace. A new namespace has its own
+ * loopback device, down (network_namespaces(7)): until it is up, not even
+ * 127.0.0.1 answers. eth0 gets the container's address, and once eth0 is
+ * up the kernel adds the route to the subnet by itself; the default route
+ * sends everything else to the host end. The child exits on any failure:
+ * the tool then cleans up what it made.
+ */
+static void configure_net(const struct run *run)
+{
+	const struct config *cfg = run->cfg;
+
+	/* solution 05 begin: net-config, keep cfg add_default_route */
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct rtnl_link *lo, *eth0;
+	struct nl_sock *sock;
+	struct stat net;
+
+	/* A build without CLONE_NEWNET (one of the "Break it" exercises) gets
+	 * here in the host's namespace, and would take over the host's own
+	 * lo and eth0. Two namespaces are the same one when their files in
+	 * /proc/PID/ns have the same device and inode (namespaces(7)). */
+	if (stat("/proc/self/ns/net", &net) == -1)
+		err(EXIT_TOOL, "stat /proc/self/ns/net");
+	if (net.st_dev == run->host_net.st_dev && net.st_ino == run->host_net.st_ino)
+		errx(EXIT_TOOL, "the child is in the host's network namespace: not configuring it");
+
+	sock = nl_open();
+	if (sock == NULL)
+		exit(EXIT_TOOL);
+	lo = get_link(sock, "lo");
+	if (lo == NULL)
+		exit(EXIT_TOOL);
+	if (link_up(sock, lo) < 0)
+		exit(EXIT_TOOL);
+	rtnl_link_put(lo);
+	if (cfg->net_none) {
+		nl_socket_free(sock);
+		trace(cfg, "net-config", "lo up; no other link");
+		return;
+	}
+	eth0 = get_link(sock, "eth0");
+	if (eth0 == NULL)
+		exit(EXIT_TOOL);
+	if (add_address(sock, eth0, run->addr, run->prefix) < 0)
+		exit(EXIT_TOOL);
+	if (link_up(sock, eth0) < 0)
+		exit(EXIT_TOOL);
+	if (add_default_route(sock, eth0, run->host_addr) < 0)
+		exit(EXIT_TOOL);
+	rtnl_link_put(eth0);
+	nl_socket_free(sock);
+	trace(cfg, "net-config", "lo up; eth0 %s/%d up; default via %s", ip_text(run->addr, a),
+	      run->prefix, ip_text(run->host_addr, b));
+	/* solution 05 end */
+}
+
+/* A path inside the container's root (the overlay), for the steps that run
+ * before pivot_root. */
+static void in_rootfs(const struct run *run, const char *path, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s%s", run->merged, path) >= size)
+		errx(EXIT_TOOL, "%s%s: path too long", run->merged, path);
+}
+
+/* mount(2) onto a path inside the root file system, or fail with a message
+ * that names both. */
+static void mount_in(const struct run *run, const char *source, const char *target,
+		     const char *fstype, unsigned long flags, const char *data)
+{
+	char path[PATH_MAX];
+
+	in_rootfs(run, target, path, sizeof(path));
+	if (mount(source, path, fstype, flags, data) == -1)
+		err(EXIT_TOOL, "mount %s on %s", fstype, path);
+}
+
+/*
+ * step: mount-dev
+ * /dev is a small tmpfs of the container's own, holding the harmless
+ * devices of the table above, a private devpts instance for terminals
+ * (newinstance: the container's ptys are not the host's) and a tmpfs for
+ * POSIX shared memory. Without MS_NODEV here, as the device nodes must work.
+ */
+static void setup_dev(const struct run *run)
+{
+	const struct config *cfg = run->cfg;
+
+	/* solution 03 begin: mount-dev, keep cfg devices */
+	static const char *const links[][2] = {
+		{ "/dev/ptmx", "pts/ptmx" },	      { "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },  { "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+	char path[PATH_MAX];
+
+	mount_in(run, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "/dev/%s", devices[i].name);
+		in_rootfs(run, name, path, sizeof(path));
+		if (mknod(path, S_IFCHR, makedev(devices[i].major, devices[i].minor)) == -1)
+			err(EXIT_TOOL, "mknod %s", path);
+		/* chmod, not mknod's mode: the umask would trim that. */
+		if (chmod(path, 0666) == -1)
+			err(EXIT_TOOL, "chmod %s", path);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		in_rootfs(run, links[i][0], path, sizeof(path));
+		if (symlink(links[i][1], path) == -1)
+			err(EXIT_TOOL, "symlink %s", path);
+	}
+	in_rootfs(run, "/dev/pts", path, sizeof(path));
+	if (mkdir(path, 0755) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(run, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620");
+	in_rootfs(run, "/dev/shm", path, sizeof(path));
+	if (mkdir(path, 01777) == -1)
+		err(EXIT_TOOL, "mkdir %s", path);
+	mount_in(run, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	trace(cfg, "mount-dev", "%s/dev", run->merged);
+	/* solution 03 end */
+}
+
+/*
+ * step: close-fds
+ * Only stdin, stdout and stderr may reach the command. Anything else the
+ * caller had open came through clone() and would survive exec: a
+ * descriptor of a host directory (a shell's exec 7</etc, a careless
+ * parent) reads the host's files through /proc/self/fd/7/..., however
+ * well the root is shut. runc's CVE-2024-21626 was that door, a leaked
+ * descriptor of the host's /sys/fs/cgroup. The tool's own descriptors are
+ * close-on-exec already, but nobody set that flag on what the caller
+ * left. So every descriptor from 3 up is closed here, and not merely
+ * marked CLOSE_RANGE_CLOEXEC for exec to close: with --init, PID 1 never
+ * execs, and the command could take them from /proc/1/fd. close_range(2)
+ * came in Linux 5.9; before, the container's own /proc/self/fd lists them.
+ */
+static void close_fds(const struct run *run)
+{
+	const struct config *cfg = run->cfg;
+
+	/* solution 04 begin: close-fds, keep cfg */
+	struct dirent *entry;
+	DIR *dir;
+
+	if (close_range(STDERR_FILENO + 1, ~0U, 0) == -1) {
+		if (errno != ENOSYS)
+			err(EXIT_TOOL, "close_range 3 and up");
+		dir = opendir("/proc/self/fd");
+		if (dir == NULL)
+			err(EXIT_TOOL, "opendir /proc/self/fd");
+		while ((entry = readdir(dir)) != NULL) {
+			int fd = atoi(entry->d_name);
+
+			/* "." and ".." read as 0; the listing's own stays */
+			if (fd > STDERR_FILENO && fd != dirfd(dir) && close(fd) == -1)
+				err(EXIT_TOOL, "close %d", fd);
+		}
+		closedir(dir);
+	}
+	trace(cfg, "close-fds", "only stdin, stdout and stderr are open");
+	/* solution 04 end */
+}
+
+/* step: exec
+ * execvp() returns only on failure; the status tells the parent why, with
+ * the numbers docker run uses. */
+static void exec_command(const struct run *run)
+{
+	const struct config *cfg = run->cfg;
+	int saved;
+
+	if (cfg->verbose)
+		fprintf(stderr, "=> exec %s\n", cfg->argv[0]);
+	/* The command starts with every signal at its default action. Run by
+	 * nohup, or in the background of a script, the tool inherits SIGINT
+	 * and SIGQUIT ignored, and an ignored signal stays ignored across
+	 * execve(2) (signal(7)): a Ctrl-C passed on would be lost. signal()
+	 * refuses only SIGKILL, SIGSTOP and the C library's own, no matter. */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (sigprocmask(SIG_SETMASK, &run->child_mask, NULL) == -1)
+		err(EXIT_TOOL, "sigprocmask");
+	execvp(cfg->argv[0], cfg->argv);
+	saved = errno; /* warn() may change errno when stderr is unusable */
+	warn("exec %s", cfg->argv[0]);
+	_exit(saved == ENOENT || saved == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+/*
+ * step: init
+ * With --init, PID 1 is this loop and the command is its child. Signals
+ * stay blocked, and the kernel never drops a blocked signal as unwanted,
+ * not even for PID 1 (see sig_ignored() in kernel/signal.c), so every
+ * signal the tool passes on arrives here and goes on to the command.
+ * Every orphan of the namespace is re-parented to PID 1; each SIGCHLD
+ * reaps all children that have ended, so none lingers as a zombie. When
+ * the command ends, init ends with its status, and the kernel kills
+ * whatever is left in the namespace.
+ */
+static int run_init(const struct run *run)
+{
+	const struct config *cfg = run->cfg;
+
+	/* solution 02 begin: init, keep cfg */
+	siginfo_t info;
+	pid_t cmd, pid;
+	int status;
+
+	cmd = fork();
+	if (cmd == -1)
+		err(EXIT_TOOL, "fork command");
+	if (cmd == 0)
+		exec_command(run);
+	trace(cfg, "init", "init is PID 1, the command PID %d", cmd);
+	for (;;) {
+		if (sigwaitinfo(&run->blocked, &info) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_TOOL, "init: sigwaitinfo");
+		}
+		if (info.si_signo != SIGCHLD) {
+			if (kill(cmd, info.si_signo) == -1 && errno != ESRCH)
+				warn("init: kill %d %s", cmd, strsignal(info.si_signo));
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == cmd)
+				return exit_status(status);
+	}
+	/* solution 02 end */
+}
+
+/* Runs in the child, inside the new namespaces, until exec. */
+static int child_main(void *arg)
+{
+	struct run *run = arg;
+	const struct config *cfg = run->cfg;
+	char opts[3 * PATH_MAX + 64], oldroot[PATH_MAX];
+	ssize_t n;
+	char go;
+
+	/*
+	 * If the tool dies (even by SIGKILL), the kernel sends this child
+	 * SIGKILL, and the whole PID namespace goes with it. Nothing inside
+	 * can outlive the tool that is meant to clean up after it.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		err(EXIT_TOOL, "prctl PR_SET_PDEATHSIG");
+
+	/* The child reports the clone step itself, so that the trace lines
+	 * come out in the order the steps happen. */
+	trace(cfg, "clone", "pid %d in the new PID namespace", getpid());
+
+	/* step: sync
+	 * Wait until the tool has made the veth pair and configured its end.
+	 * Our copy of the write end goes first: a pipe shows end of file only
+	 * once every write end is closed (pipe(7)), and this one would keep
+	 * the child waiting on itself. End of file without a byte means that
+	 * the tool's part failed; it has said why, and cleans up. */
+	if (close(run->sync[1]) == -1)
+		err(EXIT_TOOL, "close the sync pipe's write end");
+	n = read(run->sync[0], &go, 1);
+	if (n == -1)
+		err(EXIT_TOOL, "read from the sync pipe");
+	if (n == 0)
+		exit(EXIT_TOOL);
+	close(run->sync[0]);
+	trace(cfg, "sync", "the host side is ready");
+
+	configure_net(run);
+
+	/* step: hostname
+	 * This child is the only process in the new UTS namespace, so the
+	 * change is seen by it and its descendants only. */
+	/* solution 01 begin: hostname */
+	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1)
+		err(EXIT_TOOL, "sethostname %s", cfg->hostname);
+	trace(cfg, "hostname", "%s", cfg->hostname);
+	/* solution 01 end */
+
+	/* step: mount-private
+	 * The new mount namespace starts as a copy of the host's, and where
+	 * the host's mounts are shared (systemd makes / shared) a mount made
+	 * here would propagate back to the host. Making every mount private
+	 * first cuts that link (mount_namespaces(7), "Shared subtrees"). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		err(EXIT_TOOL, "mount --make-rprivate /");
+	trace(cfg, "mount-private", "/ and everything below it");
+
+	/* step: mount-overlay
+	 * The rootfs is the lower layer, which overlayfs only reads; a file
+	 * the container changes is first copied up into the upper directory,
+	 * and a deleted one is hidden there by a whiteout. The work directory
+	 * is overlayfs's scratch space on the upper layer's file system. The
+	 * mount lives in this namespace only: the host sees three directories. */
+	/* solution 04 begin: mount-overlay, keep opts */
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cfg->rootfs,
+			     run->upperdir, run->workdir) >= sizeof(opts))
+		errx(EXIT_TOOL, "overlay options too long");
+	if (mount("overlay", run->merged, "overlay", 0, opts) == -1)
+		err(EXIT_TOOL, "mount overlay on %s (%s)", run->merged, opts);
+	trace(cfg, "mount-overlay", "%s", run->merged);
+	/* solution 04 end */
+
+	/* step: mount-proc
+	 * A proc file system shows the PID namespace of the process that
+	 * mounted it: mounted here, it lists the container's processes only. */
+	/* solution 02 begin: mount-proc */
+	mount_in(run, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	trace(cfg, "mount-proc", "%s/proc", run->merged);
+	/* solution 02 end */
+
+	/* step: mount-sys
+	 * Read-only: /sys holds knobs for the whole machine, and root inside
+	 * is still root. */
+	mount_in(run, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	trace(cfg, "mount-sys", "%s/sys, read-only", run->merged);
+
+	setup_dev(run);
+
+	/* step: pivot-root
+	 * pivot_root(2) makes the overlay the root of this mount namespace
+	 * and moves the old root (the host's tree) to /.oldroot inside it.
+	 * Unmounting that, with MNT_DETACH because the host's mounts below it
+	 * are busy, leaves no mount in this namespace that reaches the host:
+	 * unlike after chroot, there is no "outside" left to walk to. */
+	/* solution 04 begin: pivot-root, keep oldroot */
+	in_rootfs(run, "/.oldroot", oldroot, sizeof(oldroot));
+	if (mkdir(oldroot, 0700) == -1)
+		err(EXIT_TOOL, "mkdir %s", oldroot);
+	if (syscall(SYS_pivot_root, run->merged, oldroot) == -1)
+		err(EXIT_TOOL, "pivot_root %s %s", run->merged, oldroot);
+	if (chdir("/") == -1)
+		err(EXIT_TOOL, "chdir / after pivot_root");
+	if (umount2("/.oldroot", MNT_DETACH) == -1)
+		err(EXIT_TOOL, "umount /.oldroot");
+	if (rmdir("/.oldroot") == -1)
+		err(EXIT_TOOL, "rmdir /.oldroot");
+	trace(cfg, "pivot-root", "%s is /, the old root unmounted", run->merged);
+	/* solution 04 end */
+
+	close_fds(run);
+
+	if (cfg->init)
+		return run_init(run);
+	exec_command(run);
+	return EXIT_TOOL;
+}
+
+/* ========================================================================
+ * The tool, after clone: the host's side, while the child waits on the pipe
+ * ======================================================================== */
 
 /*
  * step: veth
@@ -1250,9 +1104,11 @@ out:
  * NLM_F_EXCL turns an existing cell<id> into an error (EEXIST) instead of
  * a change to it.
  */
-static int make_veth(struct config *cfg, pid_t pid)
+static int make_veth(struct run *run)
 {
-	/* solution 05 begin: veth, return -1, keep cfg pid */
+	const struct config *cfg = run->cfg;
+
+	/* solution 05 begin: veth, return -1, keep cfg */
 	struct rtnl_link *veth, *peer;
 	struct nl_sock *sock;
 	int ret = -NLE_NOMEM;
@@ -1260,25 +1116,25 @@ static int make_veth(struct config *cfg, pid_t pid)
 	sock = nl_open();
 	if (sock == NULL)
 		return -1;
-	snprintf(cfg->veth, sizeof(cfg->veth), "cell%s", cfg->id);
+	snprintf(run->veth, sizeof(run->veth), "cell%s", run->id);
 	veth = rtnl_link_veth_alloc();
 	if (veth != NULL) {
-		rtnl_link_set_name(veth, cfg->veth);
+		rtnl_link_set_name(veth, run->veth);
 		peer = rtnl_link_veth_get_peer(veth);
 		rtnl_link_set_name(peer, "eth0");
-		rtnl_link_set_ns_pid(peer, pid);
+		rtnl_link_set_ns_pid(peer, run->pid);
 		rtnl_link_put(peer);
 		ret = rtnl_link_add(sock, veth, NLM_F_CREATE | NLM_F_EXCL);
 		rtnl_link_put(veth);
 	}
 	nl_socket_free(sock);
 	if (ret < 0) {
-		warnx("add veth %s: %s", cfg->veth, nl_reason(ret));
-		cfg->veth[0] = '\0'; /* none of ours to delete */
+		warnx("add veth %s: %s", run->veth, nl_reason(ret));
+		run->veth[0] = '\0'; /* none of ours to delete */
 		return -1;
 	}
-	trace(cfg, "veth", "%s on the host, its peer eth0 in the namespace of pid %d", cfg->veth,
-	      pid);
+	trace(cfg, "veth", "%s on the host, its peer eth0 in the namespace of pid %d", run->veth,
+	      run->pid);
 	return 0;
 	/* solution 05 end */
 }
@@ -1289,8 +1145,9 @@ static int make_veth(struct config *cfg, pid_t pid)
  * the subnet through cell<id> (the "proto kernel scope link" line of ip
  * route), which is what the next container's net-addr step sees.
  */
-static int configure_host_end(const struct config *cfg)
+static int configure_host_end(const struct run *run)
 {
+	const struct config *cfg = run->cfg;
 	char text[INET_ADDRSTRLEN];
 	struct rtnl_link *link;
 	struct nl_sock *sock;
@@ -1299,16 +1156,35 @@ static int configure_host_end(const struct config *cfg)
 	sock = nl_open();
 	if (sock == NULL)
 		return -1;
-	link = get_link(sock, cfg->veth);
-	if (link != NULL && add_address(sock, link, cfg->host_addr, cfg->prefix) == 0 &&
-	    link_up(sock, link) == 0)
-		result = 0;
+	link = get_link(sock, run->veth);
+	if (link == NULL)
+		goto out;
+	if (add_address(sock, link, run->host_addr, run->prefix) < 0)
+		goto out;
+	if (link_up(sock, link) < 0)
+		goto out;
+	trace(cfg, "host-end", "%s %s/%d, up", run->veth, ip_text(run->host_addr, text),
+	      run->prefix);
+	result = 0;
+out:
 	rtnl_link_put(link);
 	nl_socket_free(sock);
-	if (result == 0)
-		trace(cfg, "host-end", "%s %s/%d, up", cfg->veth, ip_text(cfg->host_addr, text),
-		      cfg->prefix);
 	return result;
+}
+
+/* Release the lock, if held: remove the file while it is still ours. */
+static void unlock_net(struct run *run)
+{
+	if (run->lock < 0)
+		return;
+	if (unlink(NET_LOCK) == -1)
+		warn("unlink %s", NET_LOCK);
+	/* LOCK_UN, not just close(): the child holds a copy of the file
+	 * descriptor until it execs, and the lock lasts while any is open. */
+	if (flock(run->lock, LOCK_UN) == -1)
+		warn("flock -u %s", NET_LOCK);
+	close(run->lock);
+	run->lock = -1;
 }
 
 /*
@@ -1319,12 +1195,104 @@ static int configure_host_end(const struct config *cfg)
  * write cannot raise SIGPIPE, whose default action would end the tool
  * before it cleans up (pipe(7)).
  */
-static void release_child(const struct config *cfg)
+static void release_child(struct run *run)
 {
-	if (write(cfg->sync[1], "1", 1) != 1)
+	if (write(run->sync[1], "1", 1) != 1)
 		warn("write to the sync pipe");
-	close(cfg->sync[1]);
-	close(cfg->sync[0]);
+	close(run->sync[1]);
+	close(run->sync[0]);
+	run->sync[0] = run->sync[1] = -1;
+}
+
+/* ========================================================================
+ * Waiting: signals passed on, and the command's end as an exit status
+ * ======================================================================== */
+
+/*
+ * step: wait
+ * Wait for the child, passing on every signal the tool receives, and turn
+ * its end into an exit status: its own status, or 128+N for signal N.
+ */
+static int wait_child(struct run *run)
+{
+	siginfo_t info;
+	int status;
+
+	for (;;) {
+		if (sigwaitinfo(&run->blocked, &info) == -1) {
+			if (errno == EINTR)
+				continue;
+			/* Cannot wait properly: end the container, so that
+			 * main() can still clean up after it. */
+			warn("sigwaitinfo");
+			kill(run->pid, SIGKILL);
+			waitpid(run->pid, NULL, 0);
+			return EXIT_TOOL;
+		}
+		if (info.si_signo != SIGCHLD) {
+			if (kill(run->pid, info.si_signo) == -1 && errno != ESRCH)
+				warn("kill %d %s", run->pid, strsignal(info.si_signo));
+			continue;
+		}
+		if (waitpid(run->pid, &status, WNOHANG) == run->pid)
+			return exit_status(status);
+	}
+}
+
+/* ========================================================================
+ * Undoing: in the reverse order of making, on every way out
+ * ======================================================================== */
+
+/*
+ * A step of the tool's after clone failed, and the child still waits on
+ * the pipe: closing the write end gives it end of file, on which it exits
+ * with 125 (step sync). Waiting for it means that nothing of it is left
+ * when the rest is undone.
+ */
+static void stop_child(struct run *run)
+{
+	if (run->sync[1] < 0) /* no pipe, or the child was released */
+		return;
+	close(run->sync[1]);
+	close(run->sync[0]);
+	run->sync[0] = run->sync[1] = -1;
+	if (run->pid > 0)
+		waitpid(run->pid, NULL, 0);
+}
+
+/*
+ * step: veth-delete
+ * Undo the veth step. Deleting either end of a pair deletes both (veth(4)).
+ * The container's network namespace goes with its last process, and the
+ * kernel then deletes eth0, and so the pair, by itself: the link may be
+ * gone already (ENODEV), which is no error here.
+ */
+static void delete_veth(const struct run *run)
+{
+	const struct config *cfg = run->cfg;
+	struct rtnl_link *link;
+	struct nl_sock *sock;
+	int ret = -NLE_NOMEM;
+
+	if (run->veth[0] == '\0')
+		return;
+	sock = nl_open();
+	if (sock == NULL)
+		return;
+	link = rtnl_link_alloc();
+	if (link != NULL) {
+		rtnl_link_set_name(link, run->veth);
+		ret = rtnl_link_delete(sock, link);
+		rtnl_link_put(link);
+	}
+	nl_socket_free(sock);
+	if (ret == 0)
+		trace(cfg, "veth-delete", "%s and its peer", run->veth);
+	else if (kernel_errno == ENODEV)
+		trace(cfg, "veth-delete", "%s was gone already", run->veth);
+	else
+		warnx("delete veth %s: %s", run->veth, nl_reason(ret));
+	kernel_errno = 0;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -1338,43 +1306,15 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 /* rm -rf, without following symbolic links or crossing into mounts. */
 static void remove_tree(const char *path)
 {
-	if (path[0] == '\0' || access(path, F_OK) == -1)
+	if (path[0] == '\0')
 		return;
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
-/*
- * step: veth-delete
- * Undo the veth step. Deleting either end of a pair deletes both (veth(4)).
- * The container's network namespace goes with its last process, and the
- * kernel then deletes eth0, and so the pair, by itself: the link may be
- * gone already (ENODEV), which is no error here.
- */
-static void delete_veth(const struct config *cfg)
-{
-	struct rtnl_link *link;
-	struct nl_sock *sock;
-	int ret = -NLE_NOMEM;
-
-	if (cfg->veth[0] == '\0')
+	if (access(path, F_OK) == -1) {
+		if (errno != ENOENT)
+			warn("access %s", path);
 		return;
-	sock = nl_open();
-	if (sock == NULL)
-		return;
-	link = rtnl_link_alloc();
-	if (link != NULL) {
-		rtnl_link_set_name(link, cfg->veth);
-		ret = rtnl_link_delete(sock, link);
-		rtnl_link_put(link);
 	}
-	nl_socket_free(sock);
-	if (ret == 0)
-		trace(cfg, "veth-delete", "%s and its peer", cfg->veth);
-	else if (kernel_errno == ENODEV)
-		trace(cfg, "veth-delete", "%s was gone already", cfg->veth);
-	else
-		warnx("delete veth %s: %s", cfg->veth, nl_reason(ret));
-	kernel_errno = 0;
+	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == -1)
+		warn("remove %s", path);
 }
 
 /*
@@ -1384,77 +1324,330 @@ static void delete_veth(const struct config *cfg)
  * so these are plain directories by now. An --upper DIR is the user's and
  * stays; its work directory does not.
  */
-static void remove_state(const struct config *cfg)
+static void remove_state(const struct run *run)
 {
+	const struct config *cfg = run->cfg;
+
 	if (cfg->upper != NULL)
-		remove_tree(cfg->workdir);
-	remove_tree(cfg->state);
-	trace(cfg, "cleanup", "%s removed", cfg->state[0] ? cfg->state : "nothing");
-}
-
-/*
- * step: wait
- * Wait for the child, passing on every signal the tool receives, and turn
- * its end into an exit status: its own status, or 128+N for signal N.
- */
-static int wait_child(pid_t pid, const sigset_t *blocked)
-{
-	siginfo_t info;
-	int status;
-
-	for (;;) {
-		if (sigwaitinfo(blocked, &info) == -1) {
-			if (errno == EINTR)
-				continue;
-			/* Cannot wait properly: end the container, so that
-			 * main() can still clean up after it. */
-			warn("sigwaitinfo");
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			return EXIT_TOOL;
-		}
-		if (info.si_signo != SIGCHLD) {
-			if (kill(pid, info.si_signo) == -1 && errno != ESRCH)
-				warn("kill %d %s", pid, strsignal(info.si_signo));
-			continue;
-		}
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return exit_status(status);
-	}
+		remove_tree(run->workdir);
+	remove_tree(run->state);
+	trace(cfg, "cleanup", "%s removed", run->state[0] ? run->state : "nothing");
 }
 
 int main(int argc, char **argv)
 {
 	struct config cfg = { .hostname = "cell" };
-	int status = EXIT_TOOL, lock = -1;
-	pid_t pid;
+	struct run run = {
+		.cfg = &cfg,
+		.lock = -1,
+		.sync = { -1, -1 },
+	};
+	int status = EXIT_TOOL;
 
+	/* The command line */
 	parse_args(argc, argv, &cfg);
 	require_root();
-	block_signals(&cfg.blocked, &cfg.child_mask);
-	if (make_state_dir(&cfg) < 0)
+
+	/* The tool, before the child exists */
+	block_signals(&run);
+	if (make_state_dir(&run) < 0)
 		goto out;
-	if (!cfg.net_none && choose_addr(&cfg, &lock) < 0)
+	if (!cfg.net_none && choose_addr(&run) < 0)
 		goto out;
-	if (pipe2(cfg.sync, O_CLOEXEC) == -1) {
+	if (pipe2(run.sync, O_CLOEXEC) == -1) {
 		warn("pipe");
 		goto out;
 	}
-	pid = spawn_child(&cfg);
-	if (pid < 0)
+
+	/* The child */
+	if (spawn_child(&run) < 0)
 		goto out;
-	if (!cfg.net_none && (make_veth(&cfg, pid) < 0 || configure_host_end(&cfg) < 0)) {
-		/* The child reads end of file and exits 125. */
-		close(cfg.sync[1]);
-		waitpid(pid, NULL, 0);
+
+	/* The tool, after clone */
+	if (!cfg.net_none && make_veth(&run) < 0)
 		goto out;
-	}
-	unlock_net(&lock);
-	release_child(&cfg);
-	status = wait_child(pid, &cfg.blocked);
+	if (!cfg.net_none && configure_host_end(&run) < 0)
+		goto out;
+	unlock_net(&run);
+	release_child(&run);
+
+	/* Waiting */
+	status = wait_child(&run);
+
+	/* Undoing, on every way out */
 out:
-	delete_veth(&cfg);
-	unlock_net(&lock);
-	remove_state(&cfg);
+	stop_child(&run);
+	delete_veth(&run);
+	unlock_net(&run);
+	remove_state(&run);
 	return status;
+}
+
+/* ========================================================================
+ * After main(): checking the options' values, and the help text
+ * ======================================================================== */
+
+/* --help: the usage, on stdout. */
+static const char usage_text[] =
+	"Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
+	"\n"
+	"Run COMMAND (default /bin/sh) as PID 1 of a new PID namespace, with a\n"
+	"hostname, a mount table, IPC objects and a network stack of its own, in a\n"
+	"root file system entered with pivot_root. The root file system is the\n"
+	"read-only lower layer of an overlay; the container's writes go to\n"
+	"/run/cell/<id>/upper, removed at exit, or to --upper DIR.\n"
+	"\n"
+	"A veth pair joins the container to the host: eth0 inside, cell<id> on the\n"
+	"host. The container's address is --ip, or .2 of the first 10.200.N.0/24\n"
+	"that no host route overlaps; the host end takes the subnet's first address\n"
+	"(.1) and is the container's default route. No NAT, no forwarding: the\n"
+	"container reaches the host, and nothing beyond it.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --hostname NAME   hostname inside (default: cell); 1-64 characters,\n"
+	"                        dot-separated labels of letters, digits and '-'\n"
+	"  -r, --rootfs DIR      root file system (default: the one `make rootfs`\n"
+	"                        builds, " CELL_ROOTFS ")\n"
+	"      --upper DIR       keep the container's writes (the overlay's upper\n"
+	"                        layer) in DIR; a deleted file shows there as a\n"
+	"                        whiteout (a 0:0 character device)\n"
+	"      --init            run a minimal init as PID 1: it reaps orphans and\n"
+	"                        passes signals on to the command\n"
+	"      --ipc host        share the host's IPC namespace (default: private,\n"
+	"                        a new one)\n"
+	"      --ip CIDR         the container's address and subnet, e.g. 10.200.7.2/24\n"
+	"                        (prefix 8-30); the host end gets the subnet's first\n"
+	"                        address; the subnet must not overlap a host route\n"
+	"      --net none        loopback only: a network namespace with no veth\n"
+	"  -v, --verbose         print one line per setup step on stderr\n"
+	"  -h, --help            show this help and exit\n"
+	"\n"
+	"Exit status: the command's own; 128+N if signal N killed it; 125 if the tool\n"
+	"failed; 126 if the command cannot be executed; 127 if it is not found.\n"
+	"\n"
+	"Example: sudo ./container --rootfs ../labs/rootfs ls /\n";
+
+static void usage(void)
+{
+	fputs(usage_text, stdout);
+	exit(0);
+}
+
+/* A usage error: one line, then where to look, on stderr; exit 125. */
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'container --help' for more information.\n");
+	exit(EXIT_TOOL);
+}
+
+/* --hostname NAME */
+static void parse_hostname(const char *arg, struct config *cfg)
+{
+	if (!valid_hostname(arg))
+		usage_error("--hostname: \"%s\" is not a valid hostname "
+			    "(1-64 characters: letters, digits, '-' and '.')",
+			    arg);
+	cfg->hostname = arg;
+}
+
+/*
+ * A hostname is what RFC 1123 allows: labels of letters, digits and hyphens,
+ * 1-63 characters each, not starting or ending with a hyphen, joined by dots.
+ * The kernel itself accepts any bytes up to 64; checking here turns a typo
+ * into a clear message instead of a surprising prompt.
+ */
+static bool valid_hostname(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    c != '-')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > LABEL_MAX)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+/* --ipc host|private */
+static void parse_ipc(const char *arg, struct config *cfg)
+{
+	if (strcmp(arg, "host") != 0 && strcmp(arg, "private") != 0)
+		usage_error("--ipc: \"%s\" is not host or private", arg);
+	cfg->ipc_host = strcmp(arg, "host") == 0;
+}
+
+/*
+ * --ip CIDR: the container's address and its subnet. The host end takes the
+ * subnet's first address, so the container's must be another host address:
+ * not that one, not the network address (host bits all 0) and not the
+ * broadcast address (all 1). The prefix stays within 8-30: a /31 or /32
+ * leaves no room for two hosts beside those two, and a subnet wider than a
+ * /8 would cover a good part of all addresses.
+ */
+static void parse_ip(const char *arg, struct config *cfg)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	uint32_t mask, net;
+
+	if (!parse_cidr(arg, &cfg->addr, &cfg->prefix))
+		usage_error("--ip: \"%s\" is not an IPv4 address with a prefix (try 10.200.7.2/24)",
+			    arg);
+	if (cfg->prefix < 8 || cfg->prefix > 30)
+		usage_error("--ip %s: the prefix length must be 8 to 30 (try /24)", arg);
+	mask = ~0u << (32 - cfg->prefix);
+	net = cfg->addr & mask;
+	cfg->host_addr = net + 1;
+	if (cfg->addr == net)
+		usage_error("--ip %s: %s is the subnet's network address, not a host's (try %s/%d)",
+			    arg, ip_text(net, a), ip_text(net + 2, b), cfg->prefix);
+	if (cfg->addr == (net | ~mask))
+		usage_error("--ip %s: %s is the subnet's broadcast address (try %s/%d)", arg,
+			    ip_text(cfg->addr, a), ip_text(net + 2, b), cfg->prefix);
+	if (cfg->addr == cfg->host_addr)
+		usage_error(
+			"--ip %s: %s, the subnet's first address, is the host end's (try %s/%d)",
+			arg, ip_text(cfg->addr, a), ip_text(net + 2, b), cfg->prefix);
+	cfg->ip = arg;
+}
+
+/*
+ * "10.200.7.2/24" as an address (in host byte order) and a prefix length;
+ * false for anything else. inet_pton(3) takes exactly four decimal numbers,
+ * where inet_aton(3) would also take "10.1" or hexadecimal.
+ */
+static bool parse_cidr(const char *arg, uint32_t *addr, int *prefix)
+{
+	const char *slash = strchr(arg, '/');
+	char text[INET_ADDRSTRLEN];
+	struct in_addr in;
+	char *end;
+	long len;
+
+	if (slash == NULL || (size_t)(slash - arg) >= sizeof(text) ||
+	    !isdigit((unsigned char)slash[1]))
+		return false;
+	memcpy(text, arg, (size_t)(slash - arg));
+	text[slash - arg] = '\0';
+	if (inet_pton(AF_INET, text, &in) != 1)
+		return false;
+	len = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || len > 32)
+		return false;
+	*addr = ntohl(in.s_addr);
+	*prefix = (int)len;
+	return true;
+}
+
+/* --net none */
+static void parse_net(const char *arg, struct config *cfg)
+{
+	if (strcmp(arg, "none") != 0)
+		usage_error("--net: \"%s\": this stage knows only none", arg);
+	cfg->net_none = true;
+}
+
+/* --rootfs DIR: mount targets are built from this path, so make it
+ * absolute, and check it now rather than from deep inside the child. */
+static void check_rootfs(const char *rootfs, struct config *cfg)
+{
+	struct stat st;
+
+	if (realpath(rootfs, cfg->rootfs) == NULL) {
+		if (errno == ENOENT && strcmp(rootfs, CELL_ROOTFS) == 0)
+			errx(EXIT_TOOL,
+			     "the default root file system %s is missing: "
+			     "build it with make rootfs, or give --rootfs DIR",
+			     rootfs);
+		err(EXIT_TOOL, "--rootfs %s", rootfs);
+	}
+	if (stat(cfg->rootfs, &st) == -1)
+		err(EXIT_TOOL, "stat %s", cfg->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		errx(EXIT_TOOL, "--rootfs %s: not a directory", rootfs);
+	if (strcmp(cfg->rootfs, "/") == 0)
+		errx(EXIT_TOOL, "--rootfs /: the host's own root is not a container's");
+	/* overlayfs separates its options with ',' and its layers with ':'. */
+	if (strpbrk(cfg->rootfs, ",:") != NULL)
+		errx(EXIT_TOOL, "--rootfs %s: overlayfs cannot take a path with ',' or ':'",
+		     cfg->rootfs);
+}
+
+/* ========================================================================
+ * Helpers
+ * ======================================================================== */
+
+/* With -v, one line per completed step: "=> STEP ... done (DETAIL)". */
+static void trace(const struct config *cfg, const char *step, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	if (!cfg->verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "=> %s ... done (%s)\n", step, detail);
+}
+
+/* A wait status as an exit status: the command's own, or 128+N for signal N. */
+static int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return EXIT_SIGNAL + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* snprintf() a path, or say that it is too long. */
+static int make_path(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		warnx("path too long: %s...", buf);
+		buf[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir(2), or say which directory could not be made. */
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0700) == -1) {
+		warn("mkdir %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* An IPv4 address as text, in buf (INET_ADDRSTRLEN bytes), for messages. */
+static const char *ip_text(uint32_t addr, char *buf)
+{
+	struct in_addr in = { .s_addr = htonl(addr) };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
