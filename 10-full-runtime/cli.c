@@ -206,7 +206,7 @@ static bool monitor_lives(const struct record *r)
 
 struct run_opts {
 	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
-	const char *network, *ipc, *pid, *uts, *sched, *ip;
+	const char *network, *ipc, *pid, *uts, *sched, *ip, *upper;
 	bool detach, interactive, tty, rm, init, userns;
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
@@ -853,6 +853,20 @@ static int write_bundle(const struct record *r, struct error *err)
 	return ret;
 }
 
+/* LIB/containers/ID itself, before its links (--upper). */
+static int make_bundle_dir(const struct record *r, struct error *err)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/containers", places.lib);
+	if (mkdir(path, 0711) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", path);
+	mon_bundle(&places, r->id, path, sizeof(path));
+	if (mkdir(path, 0711) < 0)
+		return err_sys(err, "mkdir %s", path);
+	return 0;
+}
+
 /* A new monitor for R (created or stopped): the container created again
  * from its bundle. */
 static int create_again(struct record *r, struct error *err)
@@ -957,10 +971,54 @@ static int claim_subnet(const struct record *r, const char *cidr, struct error *
 	return store_claim_subnet(db, r->id, subnet, err);
 }
 
+/*
+ * --upper DIR: the container's writes go to DIR, which outlives it (stage
+ * 04). The bundle's upper is a link to DIR, and its work a link to
+ * .cell-work-ID beside DIR: overlayfs wants both on one file system, and
+ * never one inside the other. rm removes the work directory, not DIR.
+ */
+static int link_upper(const struct record *r, const char *dir, struct error *err)
+{
+	char upper[PATH_MAX], work[PATH_MAX + 32], bundle[PATH_MAX], at[PATH_MAX + 16], *slash;
+	struct stat st;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return err_sys(err, "--upper: mkdir %s", dir);
+	if (realpath(dir, upper) == NULL || stat(upper, &st) < 0)
+		return err_sys(err, "--upper %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(err, "--upper %s: not a directory", dir);
+	if (strncmp(upper, r->rootfs, strlen(r->rootfs)) == 0 &&
+	    (upper[strlen(r->rootfs)] == '/' || upper[strlen(r->rootfs)] == '\0'))
+		return err_set(err, "--upper %s: inside the root file system it would cover", dir);
+	snprintf(work, sizeof(work), "%s", upper);
+	slash = strrchr(work, '/');
+	snprintf(slash + 1, sizeof(work) - (size_t)(slash + 1 - work), ".cell-work-%.12s", r->id);
+	if (mkdir(work, 0700) < 0)
+		return err_sys(err, "--upper: mkdir %s", work);
+	mon_bundle(&places, r->id, bundle, sizeof(bundle));
+	snprintf(at, sizeof(at), "%s/upper", bundle);
+	if (symlink(upper, at) < 0)
+		return err_sys(err, "symlink %s", at);
+	snprintf(at, sizeof(at), "%s/work", bundle);
+	if (symlink(work, at) < 0)
+		return err_sys(err, "symlink %s", at);
+	return 0;
+}
+
+/* Removes a container whose create failed: record, bundle, anything made.
+ * The record goes last, and only once the rest is gone: while anything
+ * is left, the record is how a later rm finds it. */
+static void undo_create(const struct record *r)
+{
+	if (mon_free(&places, r->id, true, &(struct error){ 0 }) == 0)
+		store_delete(db, r->id, &(struct error){ 0 });
+}
+
 /* Writes the bundle and the record of a new container. */
 static int make_container(struct run_opts *o, char **args, struct record *r)
 {
-	char path[PATH_MAX], rootfs[PATH_MAX], *text;
+	char rootfs[PATH_MAX], *text;
 	struct error err = { 0 };
 	json_t *config;
 	struct stat st;
@@ -1030,6 +1088,8 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 			snprintf(r->name, sizeof(r->name), "cell_%.12s", r->id);
 		err = (struct error){ 0 };
 	}
+	if (o->upper != NULL && (make_bundle_dir(r, &err) < 0 || link_upper(r, o->upper, &err) < 0))
+		goto bad;
 	if (write_bundle(r, &err) < 0)
 		goto bad;
 	if (o->init && copy_init(r, &err) < 0)
@@ -1044,9 +1104,7 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 	return 0;
 bad:
 	free(text);
-	mon_bundle(&places, r->id, path, sizeof(path));
-	st_remove_tree(path, &(struct error){ 0 });
-	store_delete(db, r->id, &(struct error){ 0 });
+	undo_create(r);
 	return fail_err(&err);
 }
 
@@ -1066,15 +1124,6 @@ static int create_status(const struct error *err)
 	    strstr(err->msg, "no such file or directory") != NULL)
 		return 127;
 	return EXIT_CELL;
-}
-
-/* Removes a container whose create failed: record, bundle, anything made.
- * The record goes last, and only once the rest is gone: while anything
- * is left, the record is how a later rm finds it. */
-static void undo_create(const struct record *r)
-{
-	if (mon_free(&places, r->id, true, &(struct error){ 0 }) == 0)
-		store_delete(db, r->id, &(struct error){ 0 });
 }
 
 static const char run_help[] =
@@ -1099,6 +1148,8 @@ static const char run_help[] =
 	"  -v, --volume SRC:DST[:ro]  bind a host path into it (repeat)\n"
 	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
 	"  -r, --rootfs DIR         the root file system (default: the toolkit's)\n"
+	"      --upper DIR          keep its writes in DIR (made if missing), which\n"
+	"                           outlives it, rather than in its bundle\n"
 	"  -n, --hostname NAME      its hostname (default: the id's first 12 digits)\n"
 	"  -U, --userns             a user namespace: root inside is an unprivileged\n"
 	"                           host range (stage 07)\n"
@@ -1149,7 +1200,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		O_SECCOMP,
 		O_SCHED,
 		O_INIT,
-		O_IP
+		O_IP,
+		O_UPPER
 	};
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -1185,6 +1237,7 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "init", no_argument, NULL, O_INIT },
 		{ "userns", no_argument, NULL, 'U' },
 		{ "ip", required_argument, NULL, O_IP },
+		{ "upper", required_argument, NULL, O_UPPER },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
@@ -1334,6 +1387,9 @@ static int cmd_run(int argc, char **argv, bool run)
 			break;
 		case 'U':
 			o.userns = true;
+			break;
+		case O_UPPER:
+			o.upper = optarg;
 			break;
 		case O_IP:
 			if (net_parse_cidr(optarg, &(struct net_addr){ 0 }, &err) < 0) {

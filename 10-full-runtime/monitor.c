@@ -129,7 +129,18 @@ int mon_free(const struct places *p, const char *id, bool bundle, struct error *
 	if (st_remove_tree(dir, ret < 0 ? &(struct error){ 0 } : err) < 0)
 		ret = -1;
 	if (bundle) {
+		char work[PATH_MAX + 16], target[PATH_MAX];
+		ssize_t n;
+
 		mon_bundle(p, id, dir, sizeof(dir));
+		/* --upper: the work directory beside the user's DIR is cell's */
+		snprintf(work, sizeof(work), "%s/work", dir);
+		n = readlink(work, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			if (st_remove_tree(target, ret < 0 ? &(struct error){ 0 } : err) < 0)
+				ret = -1;
+		}
 		if (st_remove_tree(dir, ret < 0 ? &(struct error){ 0 } : err) < 0)
 			ret = -1;
 	}

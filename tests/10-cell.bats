@@ -515,3 +515,18 @@ cgroup_dir() { # NAME CONTROLLER
 	# the subnet is free again
 	cell run --rm --ip "$net.9/24" true
 }
+
+@test "--upper DIR: the writes outlive the container in DIR, the next one sees them; cell's work directory goes with rm" {
+	dir=$BATS_TEST_TMPDIR/keep
+	token=$(rand_token 8)
+	cell run --rm --upper "$dir" sh -c "echo $token >/kept"
+	[ "$(cat "$dir/kept")" = "$token" ]
+	run cell run --rm --upper "$dir" cat /kept
+	assert_output "$token"
+	[ ! -e "$ROOTFS/kept" ]
+	# nothing of cell's is left beside DIR
+	run ls -A "$BATS_TEST_TMPDIR"
+	refute_output --partial .cell-work
+	run -125 cell run --rm --upper "$ROOTFS/tmp" true
+	assert_output --partial 'inside the root file system'
+}
