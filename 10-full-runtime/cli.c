@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -1960,9 +1961,26 @@ static json_t *mounts_of(pid_t pid)
 	return list;
 }
 
+/* --ip's addresses: eth0's inside, and the host end's with its name. */
+static json_t *addresses_of(const struct record *r, json_t *config)
+{
+	const char *cidr = json_string_value(
+		json_object_get(json_object_get(config, "annotations"), MON_IP_ANNOTATION));
+	char host[INET_ADDRSTRLEN], link[IFNAMSIZ], end[INET_ADDRSTRLEN + 4];
+	struct net_addr a;
+
+	if (cidr == NULL || net_parse_cidr(cidr, &a, &(struct error){ 0 }) < 0)
+		return json_object();
+	net_text(a.host, host, sizeof(host));
+	snprintf(end, sizeof(end), "%s/%d", host, a.prefix);
+	net_link_name(r->id, link, sizeof(link));
+	return json_pack("{s:s, s:{s:s, s:s}}", "eth0", cidr, "HostEnd", "Name", link, "Address",
+			 end);
+}
+
 static int do_inspect(struct record *r, const char *ref, void *arg)
 {
-	json_t *list = arg, *o, *config, *cgroups = json_object();
+	json_t *list = arg, *o, *config, *cgroups = json_object(), *addresses;
 	char *text = NULL, bundle[PATH_MAX], core[PATH_MAX], log[PATH_MAX + 16];
 	struct cgroup cg = { 0 };
 	bool live = init_lives(r);
@@ -1981,6 +1999,7 @@ static int do_inspect(struct record *r, const char *ref, void *arg)
 						    json_string(cg.h[i].dir));
 	mon_bundle(&places, r->id, bundle, sizeof(bundle));
 	snprintf(log, sizeof(log), "%s/ctr.log", bundle);
+	addresses = addresses_of(r, config);
 	o = json_pack("{s:s, s:s, s:s, s:{s:s, s:b, s:b, s:i, s:i, s:b, s:s, s:s, s:i},"
 		      " s:s, s:s, s:s, s:{s:s, s:i}, s:i, s:b, s:b, s:o, s:o, s:o, s:o}",
 		      "Id", r->id, "Name", r->name, "Created", r->created, "State", "Status",
@@ -1993,6 +2012,7 @@ static int do_inspect(struct record *r, const char *ref, void *arg)
 		      "AutoRemove", r->rm, "Tty", r->tty, "Config", config, "Namespaces",
 		      live ? namespaces_of(r->pid) : json_object(), "CgroupPaths", cgroups,
 		      "Mounts", live ? mounts_of(r->pid) : json_array());
+	json_object_set_new(o, "Addresses", addresses);
 	json_array_append_new(list, o);
 	return 0;
 }
@@ -2004,7 +2024,7 @@ static int cmd_inspect(int argc, char **argv)
 			    "Everything cell knows of a container, as JSON (podman's names):\n"
 			    "its state, exit status and OOM, times, its config.json, and while it\n"
 			    "runs, its namespaces (inodes of /proc/PID/ns), cgroup directories\n"
-			    "and mounts, as the kernel shows them.\n");
+			    "and mounts, as the kernel shows them; --ip's addresses.\n");
 	json_t *list;
 	char *text;
 

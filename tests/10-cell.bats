@@ -494,6 +494,8 @@ cgroup_dir() { # NAME CONTROLLER
 	# the kernel's view: eth0 inside, the host end cell-<id> with .1
 	nsenter -t "$PID" -n ip -o -4 addr show dev eth0 | grep -q "inet $cidr "
 	ip -o -4 addr show dev "cell-${id:0:8}" | grep -q "inet $net.1/24 "
+	[ "$(inspect "$name" .Addresses.eth0)" = "$cidr" ]
+	[ "$(inspect "$name" .Addresses.HostEnd.Name)" = "cell-${id:0:8}" ]
 	run cell exec "$name" ping -c 2 -W 2 "$net.1"
 	assert_success
 	run cell stats --no-stream --format json "$name"
