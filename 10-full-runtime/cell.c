@@ -27,7 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cell.h"
+#include "cli.h"
+#include "runc.h"
 
 extern char **environ;
 

@@ -44,7 +44,8 @@
 
 #include <jansson.h>
 
-#include "cell.h"
+#include "cli.h"
+#include "defaults.h"
 #include "cgroup.h"
 #include "container.h"
 #include "monitor.h"

@@ -24,7 +24,8 @@
 
 #include <jansson.h>
 
-#include "cell.h"
+#include "defaults.h"
+#include "runc.h"
 #include "container.h"
 
 struct globals {
