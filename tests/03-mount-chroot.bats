@@ -65,7 +65,7 @@ setup() {
 # points: 1
 @test "/proc is the container's: ps shows PID 1 and nothing of the host" {
 	secs=$((100000 + RANDOM))
-	sleep "$secs" &
+	sleep "$secs" 3>&- &
 	sleeper=$!
 	run "$CONTAINER" ps -o pid,args
 	kill "$sleeper"
