@@ -532,3 +532,32 @@ cgroup_dir() { # NAME CONTROLLER
 	run -125 cell run --rm --upper "$ROOTFS/tmp" true
 	assert_output --partial 'inside the root file system'
 }
+
+@test "the monitor records an OOM kill: exit 137 and OOMKilled, from the cgroup's own count" {
+	name=c$(rand_token 6)
+	run -137 cell run --name "$name" -m 16m --memory-swap 16m memeat 64
+	[ "$(inspect "$name" .State.ExitCode)" = 137 ]
+	[ "$(inspect "$name" .State.OOMKilled)" = true ]
+	# a SIGKILL that is not the OOM killer's is not called one
+	run_sleeping "$name-k"
+	kill -9 "$PID"
+	wait_state "$name-k" stopped
+	[ "$(inspect "$name-k" .State.OOMKilled)" = false ]
+}
+
+@test "restart after a reboot: the runtime state gone, the saved configuration runs again" {
+	name=c$(rand_token 6)
+	token=$(rand_token 8)
+	run_sleeping "$name" -e TOKEN="$token"
+	id=$(inspect "$name" .Id)
+	# what a reboot does: every process gone, /run emptied
+	monitor=$(inspect "$name" .State.MonitorPid)
+	kill -9 "$monitor" "$PID"
+	wait_long sh -c "! grep -qs '^State:.*[RS]' /proc/$PID/status"
+	rm -rf "/run/cell/core/$id" "/run/cell/containers/$id"
+	cell restart "$name"
+	[ "$(cell status "$name")" = running ]
+	new=$(inspect "$name" .State.Pid)
+	[ "$new" != "$PID" ]
+	tr '\0' '\n' </proc/$new/environ | grep -qx "TOKEN=$token"
+}
