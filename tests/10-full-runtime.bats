@@ -27,6 +27,9 @@ teardown() {
 	for id in $("$RUNC_BIN" --root "$STATE" list -q 2>/dev/null); do
 		"$RUNC_BIN" --root "$STATE" delete --force "$id" || true
 	done
+	# the parents a test made for its linux.cgroupsPath, deepest first
+	[ -z "${CGROUP_PARENTS:-}" ] ||
+		find /sys/fs/cgroup -mindepth 1 -depth -type d -regex "$CGROUP_PARENTS" -exec rmdir {} + 2>/dev/null || true
 	cell_teardown
 }
 
@@ -48,6 +51,30 @@ set_args() { # ARG...
 
 pid_of() { jq -r .pid <<<"$(runc state "$1")"; }
 status_of() { jq -r .status <<<"$(runc state "$1")"; }
+
+# Whether the host's cgroups are v2 only: one tree at /sys/fs/cgroup. On
+# a v1 host (or a hybrid one, whose v2 tree has no controller), the
+# runtime uses the hierarchies of /sys/fs/cgroup/<controller>.
+cgroup_v2() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
+
+# Whether the kernel accounts swap, which a swap limit needs: v1's memsw
+# files; v2's memory.swap.max, in a cgroup below the root (this shell's).
+swap_accounted() {
+	if cgroup_v2; then
+		[ -e "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)/memory.swap.max" ]
+	else
+		[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]
+	fi
+}
+
+# The cgroup directories of PATH (below the roots) in every hierarchy.
+cgroup_dirs() { # PATH
+	if cgroup_v2; then
+		echo "/sys/fs/cgroup$1"
+	else
+		find /sys/fs/cgroup -mindepth 1 -maxdepth 1 -type d -exec test -d "{}$1" \; -printf "%p$1\n"
+	fi
+}
 
 # Create and start ID running a shell that makes /tmp/ready and then waits
 # while it exists (the root is read-only; /tmp is a tmpfs); sets init to
@@ -148,32 +175,96 @@ run_waiting() { # ID
 	assert_line "keyctl: EACCES"
 }
 
-@test "linux.resources: memory, pids and cpu limits are in the container's cgroup" {
-	local mem pids path
+@test "linux.resources: memory, swap, pids and cpu limits are in the container's cgroup, its root inside" {
+	local mem swap=0 pids shares d
+	mem=$(((RANDOM % 64 + 32) * 1048576))
+	! swap_accounted || swap=$((mem + (RANDOM % 64 + 1) * 1048576))
+	pids=$((RANDOM % 50 + 20))
+	shares=$((RANDOM % 4000 + 100))
+	edit --argjson m "$mem" --argjson s "$swap" --argjson p "$pids" --argjson c "$shares" \
+		'.linux.resources.memory.limit = $m | .linux.resources.pids.limit = $p |
+		 if $s > 0 then .linux.resources.memory.swap = $s else . end |
+		 .linux.resources.cpu = {shares: $c, quota: 50000, period: 100000}'
+	run_waiting "$ID"
+	if cgroup_v2; then
+		d=/sys/fs/cgroup/cell/runc/$ID
+		assert_equal "$(cat "$d/memory.max")" "$mem"
+		# the spec counts memory plus swap (v1's memsw); v2 limits swap alone
+		[ "$swap" -eq 0 ] || assert_equal "$(cat "$d/memory.swap.max")" $((swap - mem))
+		assert_equal "$(cat "$d/pids.max")" "$pids"
+		assert_equal "$(cat "$d/cpu.max")" "50000 100000"
+		# v1's shares (2-262144) on v2's weight (1-10000): runc's and crun's line
+		assert_equal "$(cat "$d/cpu.weight")" $((1 + (shares - 2) * 9999 / 262142))
+		grep -qx "$init" "$d/cgroup.procs"
+		# inside, its own cgroup namespace: the container's cgroup is the
+		# root, and /sys/fs/cgroup shows it (its limit, its processes)
+		run runc exec "$ID" sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/memory.max; grep -cx 1 /sys/fs/cgroup/cgroup.procs'
+		assert_success
+		assert_output "$(printf '0::/\n%s\n1' "$mem")"
+	else
+		d=/cell/runc/$ID
+		assert_equal "$(cat "/sys/fs/cgroup/memory$d/memory.limit_in_bytes")" "$mem"
+		[ "$swap" -eq 0 ] ||
+			assert_equal "$(cat "/sys/fs/cgroup/memory$d/memory.memsw.limit_in_bytes")" "$swap"
+		assert_equal "$(cat "/sys/fs/cgroup/pids$d/pids.max")" "$pids"
+		assert_equal "$(cat "/sys/fs/cgroup/cpu$d/cpu.cfs_quota_us")" 50000
+		assert_equal "$(cat "/sys/fs/cgroup/cpu$d/cpu.shares")" "$shares"
+		grep -qx "$init" "/sys/fs/cgroup/memory$d/cgroup.procs"
+		run runc exec "$ID" sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/memory/memory.limit_in_bytes; grep -cx 1 /sys/fs/cgroup/pids/cgroup.procs'
+		assert_success
+		refute_output --partial "$ID"
+		assert_line --regexp '^[0-9]+:memory:/$'
+		assert_equal "${lines[-2]}" "$mem"
+		assert_equal "${lines[-1]}" 1
+	fi
+}
+
+@test "update --resources: new limits in the running container's cgroup" {
+	local mem pids
 	mem=$(((RANDOM % 64 + 32) * 1048576))
 	pids=$((RANDOM % 50 + 20))
-	edit --argjson m "$mem" --argjson p "$pids" \
-		'.linux.resources.memory.limit = $m | .linux.resources.pids.limit = $p |
-		 .linux.resources.cpu = {quota: 50000, period: 100000}'
 	run_waiting "$ID"
-	path=/cell/runc/$ID
-	if [ -d /sys/fs/cgroup/memory ]; then
-		assert_equal "$(cat /sys/fs/cgroup/memory$path/memory.limit_in_bytes)" "$mem"
-		assert_equal "$(cat /sys/fs/cgroup/pids$path/pids.max)" "$pids"
-		assert_equal "$(cat /sys/fs/cgroup/cpu$path/cpu.cfs_quota_us)" 50000
-		grep -qx "$init" /sys/fs/cgroup/memory$path/cgroup.procs
+	jq -n --argjson m "$mem" --argjson p "$pids" '{memory: {limit: $m}, pids: {limit: $p}}' |
+		runc update --resources - "$ID"
+	if cgroup_v2; then
+		assert_equal "$(cat "/sys/fs/cgroup/cell/runc/$ID/memory.max")" "$mem"
+		assert_equal "$(cat "/sys/fs/cgroup/cell/runc/$ID/pids.max")" "$pids"
 	else
-		assert_equal "$(cat /sys/fs/cgroup$path/memory.max)" "$mem"
-		assert_equal "$(cat /sys/fs/cgroup$path/pids.max)" "$pids"
-		assert_equal "$(cat /sys/fs/cgroup$path/cpu.max)" "50000 100000"
-		grep -qx "$init" /sys/fs/cgroup$path/cgroup.procs
+		assert_equal "$(cat "/sys/fs/cgroup/memory/cell/runc/$ID/memory.limit_in_bytes")" "$mem"
+		assert_equal "$(cat "/sys/fs/cgroup/pids/cell/runc/$ID/pids.max")" "$pids"
 	fi
-	# the container sees its cgroup as the root of the tree (its own namespace)
-	run runc exec "$ID" cat /proc/self/cgroup
-	assert_success
-	refute_output --partial "$ID"
-	assert_line --regexp '^[0-9]+:memory:/$'
+}
 
+@test "linux.cgroupsPath: a path, or systemd's slice:prefix:name, is where the kernel puts the init" {
+	local tok given path pids d
+	tok=$(rand_token 8)
+	pids=$((RANDOM % 50 + 20))
+	CGROUP_PARENTS=".*/cellt-?$tok.*\|.*/cellt\.slice"
+	for given in "/cellt$tok/$ID" "cellt-$tok.slice:cellp:$ID"; do
+		# systemd's names: cellt-TOK.slice is cellt.slice/cellt-TOK.slice
+		case $given in
+		/*) path=$given ;;
+		*) path=/cellt.slice/cellt-$tok.slice/cellp-$ID.scope ;;
+		esac
+		edit --arg c "$given" --argjson p "$pids" '.linux.cgroupsPath = $c | .linux.resources.pids.limit = $p'
+		run_waiting "$ID"
+		# v1: a line per hierarchy, "N:pids:PATH"; v2: "0::PATH"
+		grep -Eqx "[0-9]+:(pids)?:$path" "/proc/$init/cgroup" ||
+			fail "the init is not in $path: $(cat "/proc/$init/cgroup")"
+		if cgroup_v2; then
+			assert_equal "$(cat "/sys/fs/cgroup$path/pids.max")" "$pids"
+		else
+			assert_equal "$(cat "/sys/fs/cgroup/pids$path/pids.max")" "$pids"
+		fi
+		runc delete --force "$ID"
+		# the container's cgroup goes; the levels above it are the client's
+		for d in $(cgroup_dirs "${path%/*}"); do
+			[ ! -e "$d/${path##*/}" ] || fail "$d/${path##*/} is left"
+			rmdir "$d"
+		done
+		[ "${path#/cellt.slice/}" = "$path" ] || rmdir $(cgroup_dirs /cellt.slice)
+		(cd "$BUNDLE" && rm config.json && "$RUNC_BIN" spec)
+	done
 }
 
 @test "pause freezes every process of the container; resume thaws them" {
