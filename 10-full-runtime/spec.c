@@ -918,7 +918,7 @@ static int parse_throttle(json_t *blkio, const char *key, struct blkio_device **
 
 static int parse_device_rules(json_t *res, struct resources_spec *r, struct error *err)
 {
-	json_t *list, *item;
+	json_t *list, *item, *allow;
 	char where[64], *type, *access;
 	size_t i;
 
@@ -934,11 +934,11 @@ static int parse_device_rules(json_t *res, struct resources_spec *r, struct erro
 		snprintf(where, sizeof(where), "linux.resources.devices[%zu]", i);
 		if (!json_is_object(item))
 			return err_set(err, "%s: must be an object", where);
-		if (field(item, where, "allow", JSON_TRUE, &list, err) < 0)
+		if (field(item, where, "allow", JSON_TRUE, &allow, err) < 0)
 			return -1;
-		if (list == NULL)
+		if (allow == NULL)
 			return err_set(err, "%s.allow: missing", where);
-		d->allow = json_is_true(list);
+		d->allow = json_is_true(allow);
 		if (get_string(item, where, "type", &type, err) < 0)
 			return -1;
 		d->type = type == NULL ? 'a' : type[0];
