@@ -16,6 +16,7 @@
  * Documentation/admin-guide/cgroup-v2.rst and its cgroup-v1/ directory.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1449,14 +1450,79 @@ int cg_apply(const struct cgroup *cg, const struct resources_spec *res, struct e
  */
 int cg_enter(const struct cgroup *cg, pid_t pid, struct error *err)
 {
+	return cg_enter_exec(cg, pid, 0, err);
+}
+
+/* The init's cgroup in the v2 tree, from the "0::PATH" line of
+ * /proc/PID/cgroup (cgroups(7)), as this process's cgroup namespace
+ * names it: the path below the tree's root. */
+static int v2_cgroup_of(pid_t pid, char *out, size_t size, struct error *err)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return err_sys(err, "open %s", path);
+	while (!found && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		found = strncmp(line, "0::", 3) == 0;
+		if (found)
+			snprintf(out, size, "%s", line + 3);
+	}
+	found = found && strlen(line + 3) < size;
+	free(line);
+	fclose(f);
+	if (!found)
+		return err_set(err, "%s: no cgroup v2 line (0::PATH) that fits", path);
+	return 0;
+}
+
+/*
+ * step: cgroup-join-exec
+ * An exec'd process joins the container's cgroup as the init did, with
+ * one exception on v2. There a cgroup that hands controllers down to
+ * cgroups below it (its cgroup.subtree_control is not empty) may hold no
+ * process itself, and the kernel refuses the write with EBUSY
+ * (cgroup-v2.rst, "No Internal Process Constraint"). A container makes
+ * that so as soon as it delegates its own tree, as a systemd inside does:
+ * it moves itself into init.scope and turns controllers on for its
+ * services. The process then joins the cgroup its init is in, which
+ * /proc/INIT/cgroup names (runc does the same), once the runtime has
+ * checked that it is below the container's: the container wrote it.
+ */
+int cg_enter_exec(const struct cgroup *cg, pid_t pid, pid_t init, struct error *err)
+{
+	size_t len = strlen(cg->path);
+	char below[PATH_MAX], path[PATH_MAX];
 	int joined = 0;
 
 	for (int i = 0; i < cg->n; i++) {
-		if (cg->h[i].dir[0] == '\0')
+		const struct cg_hierarchy *h = &cg->h[i];
+
+		if (h->dir[0] == '\0')
 			continue;
-		if (cg_write(&cg->h[i], "cgroup.procs", err, "%d", (int)pid) < 0)
-			return -1;
 		joined++;
+		if (cg_write(h, "cgroup.procs", err, "%d", (int)pid) == 0)
+			continue;
+		if (!h->v2 || init <= 0 || err->errnum != EBUSY)
+			return -1;
+		*err = (struct error){ 0 };
+		if (v2_cgroup_of(init, below, sizeof(below), err) < 0)
+			return -1;
+		if (strncmp(below, cg->path, len) != 0 || below[len] != '/')
+			return err_errno(err, EBUSY,
+					 "%s/cgroup.procs: the cgroup holds no process, and the "
+					 "init's, %s, is not below it",
+					 h->dir, below);
+		if (make_path(path, sizeof(path), err, "%s%s/cgroup.procs", h->mount, below) < 0)
+			return -1;
+		snprintf(below, sizeof(below), "%d", (int)pid);
+		if (write_file(path, below, err) < 0)
+			return -1;
 	}
 	if (joined == 0)
 		return err_set(err, "cgroup %s: gone from every hierarchy", cg->path);
@@ -1562,11 +1628,72 @@ static int compare_pids(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A list of pids that grows as it is read. */
+struct pid_list {
+	pid_t *pids;
+	size_t n, cap;
+};
+
 /*
- * The container's processes: cgroup.procs of one hierarchy, since every
- * process joined them all. v2's, if the container has one (its processes
- * cannot be in a child: the leaf holds them), else the pids or freezer
- * one, else any. v1 lists a process once per thread group but promises
+ * The pids in DIR's cgroup.procs, then in those of every cgroup below it,
+ * depth first: a container may make cgroups of its own, in its cgroup
+ * namespace, and move processes there (a systemd inside does, and on v2
+ * must: "no internal processes"). A cgroup removed meanwhile (ENOENT, or
+ * ENODEV from a file opened just before) holds no process any more.
+ */
+static int collect_pids(const char *dir, struct pid_list *l, struct error *err)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	pid_t *bigger;
+	int pid, ret = 0;
+	DIR *d;
+	FILE *f;
+
+	if (make_path(path, sizeof(path), err, "%s/cgroup.procs", dir) < 0)
+		return -1;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return errno == ENOENT || errno == ENODEV ? 0 : err_sys(err, "open %s", path);
+	while (fscanf(f, "%d", &pid) == 1) {
+		if (l->n == l->cap) {
+			bigger = realloc(l->pids, 2 * l->cap * sizeof(*l->pids));
+			if (bigger == NULL) {
+				err_sys(err, "read %s: realloc", path);
+				fclose(f);
+				return -1;
+			}
+			l->pids = bigger;
+			l->cap *= 2;
+		}
+		l->pids[l->n++] = pid;
+	}
+	if (ferror(f) && errno != ENODEV) {
+		err_sys(err, "read %s", path);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	d = opendir(dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : err_sys(err, "open %s", dir);
+	while (ret == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		ret = make_path(path, sizeof(path), err, "%s/%s", dir, e->d_name);
+		if (ret == 0)
+			ret = collect_pids(path, l, err);
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * The container's processes: cgroup.procs of one hierarchy and of the
+ * cgroups below the container's there, since every process joined them
+ * all. v2's, if the container has one, else the pids or freezer one,
+ * else any. v1 lists a process once per thread group but promises
  * neither order nor uniqueness (cgroups(7)): sorted, without repeats.
  * A cgroup gone already holds no process: an empty list.
  */
@@ -1574,11 +1701,8 @@ int cg_pids(const struct cgroup *cg, pid_t **pids, size_t *n, struct error *err)
 {
 	const struct cg_hierarchy *h = NULL;
 	const char *order[] = { "", "pids", "freezer", NULL };
-	char path[PATH_MAX];
-	size_t cap = 16, count = 0, kept = 0;
-	pid_t *list, *bigger;
-	int pid;
-	FILE *f;
+	struct pid_list l = { .cap = 16 };
+	size_t kept = 0;
 
 	*pids = NULL;
 	*n = 0;
@@ -1589,50 +1713,20 @@ int cg_pids(const struct cgroup *cg, pid_t **pids, size_t *n, struct error *err)
 			     (order[k][0] != '\0' && !cg->h[i].v2 &&
 			      in_list(cg->h[i].controllers, order[k]))))
 				h = &cg->h[i];
-	list = malloc(cap * sizeof(*list));
-	if (list == NULL)
+	l.pids = malloc(l.cap * sizeof(*l.pids));
+	if (l.pids == NULL)
 		return err_sys(err, "cgroup.procs: malloc");
-	if (h == NULL)
-		goto done;
-	if (make_path(path, sizeof(path), err, "%s/cgroup.procs", h->dir) < 0)
-		goto fail;
-	f = fopen(path, "re");
-	if (f == NULL && errno == ENOENT)
-		goto done;
-	if (f == NULL) {
-		err_sys(err, "open %s", path);
-		goto fail;
+	if (h != NULL && collect_pids(h->dir, &l, err) < 0) {
+		free(l.pids);
+		return -1;
 	}
-	while (fscanf(f, "%d", &pid) == 1) {
-		if (count == cap) {
-			bigger = realloc(list, 2 * cap * sizeof(*list));
-			if (bigger == NULL) {
-				err_sys(err, "read %s: realloc", path);
-				fclose(f);
-				goto fail;
-			}
-			list = bigger;
-			cap *= 2;
-		}
-		list[count++] = pid;
-	}
-	if (ferror(f)) {
-		err_sys(err, "read %s", path);
-		fclose(f);
-		goto fail;
-	}
-	fclose(f);
-	qsort(list, count, sizeof(*list), compare_pids);
-	for (size_t i = 0; i < count; i++)
-		if (kept == 0 || list[kept - 1] != list[i])
-			list[kept++] = list[i];
-done:
-	*pids = list;
+	qsort(l.pids, l.n, sizeof(*l.pids), compare_pids);
+	for (size_t i = 0; i < l.n; i++)
+		if (kept == 0 || l.pids[kept - 1] != l.pids[i])
+			l.pids[kept++] = l.pids[i];
+	*pids = l.pids;
 	*n = kept;
 	return 0;
-fail:
-	free(list);
-	return -1;
 }
 
 /* ---- removing ---- */
@@ -1658,15 +1752,40 @@ static int remove_dir(const char *dir, struct error *err)
 	}
 }
 
+/* DIR and the cgroups the container made below it (collect_pids), the
+ * deepest first: a cgroup with children is busy too. */
+static int remove_tree(const char *dir, struct error *err)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : err_sys(err, "open %s", dir);
+	while (ret == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		ret = make_path(path, sizeof(path), err, "%s/%s", dir, e->d_name);
+		if (ret == 0)
+			ret = remove_tree(path, err);
+	}
+	closedir(d);
+	return ret < 0 ? -1 : remove_dir(dir, err);
+}
+
 /*
  * step: cgroup-remove
- * The container's directory in every hierarchy, then up to PARENTS empty
- * levels above it (the runtime's own /cell/runc for its default paths).
- * Another container's cgroup keeps a parent busy (EBUSY, ENOTEMPTY), and
- * then the levels above it too; another runtime may have removed it
- * first (ENOENT): neither is an error. The root of a hierarchy is never
- * touched. Each hierarchy is tried even after one failed; the first
- * failure is reported.
+ * The container's directory in every hierarchy, with the cgroups the
+ * container made below it, then up to PARENTS empty levels above it (the
+ * runtime's own /cell/runc for its default paths). Another container's
+ * cgroup keeps a parent busy (EBUSY, ENOTEMPTY), and then the levels
+ * above it too; another runtime may have removed it first (ENOENT):
+ * neither is an error. The root of a hierarchy is never touched. Each
+ * hierarchy is tried even after one failed; the first failure is
+ * reported.
  */
 int cg_destroy(const struct cgroup *cg, int parents, struct error *err)
 {
@@ -1682,7 +1801,7 @@ int cg_destroy(const struct cgroup *cg, int parents, struct error *err)
 		size_t root = strlen(h->mount);
 
 		if (make_path(dir, sizeof(dir), e, "%s%s", h->mount, cg->path) < 0 ||
-		    remove_dir(dir, e) < 0) {
+		    remove_tree(dir, e) < 0) {
 			ret = -1;
 			continue;
 		}

@@ -48,6 +48,10 @@ int cg_open(struct cgroup *cg, const char *path, struct error *err);
 int cg_apply(const struct cgroup *cg, const struct resources_spec *res, struct error *err);
 /* Moves PID into the container's cgroup in every hierarchy. */
 int cg_enter(const struct cgroup *cg, pid_t pid, struct error *err);
+/* The same for a process exec'd into a running container whose init is
+ * INIT: where v2 refuses a process in the container's cgroup (it hands
+ * controllers down to cgroups the container made), the init's cgroup. */
+int cg_enter_exec(const struct cgroup *cg, pid_t pid, pid_t init, struct error *err);
 /* The freezer: v1 freezer.state, v2 cgroup.freeze; waits until it holds. */
 int cg_freeze(const struct cgroup *cg, bool frozen, struct error *err);
 /* Whether the container's cgroup is frozen (false where there is no freezer). */
@@ -63,12 +67,13 @@ struct cg_usage {
 	unsigned long long io_read, io_write; /* bytes through the block layer */
 };
 int cg_usage(const struct cgroup *cg, struct cg_usage *u, struct error *err);
-/* The PIDs in the container's cgroup (malloc'd array). */
+/* The PIDs in the container's cgroup and the cgroups below it (malloc'd array). */
 int cg_pids(const struct cgroup *cg, pid_t **pids, size_t *n, struct error *err);
-/* Removes the container's directories (waiting briefly for tasks that are
- * dying), then up to PARENTS levels of parents that are left empty (the
- * runtime's own /cell/runc above its default paths; 0 for a path a client
- * chose, whose parents are the client's). */
+/* Removes the container's directories and the cgroups it made below them
+ * (waiting briefly for tasks that are dying), then up to PARENTS levels of
+ * parents that are left empty (the runtime's own /cell/runc above its
+ * default paths; 0 for a path a client chose, whose parents are the
+ * client's). */
 int cg_destroy(const struct cgroup *cg, int parents, struct error *err);
 /* Mounts the container's view of the hierarchies on TARGET_FD (an O_PATH
  * descriptor of the destination, resolved inside the new root), with the

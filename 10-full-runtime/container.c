@@ -1172,7 +1172,7 @@ int ctr_exec(const struct ctr_exec_opts *o, int *status_out, struct error *err)
 	}
 	waitpid(pid, NULL, 0);
 	pid = (pid_t)strtol(msg, NULL, 10);
-	if (cg_enter(&cg, pid, err) < 0) {
+	if (cg_enter_exec(&cg, pid, st.pid, err) < 0) {
 		kill(pid, SIGKILL);
 		goto out;
 	}

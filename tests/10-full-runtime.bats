@@ -545,6 +545,42 @@ run_waiting() { # ID
 	fi
 }
 
+@test "cgroups a container makes below its own: exec joins the init's, ps lists them, delete removes them" {
+	# /sys/fs/cgroup writable inside, as a systemd in the container needs it;
+	# the init moves itself into a cgroup of its own making, as systemd
+	# moves itself into init.scope. On v2 it then hands the pids controller
+	# down, after which the container's cgroup may hold no process.
+	edit '.mounts |= map(if .destination == "/sys/fs/cgroup" then .options -= ["ro"] else . end)'
+	edit --arg s 'if [ -e /sys/fs/cgroup/cgroup.procs ]; then
+			mkdir /sys/fs/cgroup/init && echo $$ >/sys/fs/cgroup/init/cgroup.procs &&
+				echo +pids >/sys/fs/cgroup/cgroup.subtree_control || exit 1
+		else
+			for d in /sys/fs/cgroup/*; do
+				[ ! -L "$d" ] && [ "${d##*/}" != cpuset ] || continue
+				mkdir "$d/init" && echo $$ >"$d/init/cgroup.procs" || exit 1
+			done
+		fi
+		touch /tmp/ready; while [ -e /tmp/ready ]; do sleep 0.1; done' '.process.args = ["sh", "-c", $s]'
+	runc run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null
+	init=$(pid_of "$ID")
+	wait_long test -e "/proc/$init/root/tmp/ready"
+	grep -Eqx "[0-9]+:(pids)?:/cell/runc/$ID/init" "/proc/$init/cgroup" ||
+		fail "the init did not move: $(cat "/proc/$init/cgroup")"
+	# exec: into the container's cgroup (v1), or where the init is (v2)
+	run runc exec "$ID" cat /proc/self/cgroup
+	assert_success
+	if cgroup_v2; then
+		assert_output "0::/init"
+	else
+		assert_line --regexp '^[0-9]+:pids:/$'
+	fi
+	runc ps --format json "$ID" | jq -e --argjson p "$init" 'index($p) != null' >/dev/null ||
+		fail "ps does not list the init: $(runc ps --format json "$ID")"
+	runc delete --force "$ID"
+	# (and the teardown's leak check finds any cgroup left behind)
+	[ ! -e "$STATE/$ID" ]
+}
+
 @test "linux.uidMappings: root inside is an unprivileged range of the host" {
 	local first
 	first=$((200000 + RANDOM % 1000 * 65536))
