@@ -74,7 +74,7 @@ remove_client_cgroups() {
 }
 client_cgroups_gone() {
 	local d
-	find /sys/fs/cgroup -depth -mindepth 2 -maxdepth 4 -type d \
+	find /sys/fs/cgroup -depth -mindepth 1 -maxdepth 4 -type d \
 		\( -path '*/cell/podman*' -o -path '*/cell-ctr*' \) -exec rmdir {} + 2>/dev/null
 	# a /cell that was there before the test is not the test's to remove
 	for d in /sys/fs/cgroup/*/cell /sys/fs/cgroup/cell; do
@@ -147,6 +147,8 @@ prun() { podman run --network none --cgroup-parent /cell/podman "$@"; }
 	assert_output paused
 	if [ -d /sys/fs/cgroup/freezer ]; then
 		assert_equal "$(cat /sys/fs/cgroup/freezer/cell/podman/libpod-$id/freezer.state)" FROZEN
+	else
+		grep -qx 'frozen 1' "/sys/fs/cgroup/cell/podman/libpod-$id/cgroup.events"
 	fi
 	grep -q '^State:.*(stopped)\|^State:.*D\|^State:.*S' "/proc/$pid/status"
 	podman unpause "$NAME"
