@@ -3,12 +3,15 @@
 # given stages' tests inside against the binaries built on the host, and
 # prints their TAP output, which arrives over the VM's second serial port.
 #
-#   labs/vm/run.sh NN...      the tests of these stages; TAP on stdout
-#   labs/vm/run.sh --shell    a root shell in the VM instead (Ctrl-A x quits)
+#   labs/vm/run.sh NN[:REGEX]...     the tests of these stages, or of these
+#                                    test files (10-full-runtime), only those
+#                                    whose names match REGEX when it is given
+#                                    (bats --filter); TAP on stdout
+#   labs/vm/run.sh --shell           a root shell in the VM instead (Ctrl-A x quits)
 #
 # Exit status: 0 when every test passed, 1 when one failed, 2 when the VM
 # did not boot, did not finish in time (CELL_VM_TIMEOUT seconds; by default
-# 10 minutes a stage, 20 at least), or was interrupted.
+# 15 minutes for each name given, 20 at least), or was interrupted.
 #
 # Errors: set -euo pipefail, so a command that fails ends the script, save
 # where the line itself says what its failure means (if, ||); die() names
@@ -16,14 +19,14 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=$top/labs/cache/vm
-limit=${CELL_VM_TIMEOUT:-$(($# * 600 > 1200 ? $# * 600 : 1200))}
+limit=${CELL_VM_TIMEOUT:-$(($# * 900 > 1200 ? $# * 900 : 1200))}
 
 say() { echo "# vm: $*"; }
 die() { echo "vm: $*" >&2; exit 2; }
 
 shell=false
 [ "${1:-}" = --shell ] && { shell=true; shift; }
-$shell || [ $# -gt 0 ] || die "usage: labs/vm/run.sh NN... | --shell"
+$shell || [ $# -gt 0 ] || die "usage: labs/vm/run.sh NN[:REGEX]... | --shell"
 command -v qemu-system-x86_64 >/dev/null ||
 	die "no qemu-system-x86_64: install the qemu-system-x86 package (make deps STAGE=06)"
 
@@ -92,7 +95,7 @@ if $shell; then
 	exit 0
 fi
 
-say "booting Linux $kver under qemu (TCG, 2 CPUs, 1.5 GiB) for stages $*"
+say "booting Linux $kver under qemu (TCG, 2 CPUs, 1.5 GiB) for $*"
 start=$SECONDS
 : >"$run/tap"
 # pdeathsig: should this script be killed outright, timeout and qemu go too.
