@@ -267,7 +267,7 @@ run_waiting() { # ID
 	done
 }
 
-@test "pause freezes every process of the container; resume thaws them" {
+@test "pause freezes every process of the container (its cgroup's freezer); resume thaws them" {
 	local ticks
 	run_waiting "$ID"
 	runc pause "$ID"
