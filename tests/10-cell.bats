@@ -56,9 +56,11 @@ wait_state() { # NAME STATE
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 cpu_moved() { [ "$(cpu_ticks "$1")" != "$2" ]; }
 
-# The container's cgroup directory in the hierarchy of CONTROLLER.
+# The container's cgroup directory in the hierarchy of CONTROLLER. A key
+# lists its hierarchy's controllers: "cpu,cpuacct" on v1, v2's tree
+# "cpuset cpu io memory pids ...".
 cgroup_dir() { # NAME CONTROLLER
-	inspect "$1" ".CgroupPaths | to_entries[] | select(.key | split(\",\") | index(\"$2\")) | .value"
+	inspect "$1" ".CgroupPaths | to_entries[] | select(.key | split(\"[, ]\"; null) | index(\"$2\")) | .value"
 }
 
 @test "run: the program's output and exit status; --rm leaves no record, bundle or cgroup" {
