@@ -3,8 +3,8 @@
 #   make [STAGE=NN]         build the stages (all present, or one)
 #   make shell [STAGE=NN]   a shell in that stage's container (default: the highest stage)
 #   make test [STAGE=NN]    run the tests; ends with "N passed, N failed, N skipped"
-#                           (on a cgroup v1 host, 06's and 10's cgroup tests again in a
-#                           cgroup v2 VM; VM=no skips)
+#                           (on a cgroup v1 host, 06's tests and 10's cgroup tests again
+#                           in a cgroup v2 VM; VM=no skips)
 #   make check              -Werror build, clang-format, tests under ASan/UBSan
 #   make rootfs             the default root filesystem, in labs/rootfs
 #   make deps               install the Debian/Ubuntu packages the toolkit needs
@@ -72,12 +72,14 @@ shell: deps build rootfs
 # Both cgroup versions are tested on every run: on a host whose cgroup v2 tree
 # has no memory controller (v1 or hybrid, like many CI machines), the cgroup
 # stage's tests run a second time in a VM with cgroup v2 (labs/vm; about five
-# minutes, emulated), and so do the runtime's tests whose names say "cgroup"
-# (two to four more; all of stage 10's take a quarter of an hour there, which
-# make test-vm STAGE=10 spends). VM=no leaves the VM out, VM=yes runs it on
-# any host.
+# minutes, emulated), and so do stage 10's tests of what differs between the
+# versions: the runtime's and cell's whose names say "cgroup" or "freez"
+# (the freezer), about three minutes more. All of stage 10's take a quarter
+# of an hour there, which make test-vm STAGE=10 spends. VM=no leaves the VM
+# out, VM=yes runs it on any host.
 VM ?= auto
-VM_STAGES := $(strip $(filter 06,$(NUMBERS)) $(if $(filter 10,$(NUMBERS)),10-full-runtime:cgroup))
+VM_STAGES := $(strip $(filter 06,$(NUMBERS)) \
+	$(if $(filter 10,$(NUMBERS)),'10-full-runtime:cgroup|freez' '10-cell:cgroup|freez'))
 HOST_HAS_V2 := $(shell grep -qsw memory /sys/fs/cgroup/cgroup.controllers \
 	/sys/fs/cgroup/unified/cgroup.controllers && echo yes)
 ifeq ($(VM),no)
