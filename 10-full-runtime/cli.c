@@ -35,10 +35,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +51,7 @@
 #include "spec.h"
 #include "state.h"
 #include "store.h"
+#include "term.h"
 
 #define EXIT_CELL      125 /* cell itself failed (podman's) */
 #define STOP_TIMEOUT   10  /* seconds between SIGTERM and SIGKILL */
@@ -662,16 +661,6 @@ static void join_args(char **args, char *out, size_t size)
 
 /* ---- attaching: a cell in the foreground ---- */
 
-static struct termios saved_term;
-static bool term_raw;
-
-static void restore_term(void)
-{
-	if (term_raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_term);
-	term_raw = false;
-}
-
 static void send_size(int fd)
 {
 	struct winsize ws;
@@ -719,12 +708,8 @@ static int relay(int fd, const struct record *r, bool input)
 	sigaddset(&set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (r->tty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_term) == 0) {
-		struct termios raw = saved_term;
-
-		cfmakeraw(&raw);
-		term_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
-		atexit(restore_term);
+	if (r->tty && isatty(STDIN_FILENO)) {
+		term_raw();
 		send_size(fd);
 	}
 	for (;;) {
@@ -769,7 +754,7 @@ static int relay(int fd, const struct record *r, bool input)
 			}
 		}
 	}
-	restore_term();
+	term_restore();
 	close(sig_fd);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (code < 0) {
@@ -2042,102 +2027,6 @@ static int cmd_inspect(int argc, char **argv)
 
 /* ---- exec ---- */
 
-/*
- * exec -t: the core makes a terminal in the container (its devpts) and
- * sends the master end to a console socket, as runc's clients ask. A
- * child of cell runs the core's exec and waits for the process; cell
- * relays between its own terminal (raw) and the master until the child
- * reports the status.
- */
-static int exec_with_terminal(struct ctr_exec_opts *o, const struct record *r)
-{
-	char dir[PATH_MAX], sock[PATH_MAX + 32], buf[ATTACH_MAX];
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct error err = { 0 };
-	int listen_fd, master, status = 0, sig_fd;
-	sigset_t set;
-	pid_t child;
-
-	mon_run_dir(&places, r->id, dir, sizeof(dir));
-	snprintf(sock, sizeof(sock), "%s/exec-%d", dir, getpid());
-	if (strlen(sock) >= sizeof(addr.sun_path))
-		return failf("exec -t: %s: the path is too long for a socket", sock);
-	strcpy(addr.sun_path, sock);
-	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(listen_fd, 1) < 0)
-		return failf("exec -t: listen on %s: %s", sock, strerror(errno));
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
-	o->console_socket = sock;
-	child = fork();
-	if (child == 0) {
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		if (ctr_exec(o, &status, &err) < 0) {
-			fail(&err);
-			_exit(create_status(&err));
-		}
-		_exit(status);
-	}
-	master = child > 0 ? mon_receive_fd(listen_fd, &err) : -1;
-	close(listen_fd);
-	unlink(sock);
-	if (master >= 0) {
-		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_term) == 0) {
-			struct termios raw = saved_term;
-			struct winsize ws;
-
-			cfmakeraw(&raw);
-			term_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
-			atexit(restore_term);
-			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-				ioctl(master, TIOCSWINSZ, &ws);
-		}
-		for (bool input = true;;) {
-			struct pollfd p[3] = { { .fd = master, .events = POLLIN },
-					       { .fd = sig_fd, .events = POLLIN },
-					       { .fd = input ? STDIN_FILENO : -1,
-						 .events = POLLIN } };
-			struct signalfd_siginfo info;
-			ssize_t n;
-
-			if (poll(p, 3, -1) < 0 && errno != EINTR)
-				break;
-			if (p[1].revents & POLLIN && read(sig_fd, &info, sizeof(info)) > 0 &&
-			    info.ssi_signo == SIGWINCH) {
-				struct winsize ws;
-
-				if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-					ioctl(master, TIOCSWINSZ, &ws);
-			}
-			if (p[2].revents) {
-				n = read(STDIN_FILENO, buf, sizeof(buf));
-				if (n > 0)
-					write_all(master, buf, (size_t)n);
-				else
-					input = false;
-			}
-			if (p[0].revents) {
-				/* EIO: no process holds the terminal any more */
-				n = read(master, buf, sizeof(buf));
-				if (n <= 0)
-					break;
-				write_all(STDOUT_FILENO, buf, (size_t)n);
-			}
-		}
-		restore_term();
-		close(master);
-	}
-	close(sig_fd);
-	if (child < 0 || waitpid(child, &status, 0) < 0)
-		return failf("exec -t: %s", strerror(errno));
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static int cmd_exec(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -2211,12 +2100,9 @@ static int cmd_exec(int argc, char **argv)
 	o.root = core;
 	o.id = r.id;
 	o.process = &process;
-	if (tty && !o.detach) {
-		status = exec_with_terminal(&o, &r);
-		spec_free_process(&process);
-		return status;
-	}
-	if (ctr_exec(&o, &status, &err) < 0) {
+	/* -t: a terminal in the container, ours copied to and from it */
+	if ((tty && !o.detach ? ctr_exec_attached(&o, &status, &err)
+			      : ctr_exec(&o, &status, &err)) < 0) {
 		spec_free_process(&process);
 		return fail(&err);
 	}

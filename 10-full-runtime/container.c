@@ -60,6 +60,7 @@
 #include "mount.h"
 #include "ns.h"
 #include "security.h"
+#include "term.h"
 
 #define EXEC_FIFO    "exec.fifo"
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -696,7 +697,7 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 		spec_free(&spec);
 		return err_set(err, "process: missing (nothing to run)");
 	}
-	if (spec.process.terminal && o->console_socket == NULL) {
+	if (spec.process.terminal && o->console_socket == NULL && o->console_fd <= 2) {
 		spec_free(&spec);
 		return err_set(err, "process.terminal is true: give --console-socket");
 	}
@@ -744,6 +745,12 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 		args.console_fd = connect_console(o->console_socket, err);
 		if (args.console_fd < 0)
 			goto out;
+	} else if (spec.process.terminal) {
+		args.console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3);
+		if (args.console_fd < 0) {
+			err_sys(err, "dup the console socket");
+			goto out;
+		}
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		err_sys(err, "socketpair");
@@ -1101,7 +1108,7 @@ int ctr_exec(const struct ctr_exec_opts *o, int *status_out, struct error *err)
 	status = ctr_status(&st);
 	if (status != CTR_RUNNING && status != CTR_CREATED)
 		return err_set(err, "cannot exec in a %s container", ctr_status_name(status));
-	if (o->process->terminal && o->console_socket == NULL)
+	if (o->process->terminal && o->console_socket == NULL && o->console_fd <= 2)
 		return err_set(err, "process.terminal is true: give --console-socket");
 	if (spec_load(st.dir, NULL, &spec, err) < 0)
 		return err_prefix(err, "the container's saved config.json");
@@ -1130,6 +1137,8 @@ int ctr_exec(const struct ctr_exec_opts *o, int *status_out, struct error *err)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		if (o->console_socket != NULL)
 			console = connect_console(o->console_socket, err);
+		else if (o->process->terminal)
+			console = o->console_fd;
 		keep[0] = sync[1];
 		keep[1] = console;
 		close_fds_except(3 + o->preserve_fds, keep, 2);
@@ -1205,6 +1214,64 @@ out:
 			close(sync[i]);
 	spec_free(&spec);
 	return ret;
+}
+
+/*
+ * exec with process.terminal and nobody listening on a console socket: the
+ * caller's terminal is the client. A child runs ctr_exec with one end of a
+ * socket pair as the console socket and waits for the process; this
+ * process copies between its terminal and the master it receives, then
+ * takes the child's status, or the error the child met, through a pipe.
+ */
+int ctr_exec_attached(struct ctr_exec_opts *o, int *status, struct error *err)
+{
+	int sv[2], report[2], master, code, ws;
+	struct error no_terminal;
+	pid_t child;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(err, "socketpair");
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		err_sys(err, "pipe");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	child = fork();
+	if (child == 0) {
+		close(sv[0]);
+		close(report[0]);
+		o->console_fd = sv[1];
+		if (ctr_exec(o, &code, err) < 0) {
+			if (write(report[1], err, sizeof(*err)) < 0)
+				_exit(255);
+			_exit(1);
+		}
+		_exit(code);
+	}
+	close(sv[1]);
+	close(report[1]);
+	if (child < 0) {
+		close(sv[0]);
+		close(report[0]);
+		return err_sys(err, "fork");
+	}
+	/* when the child fails before sending, its end closes: no terminal */
+	master = term_receive_fd(sv[0], &no_terminal);
+	close(sv[0]);
+	if (master >= 0) {
+		term_proxy(master);
+		close(master);
+	}
+	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
+		;
+	n = read(report[0], err, sizeof(*err));
+	close(report[0]);
+	if (n == (ssize_t)sizeof(*err))
+		return -1;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
 }
 
 /* ---- waiting, listing ---- */

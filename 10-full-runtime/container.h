@@ -22,6 +22,7 @@ struct ctr_create_opts {
 	const char *bundle;	    /* absolute */
 	const char *pid_file;	    /* NULL: none */
 	const char *console_socket; /* NULL: fds 0-2 pass through */
+	int console_fd;		    /* instead of it: a socket the caller connected (above 2) */
 	int preserve_fds;	    /* fds 3 .. 3+N-1 pass through too */
 	bool no_pivot, no_new_keyring;
 	FILE *trace; /* a line per step ("=> mounts (03, 04) ... done"), or NULL */
@@ -33,6 +34,7 @@ struct ctr_exec_opts {
 	const char *root, *id;
 	struct process_spec *process;
 	const char *pid_file, *console_socket;
+	int console_fd; /* instead of console_socket: a socket the caller connected (above 2) */
 	int preserve_fds;
 	bool detach;
 };
@@ -56,6 +58,9 @@ int ctr_update(const char *root, const char *id, const struct resources_spec *re
 /* Runs a process in the container; with detach returns once it runs
  * (*STATUS 0), else waits and gives its exit status as a shell would. */
 int ctr_exec(const struct ctr_exec_opts *o, int *status, struct error *err);
+/* ctr_exec of a process with a terminal, this process's terminal copied to
+ * and from it (o->console_socket unused). */
+int ctr_exec_attached(struct ctr_exec_opts *o, int *status, struct error *err);
 /* For `run` in the foreground: waits for the init (a child of the
  * caller), passing on the signals the caller gets; its exit status. */
 int ctr_wait(pid_t pid);

@@ -47,6 +47,7 @@
 #include "monitor.h"
 #include "net.h"
 #include "state.h"
+#include "term.h"
 
 #define MAX_CLIENTS 16
 #define LOG_NAME    "ctr.log"
@@ -243,28 +244,17 @@ static int listen_on(const char *dir, const char *name, int type, struct error *
 	return fd;
 }
 
-int mon_receive_fd(int listen_fd, struct error *err)
+/* Accepts the init's connection on the console socket and takes the
+ * terminal's master end it sends. */
+static int receive_fd(int listen_fd, struct error *err)
 {
-	char byte, control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = control,
-			      .msg_controllen = sizeof(control) };
-	struct cmsghdr *c;
-	int conn, fd = -1;
+	int conn, fd;
 
 	conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)
 		return err_sys(err, "accept on the console socket");
-	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0) {
-		c = CMSG_FIRSTHDR(&msg);
-		if (c != NULL && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	}
+	fd = term_receive_fd(conn, err);
 	close(conn);
-	if (fd < 0)
-		return err_set(err, "the init sent no terminal");
 	return fd;
 }
 
@@ -364,7 +354,7 @@ static int create_container(struct mon *m, struct error *err)
 		goto out;
 	}
 	if (console) {
-		m->out_fd = mon_receive_fd(console_fd, err);
+		m->out_fd = receive_fd(console_fd, err);
 		if (m->out_fd < 0)
 			goto out;
 		m->in_fd = m->out_fd;

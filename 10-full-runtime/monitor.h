@@ -66,9 +66,6 @@ enum {
 };
 #define ATTACH_MAX 8192 /* payload bytes in one message */
 
-/* Accepts one connection on a console socket and takes the descriptor
- * sent over it with SCM_RIGHTS (a terminal's master end, from the init). */
-int mon_receive_fd(int listen_fd, struct error *err);
 /* Connects to the attach socket of container ID. */
 int mon_attach(const struct places *p, const char *id, struct error *err);
 

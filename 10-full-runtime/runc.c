@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #include "defaults.h"
 #include "runc.h"
 #include "container.h"
+#include "term.h"
 
 struct globals {
 	char root[PATH_MAX];
@@ -95,6 +98,68 @@ static int one_id(int argc, char **argv, const char *cmd, const char **id)
 
 /* ---- the commands ---- */
 
+/*
+ * `run` in the foreground of a bundle whose process.terminal is true, with
+ * no --console-socket: as runc does, the runtime is the client itself. The
+ * init sends the terminal's master over one end of a socket pair; this
+ * process copies between its own terminal and the master (term.c), then
+ * waits for the init and deletes the container.
+ */
+static int run_with_terminal(struct ctr_create_opts *o, bool keep)
+{
+	struct error err = { 0 };
+	int sv[2], master, code;
+	pid_t pid, proxy = -1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(&err, "socketpair"), fail(&err);
+	o->console_fd = sv[1];
+	code = ctr_create(o, &pid, &err);
+	close(sv[1]);
+	if (code < 0) {
+		close(sv[0]);
+		return fail(&err);
+	}
+	master = term_receive_fd(sv[0], &err);
+	close(sv[0]);
+	/* the copying in a child, so that this process waits and passes
+	 * signals on exactly as a run without a terminal */
+	if (master >= 0 && (proxy = fork()) == 0) {
+		term_proxy(master);
+		_exit(0);
+	}
+	if (master >= 0)
+		close(master);
+	if (proxy < 0 && err.msg[0] == '\0')
+		err_sys(&err, "fork");
+	if (proxy < 0 || ctr_start(g.root, o->id, &err) < 0) {
+		ctr_delete(g.root, o->id, true, &(struct error){ 0 });
+		return fail(&err);
+	}
+	code = ctr_wait(pid);
+	waitpid(proxy, NULL, 0); /* the last output copied; ECHILD if ctr_wait took it */
+	if (!keep && ctr_delete(g.root, o->id, true, &err) < 0)
+		fail(&err);
+	return code;
+}
+
+/* Whether BUNDLE's process asks for a terminal: 1, or 0; -1 with ERR set
+ * when it cannot be had (a detached run has nobody to hand it to). */
+static int wants_terminal(const char *bundle, bool detach, struct error *err)
+{
+	struct spec spec;
+	bool terminal;
+
+	if (spec_load(bundle, NULL, &spec, err) < 0)
+		return -1;
+	terminal = spec.has_process && spec.process.terminal;
+	spec_free(&spec);
+	if (terminal && detach)
+		return err_set(err, "process.terminal is true: a detached run needs "
+				    "--console-socket to hand the terminal to");
+	return terminal ? 1 : 0;
+}
+
 static int cmd_create(int argc, char **argv, bool run)
 {
 	static const struct option opts[] = {
@@ -161,6 +226,13 @@ static int cmd_create(int argc, char **argv, bool run)
 	/* LISTEN_FDS (systemd's socket activation) are passed on too, as runc does */
 	if (getenv("LISTEN_FDS") != NULL)
 		o.preserve_fds += atoi(getenv("LISTEN_FDS"));
+	if (run && o.console_socket == NULL) {
+		c = wants_terminal(bundle, detach, &err);
+		if (c < 0)
+			return fail(&err);
+		if (c > 0)
+			return run_with_terminal(&o, keep);
+	}
 	if (ctr_create(&o, &pid, &err) < 0)
 		return fail(&err);
 	if (!run)
@@ -432,7 +504,11 @@ static int cmd_exec(int argc, char **argv)
 			return fail(&err);
 	}
 	o.process = &process;
-	ret = ctr_exec(&o, &status, &err) < 0 ? fail(&err) : status;
+	/* a terminal with nobody to hand it to: this process is its client */
+	if (process.terminal && o.console_socket == NULL && !o.detach)
+		ret = ctr_exec_attached(&o, &status, &err) < 0 ? fail(&err) : status;
+	else
+		ret = ctr_exec(&o, &status, &err) < 0 ? fail(&err) : status;
 	spec_free_process(&process);
 	return ret;
 }
@@ -536,7 +612,8 @@ static void usage(void)
 	       "         [--no-pivot] [--no-new-keyring] ID\n"
 	       "  start ID                 run the program of a created container\n"
 	       "  run --bundle DIR [--detach] [--pid-file F] ID   create and start (and in the\n"
-	       "                           foreground wait, then delete; the program's status)\n"
+	       "                           foreground wait, then delete; the program's status;\n"
+	       "                           process.terminal: a pty, copied to this terminal)\n"
 	       "  state ID                 the OCI state as JSON\n"
 	       "  kill [--all] ID [SIGNAL] default SIGTERM; a name (KILL, SIGKILL) or number\n"
 	       "  delete [--force] ID      remove a stopped container (--force: any)\n"

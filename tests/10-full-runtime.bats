@@ -415,6 +415,36 @@ run_waiting() { # ID
 	grep -qx "$(cat "$BATS_TEST_TMPDIR/epid")" <<<"$(runc ps --format json "$ID" | jq -r '.[]')"
 }
 
+@test "run and exec -t in the foreground: the caller's terminal copied to a pty of the container's devpts" {
+	command -v script >/dev/null || skip "script (util-linux) is missing"
+	# script gives cell-runc a terminal of 33 rows and 91 columns, and
+	# types a line into it
+	set_args sh -c 'tty; stty size; read line; echo "got $line"; exit 3'
+	edit '.process.terminal = true'
+	run script -qec "stty rows 33 cols 91; $RUNC_BIN --root $STATE run --bundle $BUNDLE $ID" /dev/null <<<"typed"
+	assert_failure 3
+	# the container's own pty (its devpts counts from 0), the caller's size,
+	# the line typed
+	assert_line --regexp '^(.*)?/dev/pts/0.?$'
+	assert_line --regexp '^33 91.?$'
+	assert_line --regexp '^got typed.?$'
+	[ ! -e "$STATE/$ID" ]
+	# exec -t into a container run without a terminal
+	edit '.process.terminal = false'
+	run_waiting "$ID"
+	run script -qec "stty rows 20 cols 70; $RUNC_BIN --root $STATE exec -t $ID sh -c 'readlink /proc/self/fd/0; stty size; exit 5'" /dev/null </dev/null
+	assert_failure 5
+	assert_line --regexp '/dev/pts/0.?$'
+	assert_line --regexp '^20 70.?$'
+	# a detached run has nobody to hand the terminal to: refused, nothing left
+	runc delete --force "$ID"
+	edit '.process.terminal = true'
+	run runc run -d --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure 1
+	assert_output --partial "process.terminal"
+	[ ! -e "$STATE/$ID" ]
+}
+
 @test "hooks run at their points with the state on stdin" {
 	local log=$BATS_TEST_TMPDIR/hooks
 	cat >"$BATS_TEST_TMPDIR/hook" <<-EOF
