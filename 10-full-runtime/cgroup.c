@@ -1628,6 +1628,31 @@ static int compare_pids(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Calls FN on each cgroup directly below DIR (none when DIR is gone),
+ * until one fails. */
+static int each_child(const char *dir, int (*fn)(const char *, void *, struct error *), void *arg,
+		      struct error *err)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : err_sys(err, "open %s", dir);
+	while (ret == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		ret = make_path(path, sizeof(path), err, "%s/%s", dir, e->d_name);
+		if (ret == 0)
+			ret = fn(path, arg, err);
+	}
+	closedir(d);
+	return ret;
+}
+
 /* A list of pids that grows as it is read. */
 struct pid_list {
 	pid_t *pids;
@@ -1641,13 +1666,12 @@ struct pid_list {
  * must: "no internal processes"). A cgroup removed meanwhile (ENOENT, or
  * ENODEV from a file opened just before) holds no process any more.
  */
-static int collect_pids(const char *dir, struct pid_list *l, struct error *err)
+static int collect_pids(const char *dir, void *arg, struct error *err)
 {
+	struct pid_list *l = arg;
 	char path[PATH_MAX];
-	struct dirent *e;
 	pid_t *bigger;
-	int pid, ret = 0;
-	DIR *d;
+	int pid;
 	FILE *f;
 
 	if (make_path(path, sizeof(path), err, "%s/cgroup.procs", dir) < 0)
@@ -1674,19 +1698,7 @@ static int collect_pids(const char *dir, struct pid_list *l, struct error *err)
 		return -1;
 	}
 	fclose(f);
-	d = opendir(dir);
-	if (d == NULL)
-		return errno == ENOENT ? 0 : err_sys(err, "open %s", dir);
-	while (ret == 0 && (e = readdir(d)) != NULL) {
-		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0)
-			continue;
-		ret = make_path(path, sizeof(path), err, "%s/%s", dir, e->d_name);
-		if (ret == 0)
-			ret = collect_pids(path, l, err);
-	}
-	closedir(d);
-	return ret;
+	return each_child(dir, collect_pids, l, err);
 }
 
 /*
@@ -1754,26 +1766,9 @@ static int remove_dir(const char *dir, struct error *err)
 
 /* DIR and the cgroups the container made below it (collect_pids), the
  * deepest first: a cgroup with children is busy too. */
-static int remove_tree(const char *dir, struct error *err)
+static int remove_tree(const char *dir, void *unused, struct error *err)
 {
-	char path[PATH_MAX];
-	struct dirent *e;
-	int ret = 0;
-	DIR *d;
-
-	d = opendir(dir);
-	if (d == NULL)
-		return errno == ENOENT ? 0 : err_sys(err, "open %s", dir);
-	while (ret == 0 && (e = readdir(d)) != NULL) {
-		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0)
-			continue;
-		ret = make_path(path, sizeof(path), err, "%s/%s", dir, e->d_name);
-		if (ret == 0)
-			ret = remove_tree(path, err);
-	}
-	closedir(d);
-	return ret < 0 ? -1 : remove_dir(dir, err);
+	return each_child(dir, remove_tree, unused, err) < 0 ? -1 : remove_dir(dir, err);
 }
 
 /*
@@ -1801,7 +1796,7 @@ int cg_destroy(const struct cgroup *cg, int parents, struct error *err)
 		size_t root = strlen(h->mount);
 
 		if (make_path(dir, sizeof(dir), e, "%s%s", h->mount, cg->path) < 0 ||
-		    remove_tree(dir, e) < 0) {
+		    remove_tree(dir, NULL, e) < 0) {
 			ret = -1;
 			continue;
 		}

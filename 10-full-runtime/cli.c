@@ -673,20 +673,6 @@ static void send_size(int fd)
 	send(fd, msg, (size_t)n, MSG_NOSIGNAL);
 }
 
-static void write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
 /*
  * Relays between this terminal (or these pipes) and the container, through
  * its monitor, until the monitor sends the exit status. With a terminal,
@@ -744,9 +730,9 @@ static int relay(int fd, const struct record *r, bool input)
 			if (n <= 0)
 				break;
 			if (buf[0] == ATTACH_STDOUT)
-				write_all(STDOUT_FILENO, buf + 1, (size_t)n - 1);
+				term_write(STDOUT_FILENO, buf + 1, (size_t)n - 1);
 			else if (buf[0] == ATTACH_STDERR)
-				write_all(STDERR_FILENO, buf + 1, (size_t)n - 1);
+				term_write(STDERR_FILENO, buf + 1, (size_t)n - 1);
 			else if (buf[0] == ATTACH_EXIT) {
 				buf[n] = '\0';
 				code = atoi(buf + 1);

@@ -83,7 +83,7 @@ static void copy_size(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
-static void write_all(int fd, const char *buf, size_t n)
+void term_write(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, buf, n);
@@ -127,7 +127,7 @@ void term_proxy(int master)
 		if (p[2].revents) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));
 			if (n > 0)
-				write_all(master, buf, (size_t)n);
+				term_write(master, buf, (size_t)n);
 			else if (n == 0 || errno != EINTR)
 				input = false; /* the end of our input is not the container's */
 		}
@@ -137,7 +137,7 @@ void term_proxy(int master)
 				continue;
 			if (n <= 0) /* EIO: nobody holds the slave end */
 				break;
-			write_all(STDOUT_FILENO, buf, (size_t)n);
+			term_write(STDOUT_FILENO, buf, (size_t)n);
 		}
 	}
 	term_restore();

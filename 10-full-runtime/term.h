@@ -11,6 +11,8 @@
 #ifndef CELL_TERM_H
 #define CELL_TERM_H
 
+#include <stddef.h>
+
 #include "error.h"
 
 /* Takes the descriptor sent over the connected socket FD with SCM_RIGHTS:
@@ -25,5 +27,7 @@ void term_restore(void);
  * MASTER at the start and on SIGWINCH, until no process of the container
  * holds the terminal any more; this terminal is raw meanwhile. */
 void term_proxy(int master);
+/* Writes all of BUF to FD (a terminal may take it in pieces). */
+void term_write(int fd, const char *buf, size_t n);
 
 #endif
