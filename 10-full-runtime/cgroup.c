@@ -144,6 +144,21 @@ static int write_file(const char *path, const char *text, struct error *err)
 	return 0;
 }
 
+/* write_file() on FILE in directory DIR. */
+__attribute__((format(printf, 4, 5))) static int
+cg_write_path(const char *dir, const char *file, struct error *err, const char *fmt, ...)
+{
+	char path[PATH_MAX], text[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (make_path(path, sizeof(path), err, "%s/%s", dir, file) < 0)
+		return -1;
+	return write_file(path, text, err);
+}
+
 /* write_file() on FILE in the container's directory of hierarchy H. */
 __attribute__((format(printf, 4, 5))) static int
 cg_write(const struct cg_hierarchy *h, const char *file, struct error *err, const char *fmt, ...)
@@ -160,6 +175,31 @@ cg_write(const struct cg_hierarchy *h, const char *file, struct error *err, cons
 	if (make_path(path, sizeof(path), err, "%s/%s", h->dir, file) < 0)
 		return -1;
 	return write_file(path, text, err);
+}
+
+/* Calls FN on each cgroup directly below DIR (none when DIR is gone),
+ * until one fails. */
+static int each_child(const char *dir, int (*fn)(const char *, void *, struct error *), void *arg,
+		      struct error *err)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : err_sys(err, "open %s", dir);
+	while (ret == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		ret = make_path(path, sizeof(path), err, "%s/%s", dir, e->d_name);
+		if (ret == 0)
+			ret = fn(path, arg, err);
+	}
+	closedir(d);
+	return ret;
 }
 
 /* Whether a list separated by commas or white space holds WORD. */
@@ -942,6 +982,149 @@ static int cpu_bandwidth(const struct apply *a, const struct cg_hierarchy *h)
 }
 
 /*
+ * Real-time time (sched-rt-group.rst). On a kernel built with
+ * CONFIG_RT_GROUP_SCHED, a SCHED_FIFO or SCHED_RR process runs only in a
+ * cgroup that has real-time time: cpu.rt_runtime_us in each
+ * cpu.rt_period_us. A new cgroup has none, and the kernel keeps the share
+ * of each cgroup's children (runtime / period, summed) within its own.
+ * cell's own levels (/cell, /cell/ctr, /cell/runc) hold just what their
+ * children hold: given the container's share before its write, top down,
+ * and fitted again when a container goes (cg_destroy). Levels of others
+ * (podman's cgroup parent) keep what their owners set. v2 has no such
+ * files (real-time processes are not grouped there; the controller
+ * refuses them in a cgroup with cpu enabled, unless the kernel lacks
+ * CONFIG_RT_GROUP_SCHED, as Debian's does).
+ */
+#define RT_OWN		  "/cell/" /* the levels cell makes and may give real-time time */
+#define RT_PERIOD_DEFAULT 1000000
+
+/* cpu.rt_runtime_us or cpu.rt_period_us of DIR; -1 when unreadable. */
+static long long rt_value(const char *dir, const char *file)
+{
+	char path[PATH_MAX], text[32];
+	struct error ignored;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path) ||
+	    read_file(path, text, sizeof(text), &ignored) < 0)
+		return -1;
+	return atoll(text);
+}
+
+/* The runtime in DIR's period that matches RUNTIME per PERIOD, rounded up. */
+static long long rt_scaled(const char *dir, long long runtime, long long period)
+{
+	long long own = rt_value(dir, "cpu.rt_period_us");
+
+	if (own <= 0 || period <= 0)
+		return runtime;
+	return (runtime * own + period - 1) / period;
+}
+
+struct rt_sum {
+	const char *parent;
+	long long total;
+};
+
+static int add_child_runtime(const char *dir, void *arg, struct error *err)
+{
+	struct rt_sum *sum = arg;
+	long long runtime = rt_value(dir, "cpu.rt_runtime_us");
+
+	(void)err;
+	if (runtime > 0)
+		sum->total += rt_scaled(sum->parent, runtime, rt_value(dir, "cpu.rt_period_us"));
+	return 0;
+}
+
+/* What DIR's children hold, in DIR's period. */
+static int rt_children(const char *dir, long long *total, struct error *err)
+{
+	struct rt_sum sum = { .parent = dir };
+
+	if (each_child(dir, add_child_runtime, &sum, err) < 0)
+		return -1;
+	*total = sum.total;
+	return 0;
+}
+
+/* Each level of cell's own above the container's directory DIR (hierarchy
+ * mounted at MOUNT) gets what its children hold, plus RUNTIME per PERIOD
+ * (0 when a container has gone): top down to grow, bottom up to shrink,
+ * so that no level ever holds less than its children. */
+static int rt_fit(const char *mount, const char *dir, long long runtime, long long period,
+		  bool grow, struct error *err)
+{
+	char levels[8][PATH_MAX], *slash;
+	size_t root = strlen(mount);
+	int n = 0;
+
+	snprintf(levels[0], sizeof(levels[0]), "%s", dir);
+	/* the own levels above DIR, nearest first */
+	while (n < 7 && (slash = strrchr(levels[n], '/')) != NULL &&
+	       (size_t)(slash - levels[n]) > root) {
+		snprintf(levels[n + 1], sizeof(levels[n + 1]), "%.*s", (int)(slash - levels[n]),
+			 levels[n]);
+		if (strncmp(levels[n + 1] + root, RT_OWN, strlen(RT_OWN)) != 0 &&
+		    strcmp(levels[n + 1] + root, "/cell") != 0)
+			break;
+		n++;
+	}
+	for (int k = 0; k < n; k++) {
+		const char *level = levels[grow ? n - k : k + 1];
+		long long children, now = rt_value(level, "cpu.rt_runtime_us");
+
+		if (now < 0 || (!grow && now == 0)) /* removed, or nothing to give back */
+			continue;
+		if (rt_children(level, &children, err) < 0)
+			return -1;
+		children += runtime > 0 ? rt_scaled(level, runtime, period) : 0;
+		if (children != now &&
+		    cg_write_path(level, "cpu.rt_runtime_us", err, "%lld", children) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_realtime(const struct apply *a)
+{
+	const struct resources_spec *r = a->res;
+	const char *w = "linux.resources.cpu.realtimeRuntime";
+	bool runtime = r->has_cpu_rt_runtime && r->cpu_rt_runtime > 0;
+	bool period = r->has_cpu_rt_period && r->cpu_rt_period > 0;
+	const struct cg_hierarchy *h;
+	long long p;
+
+	if (!runtime && !period)
+		return 0;
+	h = need(a, "cpu", w);
+	if (h == NULL)
+		return -1;
+	if (h->v2 || !has_file(h, "cpu.rt_runtime_us"))
+		return err_set(a->err,
+			       "%s: this kernel has no real-time group scheduling "
+			       "(CONFIG_RT_GROUP_SCHED, cgroup v1): a real-time policy needs no "
+			       "cgroup time here, leave it out",
+			       w);
+	if (a->dry)
+		return 0;
+	if (period && set(a, h, "linux.resources.cpu.realtimePeriod", "cpu.rt_period_us",
+			  "%" PRIu64, r->cpu_rt_period) < 0)
+		return -1;
+	if (!runtime)
+		return 0;
+	p = period ? (long long)r->cpu_rt_period : rt_value(h->dir, "cpu.rt_period_us");
+	if (rt_fit(h->mount, h->dir, r->cpu_rt_runtime, p > 0 ? p : RT_PERIOD_DEFAULT, true,
+		   a->err) < 0)
+		return err_prefix(a->err, "%s: real-time time for cell's cgroups above it", w);
+	if (cg_write(h, "cpu.rt_runtime_us", a->err, "%" PRId64, r->cpu_rt_runtime) < 0)
+		return err_prefix(a->err,
+				  "%s (the parent cgroup must hold at least as much: "
+				  "cpu.rt_runtime_us)",
+				  w);
+	return 0;
+}
+
+/*
  * linux.resources.cpu. v2's cpu.weight runs from 1 to 10000 (default
  * 100), v1's cpu.shares from 2 to 262144 (default 1024): runc and crun
  * map one onto the other by the straight line through both ends.
@@ -952,11 +1135,8 @@ static int apply_cpu(const struct apply *a)
 	const char *w = "linux.resources.cpu";
 	const struct cg_hierarchy *h;
 
-	if (r->has_cpu_realtime)
-		return err_set(a->err,
-			       "%s.realtimeRuntime: real-time CPU time is not supported by "
-			       "cell",
-			       w);
+	if (apply_realtime(a) < 0)
+		return -1;
 	if ((r->has_cpu_shares && r->cpu_shares != 0) || (r->has_cpu_quota && r->cpu_quota != 0) ||
 	    (r->has_cpu_period && r->cpu_period != 0)) {
 		h = need(a, "cpu", w);
@@ -1628,31 +1808,6 @@ static int compare_pids(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Calls FN on each cgroup directly below DIR (none when DIR is gone),
- * until one fails. */
-static int each_child(const char *dir, int (*fn)(const char *, void *, struct error *), void *arg,
-		      struct error *err)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	int ret = 0;
-	DIR *d;
-
-	d = opendir(dir);
-	if (d == NULL)
-		return errno == ENOENT ? 0 : err_sys(err, "open %s", dir);
-	while (ret == 0 && (e = readdir(d)) != NULL) {
-		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0)
-			continue;
-		ret = make_path(path, sizeof(path), err, "%s/%s", dir, e->d_name);
-		if (ret == 0)
-			ret = fn(path, arg, err);
-	}
-	closedir(d);
-	return ret;
-}
-
 /* A list of pids that grows as it is read. */
 struct pid_list {
 	pid_t *pids;
@@ -1800,6 +1955,9 @@ int cg_destroy(const struct cgroup *cg, int parents, struct error *err)
 			ret = -1;
 			continue;
 		}
+		/* the real-time time it held, taken back from cell's levels */
+		if (!h->v2 && in_list(h->controllers, "cpu"))
+			rt_fit(h->mount, dir, 0, 0, false, &(struct error){ 0 });
 		for (int level = 0; level < parents; level++) {
 			char *slash = strrchr(dir, '/');
 

@@ -1146,6 +1146,8 @@ static const char run_help[] =
 	"      --seccomp default|unconfined|FILE  (FILE: an OCI linux.seccomp object)\n"
 	"      --sched POLICY       other, batch, idle, fifo:PRIO or rr:PRIO: sched(7)'s\n"
 	"                           policy for its processes (pair it with --cpuset-cpus)\n"
+	"      --cpu-rt-runtime US, --cpu-rt-period US   real-time time for fifo and rr,\n"
+	"                           where the kernel groups it (cgroup v1's cpu.rt_*)\n"
 	"\n"
 	"With -v before the command (cell -v run ...), each step is traced with the\n"
 	"stage that teaches it: => pivot-root (04) ... done\n";
@@ -1172,6 +1174,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		O_CAPDROP,
 		O_SECCOMP,
 		O_SCHED,
+		O_RT_RUNTIME,
+		O_RT_PERIOD,
 		O_INIT,
 		O_IP,
 		O_UPPER
@@ -1207,6 +1211,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "cap-drop", required_argument, NULL, O_CAPDROP },
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
 		{ "sched", required_argument, NULL, O_SCHED },
+		{ "cpu-rt-runtime", required_argument, NULL, O_RT_RUNTIME },
+		{ "cpu-rt-period", required_argument, NULL, O_RT_PERIOD },
 		{ "init", no_argument, NULL, O_INIT },
 		{ "userns", no_argument, NULL, 'U' },
 		{ "ip", required_argument, NULL, O_IP },
@@ -1325,6 +1331,16 @@ static int cmd_run(int argc, char **argv, bool run)
 			if (parse_int("--cpu-shares", optarg, 2, &n) < 0)
 				goto out;
 			json_object_set_new(object_at(o.resources, "cpu"), "shares",
+					    json_integer(n));
+			break;
+		case O_RT_RUNTIME:
+		case O_RT_PERIOD:
+			if (parse_int(c == O_RT_RUNTIME ? "--cpu-rt-runtime" : "--cpu-rt-period",
+				      optarg, 1, &n) < 0)
+				goto out;
+			json_object_set_new(object_at(o.resources, "cpu"),
+					    c == O_RT_RUNTIME ? "realtimeRuntime"
+							      : "realtimePeriod",
 					    json_integer(n));
 			break;
 		case O_PIDS:

@@ -481,8 +481,9 @@ static int set_scheduler(const struct process_spec *p, struct error *err)
 	if (sched_setscheduler(0, p->sched_policy, &param) < 0)
 		return err_sys(err, "process.scheduler: sched_setscheduler%s",
 			       errno == EPERM && p->sched_priority > 0
-				       ? " (a real-time policy needs cpu.rt_runtime_us in the "
-					 "container's cgroup)"
+				       ? " (a real-time policy needs real-time time in the "
+					 "container's cgroup here: cell run --cpu-rt-runtime, "
+					 "linux.resources.cpu.realtimeRuntime)"
 				       : "");
 	if (p->has_nice && setpriority(PRIO_PROCESS, 0, p->nice) < 0)
 		return err_sys(err, "process.scheduler.nice: setpriority %d", p->nice);

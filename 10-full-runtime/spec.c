@@ -1035,14 +1035,11 @@ static int parse_resources_object(json_t *res, struct resources_spec *r, struct 
 		    get_string(cpu, w, "cpus", &r->cpu_cpus, err) < 0 ||
 		    get_string(cpu, w, "mems", &r->cpu_mems, err) < 0)
 			return -1;
-		if ((json_object_get(cpu, "realtimeRuntime") != NULL &&
-		     json_integer_value(json_object_get(cpu, "realtimeRuntime")) != 0) ||
-		    (json_object_get(cpu, "realtimePeriod") != NULL &&
-		     json_integer_value(json_object_get(cpu, "realtimePeriod")) != 0))
-			return err_set(err,
-				       "%s.realtimeRuntime: real-time CPU time is not supported "
-				       "by cell",
-				       w);
+		if (get_int(cpu, w, "realtimeRuntime", 0, INT64_MAX, &r->cpu_rt_runtime,
+			    &r->has_cpu_rt_runtime, err) < 0 ||
+		    get_u64(cpu, w, "realtimePeriod", &r->cpu_rt_period, &r->has_cpu_rt_period,
+			    err) < 0)
+			return -1;
 		if (json_object_get(cpu, "idle") != NULL &&
 		    json_integer_value(json_object_get(cpu, "idle")) != 0)
 			return err_set(err, "%s.idle: not supported by cell", w);

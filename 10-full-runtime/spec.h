@@ -120,9 +120,9 @@ struct resources_spec {
 		has_kernel_memory, disable_oom_killer;
 	int64_t memory_limit, memory_reservation, memory_swap;
 	uint64_t memory_swappiness;
-	bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_realtime;
-	uint64_t cpu_shares, cpu_period;
-	int64_t cpu_quota;
+	bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_rt_runtime, has_cpu_rt_period;
+	uint64_t cpu_shares, cpu_period, cpu_rt_period;
+	int64_t cpu_quota, cpu_rt_runtime;
 	char *cpu_cpus, *cpu_mems;
 	bool has_pids_limit;
 	int64_t pids_limit;

@@ -427,7 +427,8 @@ cgroup_dir() { # NAME CONTROLLER
 	assert_output ''
 }
 
-@test "--sched: the policy of sched(7) for the container's processes, exec'd ones too; a refused one is one clear line" {
+@test "--sched: the policy of sched(7) for the container's processes, exec'd ones too; real-time time in its cgroup where the kernel groups it" {
+	local dir
 	name=c$(rand_token 6)
 	run_sleeping "$name" --sched batch
 	# field 41 of /proc/PID/stat: the policy (SCHED_BATCH is 3)
@@ -438,14 +439,33 @@ cgroup_dir() { # NAME CONTROLLER
 	[ "$(awk '{ print $41 }' /proc/$PID/stat)" = 5 ]
 	run -125 cell run --rm --sched fifo true
 	assert_output --partial 'fifo:PRIO'
-	# a real-time policy needs real-time time in the cgroup, which this
-	# host may not give: it runs, or it fails saying so
-	run cell run --rm --sched fifo:10 sh -c 'cut -d" " -f40,41 /proc/$$/stat'
-	if [ "$status" = 0 ]; then
-		assert_output '10 1'
+	if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
+		# a kernel that groups real-time time (CONFIG_RT_GROUP_SCHED, v1):
+		# a new cgroup has none, so the policy is refused without it
+		run -125 cell run --rm --sched fifo:10 true
+		assert_output --partial '--cpu-rt-runtime'
+		# fields 40 and 41: the priority, the policy (SCHED_FIFO 1, SCHED_RR 2)
+		run_sleeping "$name-f" --sched fifo:10 --cpu-rt-runtime 40000
+		[ "$(awk '{ print $40, $41 }' /proc/$PID/stat)" = "10 1" ]
+		dir=/sys/fs/cgroup/cpu$(sed -n 's/^[0-9]*:[^:]*\<cpu\>[^:]*://p' /proc/$PID/cgroup)
+		[ "$(cat "$dir/cpu.rt_runtime_us")" = 40000 ]
+		run_sleeping "$name-r" --sched rr:5 --cpu-rt-runtime 20000
+		[ "$(awk '{ print $40, $41 }' /proc/$PID/stat)" = "5 2" ]
+		# cell's levels above hold what their children hold, and give it
+		# back when they go
+		[ "$(cat "${dir%/*}/cpu.rt_runtime_us")" = 60000 ]
+		[ "$(cat "${dir%/*/*}/cpu.rt_runtime_us")" = 60000 ]
+		cell rm -f "$name-f" "$name-r" >/dev/null
+		[ "$(cat "${dir%/*}/cpu.rt_runtime_us")" = 0 ]
+		[ "$(cat "${dir%/*/*}/cpu.rt_runtime_us")" = 0 ]
 	else
-		[ "$status" = 125 ]
-		assert_output --partial 'cpu.rt_runtime_us'
+		# real-time processes are not grouped: the policy alone works, and
+		# real-time time is refused by name
+		run cell run --rm --sched fifo:10 sh -c 'cut -d" " -f40,41 /proc/$$/stat'
+		assert_success
+		assert_output '10 1'
+		run -125 cell run --rm --cpu-rt-runtime 1000 true
+		assert_output --partial 'CONFIG_RT_GROUP_SCHED'
 	fi
 }
 
