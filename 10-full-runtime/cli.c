@@ -54,6 +54,7 @@
 #include "spec.h"
 #include "state.h"
 #include "store.h"
+#include "web.h"
 
 #define EXIT_CELL      125 /* cell itself failed (podman's) */
 #define STOP_TIMEOUT   10  /* seconds between SIGTERM and SIGKILL */
@@ -2637,6 +2638,7 @@ static const char help[] =
 	"  pause, freeze      freeze a container (cgroup freezer)\n"
 	"  unpause, thaw      thaw it\n"
 	"  mount       bind a host path into running containers\n"
+	"  web         a page that shows the containers live, with their controls\n"
 	"  runc        runc's command line, for podman and containerd (= cell-runc)\n"
 	"\n"
 	"  --root DIR      the store and bundles (default /var/lib/cell)\n"
@@ -2741,6 +2743,8 @@ int cli_main(int argc, char **argv)
 		ret = cmd_pause(argc, argv, false);
 	else if (strcmp(cmd, "mount") == 0)
 		ret = cmd_mount(argc, argv);
+	else if (strcmp(cmd, "web") == 0)
+		ret = web_main(argc, argv, &places, db);
 	else
 		ret = failf("%s: not a command (cell --help lists them)", cmd);
 	store_close(db);
