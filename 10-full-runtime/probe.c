@@ -442,7 +442,7 @@ static void dot_namespaces(FILE *f, const json_t *o, long long init)
 static void dot_cgroup(FILE *f, const json_t *o, long long init)
 {
 	const json_t *u = json_object_get(o, "Usage"), *paths = json_object_get(o, "CgroupPaths");
-	const char *dir = NULL, *key;
+	const char *dir = NULL, *key, *base;
 	char mem[16], lim[16];
 	json_t *v;
 
@@ -453,8 +453,14 @@ static void dot_cgroup(FILE *f, const json_t *o, long long init)
 	}
 	if (dir == NULL)
 		return;
+	/* the path below the hierarchy's root, its last part (the id, 64
+	 * digits) on a line of its own */
+	dir = strstr(dir, "/cell/") != NULL ? strstr(dir, "/cell/") : dir;
+	base = strrchr(dir, '/');
 	fputs("  cgroup [shape=folder, fillcolor=\"#e3f1df\", label=\"cgroup ", f);
-	dot_text(f, strstr(dir, "/cell/") != NULL ? strstr(dir, "/cell/") : dir, 200);
+	dot_text(f, dir, (size_t)(base - dir) + 1);
+	fputs("\\l", f);
+	dot_text(f, base + 1, 200);
 	human(int_of(u, "Memory"), mem, sizeof(mem));
 	if (int_of(u, "MemoryLimit") >= 0)
 		human(int_of(u, "MemoryLimit"), lim, sizeof(lim));

@@ -294,7 +294,7 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	for ns in pid mnt uts ipc net cgroup; do
 		assert_output --partial "ns_$ns [shape=ellipse, label=\"$ns\\n$(stat -L -c %i /proc/$pid/ns/$ns)\""
 	done
-	assert_output --partial "cgroup /cell/ctr/$id"
+	assert_output --partial "cgroup /cell/ctr/\\l$id\\l"
 	assert_output --partial "pids $(cat "$(cgroup_dir "$name" pids)/pids.current") / 77"
 	assert_output --partial '/proc  proc'
 	# the veth: the host's end is a real link of the host's
