@@ -2237,12 +2237,37 @@ static void io_bytes(const struct cg_hierarchy *h, struct cg_usage *u)
 	}
 }
 
+/* The CPU bandwidth limit: v1's cpu.cfs_quota_us (-1: none) and
+ * cpu.cfs_period_us, or v2's cpu.max, "QUOTA PERIOD" or "max PERIOD". */
+static void cpu_limit(const struct cgroup *cg, struct cg_usage *u)
+{
+	const struct cg_hierarchy *h = used(cg, "cpu");
+	char path[PATH_MAX], text[64];
+	long long quota, period;
+
+	if (h == NULL)
+		return;
+	if (!h->v2) {
+		quota = number_file(h->dir, "cpu.cfs_quota_us");
+		period = number_file(h->dir, "cpu.cfs_period_us");
+	} else if (snprintf(path, sizeof(path), "%s/cpu.max", h->dir) >= (int)sizeof(path) ||
+		   read_file(path, text, sizeof(text), &(struct error){ 0 }) < 0 ||
+		   strncmp(text, "max", 3) == 0 ||
+		   sscanf(text, "%lld %lld", &quota, &period) != 2) {
+		return;
+	}
+	if (quota > 0 && period > 0) {
+		u->cpu_quota_us = quota;
+		u->cpu_period_us = period;
+	}
+}
+
 int cg_usage(const struct cgroup *cg, struct cg_usage *u, struct error *err)
 {
 	const struct cg_hierarchy *h;
 	long long v;
 
-	*u = (struct cg_usage){ .memory_limit = -1, .pids_limit = -1 };
+	*u = (struct cg_usage){ .memory_limit = -1, .pids_limit = -1, .cpu_quota_us = -1 };
 	/* CPU time: v1's cpuacct.usage (ns), or v2's cpu.stat, in every cgroup */
 	h = used(cg, "cpuacct");
 	if (h == NULL)
@@ -2262,6 +2287,7 @@ int cg_usage(const struct cgroup *cg, struct cg_usage *u, struct error *err)
 		/* v1 says "no limit" with the largest page-aligned long */
 		u->memory_limit = v < 0 || v >= (1LL << 62) ? -1 : v;
 	}
+	cpu_limit(cg, u);
 	h = used(cg, "pids");
 	if (h != NULL) {
 		v = number_file(h->dir, "pids.current");

@@ -61,10 +61,11 @@ long long cg_oom_kills(const struct cgroup *cg);
 
 /* What the container uses now, from its cgroup files (cell stats). */
 struct cg_usage {
-	unsigned long long cpu_ns;	      /* CPU time, all its processes */
-	long long memory, memory_limit;	      /* bytes; -1: no limit */
-	long long pids, pids_limit;	      /* -1: no limit */
-	unsigned long long io_read, io_write; /* bytes through the block layer */
+	unsigned long long cpu_ns;	       /* CPU time, all its processes */
+	long long cpu_quota_us, cpu_period_us; /* its CPU bandwidth; quota -1: no limit */
+	long long memory, memory_limit;	       /* bytes; -1: no limit */
+	long long pids, pids_limit;	       /* -1: no limit */
+	unsigned long long io_read, io_write;  /* bytes through the block layer */
 };
 int cg_usage(const struct cgroup *cg, struct cg_usage *u, struct error *err);
 /* The PIDs in the container's cgroup and the cgroups below it (malloc'd array). */

@@ -48,10 +48,12 @@
 #include "container.h"
 #include "monitor.h"
 #include "net.h"
+#include "probe.h"
 #include "spec.h"
 #include "state.h"
 #include "store.h"
 #include "term.h"
+#include "web.h"
 
 #define EXIT_CELL      125 /* cell itself failed (podman's) */
 #define STOP_TIMEOUT   10  /* seconds between SIGTERM and SIGKILL */
@@ -112,50 +114,10 @@ static int next_opt(int argc, char **argv, const char *shorts, const struct opti
 	return getopt_long(argc, argv, shorts, longs, NULL);
 }
 
-/*
- * A command killed between a change and its record (a start whose
- * `running` was never written) leaves the store behind the kernel: the
- * core's status (the init's start time, the exec fifo, the freezer) is
- * the truth, and the record follows it.
- */
-static int follow_kernel(struct record *r, struct error *err)
-{
-	char core[PATH_MAX], *json = NULL;
-	const char *status;
-	json_t *doc;
-
-	if (strcmp(r->state, "created") != 0 && strcmp(r->state, "running") != 0 &&
-	    strcmp(r->state, "paused") != 0)
-		return 0;
-	core_root(core, sizeof(core));
-	if (ctr_state_json(core, r->id, &json, &(struct error){ 0 }) < 0)
-		return 0; /* the monitor is recording its end */
-	doc = json_loads(json, 0, NULL);
-	free(json);
-	status = json_string_value(json_object_get(doc, "status"));
-	if (status != NULL && strcmp(status, r->state) != 0 &&
-	    (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) &&
-	    store_change(db, err, "UPDATE containers SET state = ?2 WHERE id = ?1 AND state = ?3",
-			 "sss", r->id, status, r->state) < 0) {
-		json_decref(doc);
-		return -1;
-	}
-	json_decref(doc);
-	return store_reload(db, r, err) < 0 ? -1 : 0;
-}
-
-/* Brings R up to date: settled if its monitor is gone, its state the
- * kernel's; 1 when the record is gone (settled with --rm). */
+/* Brings R up to date (monitor.c): 1 when the record is gone. */
 static int settle(struct record *r, struct error *err)
 {
-	int gone;
-
-	if (mon_settle(db, &places, r, err) < 0)
-		return -1;
-	gone = store_reload(db, r, err);
-	if (gone != 0)
-		return gone;
-	return mon_alive(r) ? follow_kernel(r, err) : 0;
+	return mon_refresh(db, &places, r, err);
 }
 
 /* The container REF, brought up to date. A failure to settle it (a
@@ -195,7 +157,7 @@ static bool wait_while(struct record *r, bool (*cond)(const struct record *), in
 
 static bool init_lives(const struct record *r)
 {
-	return r->pid > 0 && st_start_time(r->pid) == r->pid_start;
+	return probe_init_lives(r);
 }
 
 static bool monitor_lives(const struct record *r)
@@ -1906,118 +1868,109 @@ static int do_status(struct record *r, const char *ref, void *arg)
 	return 0;
 }
 
-/* The namespaces of PID beside the host's (PID 1's): type -> inode. */
-static json_t *namespaces_of(pid_t pid)
-{
-	static const char *const kinds[] = { "cgroup", "ipc",  "mnt", "net",
-					     "pid",    "user", "uts", "time" };
-	json_t *o = json_object();
-	char path[64];
-	struct stat st;
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kinds[i]);
-		if (stat(path, &st) == 0)
-			json_object_set_new(o, kinds[i], json_integer((json_int_t)st.st_ino));
-	}
-	return o;
-}
-
-/* The mounts the container's init sees: mount point and type. */
-static json_t *mounts_of(pid_t pid)
-{
-	char path[64], *line = NULL;
-	json_t *list = json_array();
-	size_t cap = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return list;
-	while (getline(&line, &cap, f) > 0) {
-		char target[PATH_MAX], type[64], source[PATH_MAX];
-
-		if (sscanf(line, "%*s %*s %*s %*s %4095s %*[^-]- %63s %4095s", target, type,
-			   source) == 3)
-			json_array_append_new(list,
-					      json_pack("{s:s, s:s, s:s}", "Destination", target,
-							"Type", type, "Source", source));
-	}
-	free(line);
-	fclose(f);
-	return list;
-}
-
-/* --ip's addresses: eth0's inside, and the host end's with its name. */
-static json_t *addresses_of(const struct record *r, json_t *config)
-{
-	const char *cidr = json_string_value(
-		json_object_get(json_object_get(config, "annotations"), MON_IP_ANNOTATION));
-	char host[INET_ADDRSTRLEN], link[IFNAMSIZ], end[INET_ADDRSTRLEN + 4];
-	struct net_addr a;
-
-	if (cidr == NULL || net_parse_cidr(cidr, &a, &(struct error){ 0 }) < 0)
-		return json_object();
-	net_text(a.host, host, sizeof(host));
-	snprintf(end, sizeof(end), "%s/%d", host, a.prefix);
-	net_link_name(r->id, link, sizeof(link));
-	return json_pack("{s:s, s:{s:s, s:s}}", "eth0", cidr, "HostEnd", "Name", link, "Address",
-			 end);
-}
-
 static int do_inspect(struct record *r, const char *ref, void *arg)
 {
-	json_t *list = arg, *o, *config, *cgroups = json_object(), *addresses;
-	char *text = NULL, bundle[PATH_MAX], core[PATH_MAX], log[PATH_MAX + 16];
-	struct cgroup cg = { 0 };
-	bool live = init_lives(r);
-
 	(void)ref;
-	store_config(db, r->id, &text, &(struct error){ 0 });
-	config = text != NULL ? json_loads(text, 0, NULL) : json_null();
-	free(text);
-	core_root(core, sizeof(core));
-	if (live && ctr_cgroup(core, r->id, &cg, &(struct error){ 0 }) == 0)
-		for (int i = 0; i < cg.n; i++)
-			if (cg.h[i].dir[0] != '\0')
-				json_object_set_new(cgroups,
-						    cg.h[i].controllers[0] ? cg.h[i].controllers
-									   : "unified",
-						    json_string(cg.h[i].dir));
-	mon_bundle(&places, r->id, bundle, sizeof(bundle));
-	snprintf(log, sizeof(log), "%s/ctr.log", bundle);
-	addresses = addresses_of(r, config);
-	o = json_pack("{s:s, s:s, s:s, s:{s:s, s:b, s:b, s:i, s:i, s:b, s:s, s:s, s:i},"
-		      " s:s, s:s, s:s, s:{s:s, s:i}, s:i, s:b, s:b, s:o, s:o, s:o, s:o}",
-		      "Id", r->id, "Name", r->name, "Created", r->created, "State", "Status",
-		      r->state, "Running", is(r, "running"), "Paused", is(r, "paused"), "Pid",
-		      (int)(live ? r->pid : 0), "ExitCode", r->has_exit ? r->exit_code : 0,
-		      "OOMKilled", r->oom, "StartedAt", r->started, "FinishedAt", r->finished,
-		      "MonitorPid", (int)(mon_alive(r) ? r->monitor : 0), "Rootfs", r->rootfs,
-		      "Bundle", bundle, "LogPath", log, "RestartPolicy", "Name", r->restart,
-		      "MaximumRetryCount", r->restart_max, "RestartCount", r->restarts,
-		      "AutoRemove", r->rm, "Tty", r->tty, "Config", config, "Namespaces",
-		      live ? namespaces_of(r->pid) : json_object(), "CgroupPaths", cgroups,
-		      "Mounts", live ? mounts_of(r->pid) : json_array());
-	json_object_set_new(o, "Addresses", addresses);
-	json_array_append_new(list, o);
+	json_array_append_new(arg, probe_inspect(db, &places, r));
+	return 0;
+}
+
+static const char inspect_help[] =
+	"Usage: cell inspect CONTAINER...\n"
+	"       cell inspect --graph [-o FILE] CONTAINER\n\n"
+	"Everything cell knows of a container, as JSON (podman's names):\n"
+	"its state, exit status and OOM, times, its config.json, and while it\n"
+	"runs what the kernel shows: its namespaces (inodes of /proc/PID/ns)\n"
+	"beside the host's, cgroup directories and use, processes with their\n"
+	"PIDs on the host and inside, mounts; --ip's addresses.\n\n"
+	"  --graph        the same as a picture, in Graphviz's DOT language:\n"
+	"                 processes, namespaces, cgroup, mounts, the veth\n"
+	"  -o, --output FILE  write it to FILE: .dot as it is, .svg or .png\n"
+	"                 drawn by Graphviz's dot (apt-get install graphviz)\n";
+
+/* --graph: the DOT text on stdout, or FILE in the format its name says. */
+static int inspect_graph(const char *ref, const char *file)
+{
+	const char *ext = file != NULL ? strrchr(file, '.') : NULL, *format = NULL;
+	struct error err = { 0 };
+	char *dot, *picture = NULL;
+	struct record r;
+	size_t len;
+	json_t *o;
+	FILE *f;
+
+	if (file != NULL) {
+		if (ext != NULL && (strcmp(ext, ".svg") == 0 || strcmp(ext, ".png") == 0))
+			format = ext + 1;
+		else if (ext == NULL || strcmp(ext, ".dot") != 0)
+			return failf("--output %s: give a .dot, .svg or .png file", file);
+	}
+	if (find(ref, &r, &err) < 0)
+		return fail(&err);
+	o = probe_inspect(db, &places, &r);
+	dot = probe_dot(o);
+	json_decref(o);
+	if (dot == NULL)
+		return failf("inspect --graph: out of memory");
+	if (format != NULL && probe_render(dot, format, &picture, &len, &err) < 0) {
+		free(dot);
+		return fail(&err);
+	}
+	if (format == NULL) {
+		picture = dot;
+		len = strlen(dot);
+		dot = NULL;
+	}
+	free(dot);
+	f = file != NULL ? fopen(file, "we") : stdout;
+	if (f == NULL) {
+		free(picture);
+		return failf("--output %s: %s", file, strerror(errno));
+	}
+	if (fwrite(picture, 1, len, f) != len || (file != NULL ? fclose(f) : fflush(f)) != 0) {
+		free(picture);
+		return failf("write %s: %s", file != NULL ? file : "stdout", strerror(errno));
+	}
+	free(picture);
 	return 0;
 }
 
 static int cmd_inspect(int argc, char **argv)
 {
-	int ret = help_only(argc, argv,
-			    "Usage: cell inspect CONTAINER...\n\n"
-			    "Everything cell knows of a container, as JSON (podman's names):\n"
-			    "its state, exit status and OOM, times, its config.json, and while it\n"
-			    "runs, its namespaces (inodes of /proc/PID/ns), cgroup directories\n"
-			    "and mounts, as the kernel shows them; --ip's addresses.\n");
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "graph", no_argument, NULL, 'g' },
+					       { "output", required_argument, NULL, 'o' },
+					       { NULL, 0, NULL, 0 } };
+	const char *output = NULL;
+	bool graph = false;
 	json_t *list;
 	char *text;
+	int c, ret;
 
-	if (ret >= 0)
-		return ret;
+	while ((c = next_opt(argc, argv, "+ho:", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(inspect_help, stdout);
+			return 0;
+		case 'g':
+			graph = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		default:
+			return usage_error("inspect");
+		}
+	}
+	if (output != NULL && !graph)
+		return failf("--output: goes with --graph");
+	if (graph) {
+		if (optind + 1 != argc) {
+			refuse("inspect --graph: name one container");
+			return usage_error("inspect");
+		}
+		return inspect_graph(argv[optind], output);
+	}
 	list = json_array();
 	ret = each_container(argc, argv, "inspect", do_inspect, list);
 	text = json_dumps(list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -2242,32 +2195,6 @@ static int cmd_logs(int argc, char **argv)
 
 /* ---- stats, top ---- */
 
-/* Bytes received and sent on the container's interfaces but lo, from
- * /proc/PID/net/dev: the init's network namespace as the kernel counts. */
-static void net_bytes(pid_t pid, unsigned long long *rx, unsigned long long *tx)
-{
-	char path[64], line[512];
-	FILE *f;
-
-	*rx = *tx = 0;
-	snprintf(path, sizeof(path), "/proc/%d/net/dev", pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char name[64];
-		unsigned long long r, t;
-
-		if (sscanf(line, " %63[^:]: %llu %*u %*u %*u %*u %*u %*u %*u %llu", name, &r, &t) ==
-			    3 &&
-		    strcmp(name, "lo") != 0) {
-			*rx += r;
-			*tx += t;
-		}
-	}
-	fclose(f);
-}
-
 static void human(long long bytes, char *out, size_t size)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -2357,7 +2284,7 @@ static void stats_print(struct stats_opts *o)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &at);
 		cpu = 100.0 * (double)(now.cpu_ns - s->u.cpu_ns) / elapsed_ns(&s->at, &at);
-		net_bytes(s->r.pid, &rx, &tx);
+		probe_net_bytes(s->r.pid, &rx, &tx);
 		if (o->json) {
 			json_array_append_new(
 				list,
@@ -2445,69 +2372,22 @@ static int cmd_stats(int argc, char **argv)
 	return ret;
 }
 
-/* Reads /proc/PID/FILE into BUF (NULs become spaces for cmdline). */
-static void proc_text(pid_t pid, const char *file, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n - 1; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-}
-
 static int do_top(struct record *r, const char *ref, void *arg)
 {
-	char core[PATH_MAX], status[4096], cmdline[512];
+	struct probe_proc *procs;
 	struct error err = { 0 };
-	pid_t *pids = NULL;
-	size_t n = 0;
+	size_t n;
 
 	(void)arg;
 	if (!init_lives(r))
 		return refuse("container %s is not running", ref);
-	core_root(core, sizeof(core));
-	if (ctr_pids(core, r->id, &pids, &n, &err) < 0)
+	if (probe_procs(&places, r, &procs, &n, &err) < 0)
 		return fail_err(&err);
 	printf("%-8s  %-8s  %-6s  %s\n", "HOST PID", "PID", "UID", "COMMAND");
-	for (size_t i = 0; i < n; i++) {
-		char *nspid, *uid;
-		char inner[32] = "?", user[32] = "?";
-
-		proc_text(pids[i], "status", status, sizeof(status));
-		proc_text(pids[i], "cmdline", cmdline, sizeof(cmdline));
-		/* NSpid: the PID in each namespace from the host's down; the last
-		 * is the one the container sees */
-		nspid = strstr(status, "NSpid:");
-		if (nspid != NULL) {
-			char *end = strchr(nspid, '\n'), *last;
-
-			if (end != NULL)
-				*end = '\0';
-			last = strrchr(nspid, '\t');
-			snprintf(inner, sizeof(inner), "%s", last != NULL ? last + 1 : "?");
-			if (end != NULL)
-				*end = '\n';
-		}
-		uid = strstr(status, "Uid:");
-		if (uid != NULL)
-			sscanf(uid, "Uid: %31s", user);
-		printf("%-8d  %-8s  %-6s  %s\n", pids[i], inner, user, cmdline);
-	}
-	free(pids);
+	for (size_t i = 0; i < n; i++)
+		printf("%-8d  %-8d  %-6u  %s\n", procs[i].host_pid, procs[i].pid, procs[i].uid,
+		       procs[i].command);
+	free(procs);
 	return 0;
 }
 
@@ -2646,6 +2526,7 @@ static const char help[] =
 	"  pause, freeze      freeze a container (cgroup freezer)\n"
 	"  unpause, thaw      thaw it\n"
 	"  mount       bind a host path into running containers\n"
+	"  web         a page that shows the containers live, with their controls\n"
 	"  runc        runc's command line, for podman and containerd (= cell-runc)\n"
 	"\n"
 	"  --root DIR      the store and bundles (default /var/lib/cell)\n"
@@ -2750,6 +2631,8 @@ int cli_main(int argc, char **argv)
 		ret = cmd_pause(argc, argv, false);
 	else if (strcmp(cmd, "mount") == 0)
 		ret = cmd_mount(argc, argv);
+	else if (strcmp(cmd, "web") == 0)
+		ret = web_main(argc, argv, &places, db);
 	else
 		ret = failf("%s: not a command (cell --help lists them)", cmd);
 	store_close(db);

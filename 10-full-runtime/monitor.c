@@ -176,6 +176,50 @@ int mon_settle(sqlite3 *db, const struct places *p, struct record *r, struct err
 	return store_reload(db, r, err) < 0 ? -1 : 1;
 }
 
+/*
+ * A command killed between a change and its record (a start whose
+ * `running` was never written) leaves the store behind the kernel: the
+ * core's status (the init's start time, the exec fifo, the freezer) is
+ * the truth, and the record follows it.
+ */
+static int follow_kernel(sqlite3 *db, const struct places *p, struct record *r, struct error *err)
+{
+	char core[PATH_MAX], *json = NULL;
+	const char *status;
+	json_t *doc;
+
+	if (strcmp(r->state, "created") != 0 && strcmp(r->state, "running") != 0 &&
+	    strcmp(r->state, "paused") != 0)
+		return 0;
+	mon_core_root(p, core, sizeof(core));
+	if (ctr_state_json(core, r->id, &json, &(struct error){ 0 }) < 0)
+		return 0; /* the monitor is recording its end */
+	doc = json_loads(json, 0, NULL);
+	free(json);
+	status = json_string_value(json_object_get(doc, "status"));
+	if (status != NULL && strcmp(status, r->state) != 0 &&
+	    (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) &&
+	    store_change(db, err, "UPDATE containers SET state = ?2 WHERE id = ?1 AND state = ?3",
+			 "sss", r->id, status, r->state) < 0) {
+		json_decref(doc);
+		return -1;
+	}
+	json_decref(doc);
+	return store_reload(db, r, err) < 0 ? -1 : 0;
+}
+
+int mon_refresh(sqlite3 *db, const struct places *p, struct record *r, struct error *err)
+{
+	int gone;
+
+	if (mon_settle(db, p, r, err) < 0)
+		return -1;
+	gone = store_reload(db, r, err);
+	if (gone != 0)
+		return gone;
+	return mon_alive(r) ? follow_kernel(db, p, r, err) : 0;
+}
+
 /* ---- the monitor process ---- */
 
 struct client {

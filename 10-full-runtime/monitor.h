@@ -49,6 +49,10 @@ bool mon_alive(const struct record *r);
  * unknown) and frees what the container held. 1 when it did, 0 when
  * there was nothing to settle. */
 int mon_settle(sqlite3 *db, const struct places *p, struct record *r, struct error *err);
+/* Brings R up to date: settled if its monitor is gone, its state the
+ * kernel's (the core's status) where a command was killed between a
+ * change and its record; 1 when the record is gone (settled with --rm). */
+int mon_refresh(sqlite3 *db, const struct places *p, struct record *r, struct error *err);
 /* Frees everything of container ID on the host (its processes, cgroup,
  * the core's state, the runtime directory); with BUNDLE too, its bundle
  * and log. Safe to repeat. */
