@@ -1888,7 +1888,11 @@ static int do_rm(struct record *r, const char *ref, void *arg)
 			 r->id) < 0 ||
 	    stop_container(r, 0, &err) < 0)
 		return fail_err(&err);
-	if (mon_free(&places, r->id, true, &err) < 0 || store_delete(db, r->id, &err) < 0)
+	/* what a monitor killed after the end left of the network and shared
+	 * volumes (its own leaving, done or under way, makes this a no-op) */
+	if (mon_leave_network(db, &places, r->id, &err) < 0 ||
+	    mon_release_shares(db, r->id, &err) < 0 || mon_free(&places, r->id, true, &err) < 0 ||
+	    store_delete(db, r->id, &err) < 0)
 		return fail_err(&err);
 	printf("%s\n", ref);
 	return 0;

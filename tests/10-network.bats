@@ -187,12 +187,15 @@ rand_subnet() {
 	nsenter -t "$PID" -n tc qdisc show dev eth0 | grep -q '^qdisc tbf .* rate 8Mbit'
 	cell run -d --name fast sleep 60 >/dev/null
 	for name in slow fast; do
-		"$BUSYBOX" nc -l -p "$port" >"$BATS_TEST_TMPDIR/got.$name" &
+		# the listener's input never ends: busybox nc stops reading at the
+		# end of its own input
+		"$BUSYBOX" nc -l -p "$port" >"$BATS_TEST_TMPDIR/got.$name" < <(exec 3>&-; sleep 10) 3>&- &
+		listener=$!
 		sleep 0.2
 		start=$(date +%s%N)
 		cell exec "$name" sh -c "head -c 2000000 /dev/zero | nc 10.88.0.1 $port"
 		end=$(date +%s%N)
-		wait
+		wait "$listener"
 		[ "$(stat -c %s "$BATS_TEST_TMPDIR/got.$name")" = 2000000 ]
 		eval "ms_$name=$(((end - start) / 1000000))"
 	done
