@@ -1890,7 +1890,7 @@ static int do_rm(struct record *r, const char *ref, void *arg)
 		return fail_err(&err);
 	/* what a monitor killed after the end left of the network and shared
 	 * volumes (its own leaving, done or under way, makes this a no-op) */
-	if (mon_leave_network(db, &places, r->id, &err) < 0 ||
+	if (mon_leave_network(db, &places, r->id, 0, &err) < 0 ||
 	    mon_release_shares(db, r->id, &err) < 0 || mon_free(&places, r->id, true, &err) < 0 ||
 	    store_delete(db, r->id, &err) < 0)
 		return fail_err(&err);
@@ -3069,6 +3069,7 @@ static int network_ls(int argc, char **argv)
 
 static int network_rm(int argc, char **argv)
 {
+	struct store_network n;
 	struct error err;
 	char dir[PATH_MAX + 16];
 	int ret = help_only(argc, argv, network_help);
@@ -3084,7 +3085,13 @@ static int network_rm(int argc, char **argv)
 			ret = failf("network rm %s: the default network stays", argv[i]);
 			continue;
 		}
-		if (store_network_rm(db, argv[i], &err) < 0) {
+		if (store_network_get(db, argv[i], &n, &err) < 0 ||
+		    store_network_rm(db, argv[i], &err) < 0) {
+			ret = fail(&err);
+			continue;
+		}
+		/* a bridge that outlives its last container for a moment */
+		if (net_link_delete(n.bridge, &err) < 0) {
 			ret = fail(&err);
 			continue;
 		}

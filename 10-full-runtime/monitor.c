@@ -51,8 +51,11 @@
 #include "net.h"
 #include "state.h"
 
-#define MAX_CLIENTS 16
-#define LOG_NAME    "ctr.log"
+#define MAX_CLIENTS	     16
+/* how long a network's bridge outlives its last container (the monitor
+ * waits, after the exit is reported: nobody waits for it) */
+#define MON_BRIDGE_LINGER_MS 1000
+#define LOG_NAME	     "ctr.log"
 
 void mon_bundle(const struct places *p, const char *id, char *out, size_t size)
 {
@@ -171,7 +174,7 @@ int mon_settle(sqlite3 *db, const struct places *p, struct record *r, struct err
 		return -1;
 	if (n == 0)
 		return store_reload(db, r, err) < 0 ? -1 : 0;
-	if (mon_leave_network(db, p, r->id, err) < 0 || mon_release_shares(db, r->id, err) < 0 ||
+	if (mon_leave_network(db, p, r->id, 0, err) < 0 || mon_release_shares(db, r->id, err) < 0 ||
 	    mon_free(p, r->id, r->rm, err) < 0)
 		return -1;
 	if (r->rm && store_delete(db, r->id, err) < 0)
@@ -408,23 +411,53 @@ static json_t *load_config(const struct places *p, const char *id, struct error 
 	return config;
 }
 
+/* The bridge of network NAME, and its rules, unless a container joined
+ * it meanwhile; under the store's write lock, so that none joins a
+ * bridge that is going. */
+static int drop_bridge(sqlite3 *db, const char *name, const char *bridge, struct error *err)
+{
+	struct store_network n;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	if (store_network_get(db, name, &n, &(struct error){ 0 }) == 0 && n.leases > 0) {
+		store_rollback(db);
+		return 0;
+	}
+	if (net_link_delete(bridge, err) < 0 ||
+	    net_fw_network(bridge, false, &(struct error){ 0 }) < 0 ||
+	    (store_leases_total(db) == 0 && net_fw_remove(err) < 0)) {
+		store_rollback(db);
+		return -1;
+	}
+	return store_commit(db, err);
+}
+
 /*
  * step: leave-network
- * The container's address goes back to its network, its ports leave the
- * maps, its host end is deleted (the kernel would, once the namespace is
- * gone; this makes it now). The last container of a network takes the
- * bridge with it, and the last of all the nftables table: the bridge and
- * the rules go under the store's write lock, so that no container leases
- * an address on a bridge that is going.
+ * The container's host end is deleted (the kernel would, once the
+ * namespace is gone; this makes it now), outside the store's lock:
+ * deleting a link waits for the kernel, and no other container should
+ * wait with it. Then its address goes back to its network and its ports
+ * leave the maps, in one transaction. The last container of a network takes
+ * the bridge with it, and the last of all the nftables table, LINGER_MS
+ * later: a container started meanwhile (one run after another) finds the
+ * bridge and its rules still there.
  */
-int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, struct error *err)
+int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, int linger_ms,
+		      struct error *err)
 {
 	struct store_network n;
 	struct port_change c = { .add = false, .err = &(struct error){ 0 } };
 	char link[IFNAMSIZ];
 	json_t *config;
-	int had, ret = -1;
+	int had;
 
+	/* the host end first, the address still held: no other container
+	 * can have it while this one's eth0 may still answer for it */
+	net_link_name(id, link, sizeof(link));
+	if (net_link_delete(link, err) < 0)
+		return -1;
 	if (store_begin(db, err) < 0)
 		return -1;
 	had = store_release(db, id, &n, err);
@@ -435,19 +468,13 @@ int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, struc
 	config = load_config(p, id, &(struct error){ 0 });
 	each_port(config, change_port, &c, &(struct error){ 0 });
 	json_decref(config);
-	net_link_name(id, link, sizeof(link));
-	if (net_link_delete(link, err) < 0)
-		goto out;
-	if (n.leases == 0 && (net_link_delete(n.bridge, err) < 0 ||
-			      net_fw_network(n.bridge, false, &(struct error){ 0 }) < 0 ||
-			      (store_leases_total(db) == 0 && net_fw_remove(err) < 0)))
-		goto out;
-	if (store_commit(db, err) < 0)
+	if (store_commit(db, err) < 0 || mon_write_hosts(db, p, n.name, err) < 0)
 		return -1;
-	return mon_write_hosts(db, p, n.name, err);
-out:
-	store_rollback(db);
-	return ret;
+	if (n.leases > 0)
+		return 0;
+	if (linger_ms > 0)
+		usleep((useconds_t)linger_ms * 1000);
+	return drop_bridge(db, n.name, n.bridge, err);
 }
 
 /*
@@ -499,7 +526,7 @@ static int join_network(struct mon *m, const char *network, json_t *config, stru
 	trace_step(m, "network", "10");
 	return 0;
 undo:
-	mon_leave_network(m->db, m->p, m->r.id, &(struct error){ 0 });
+	mon_leave_network(m->db, m->p, m->r.id, 0, &(struct error){ 0 });
 	return -1;
 }
 
@@ -536,7 +563,7 @@ static int connect_network(struct mon *m, struct error *err)
 		if (ret == 0)
 			trace_step(m, "rate", "06");
 		else if (network != NULL)
-			mon_leave_network(m->db, m->p, m->r.id, &(struct error){ 0 });
+			mon_leave_network(m->db, m->p, m->r.id, 0, &(struct error){ 0 });
 	}
 	json_decref(config);
 	return ret;
@@ -1001,7 +1028,7 @@ static void leave_host(struct mon *m)
 {
 	if (m->host_mnt >= 0 && setns(m->host_mnt, CLONE_NEWNS) == 0)
 		mon_release_shares(m->db, m->r.id, &(struct error){ 0 });
-	mon_leave_network(m->db, m->p, m->r.id, &(struct error){ 0 });
+	mon_leave_network(m->db, m->p, m->r.id, MON_BRIDGE_LINGER_MS, &(struct error){ 0 });
 }
 
 static void run_dir_parents(const struct places *p)

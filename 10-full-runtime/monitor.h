@@ -51,9 +51,10 @@ void mon_hosts_path(const struct places *p, const char *network, char *out, size
 /* Writes it again, in place, from the network's leases. */
 int mon_write_hosts(sqlite3 *db, const struct places *p, const char *network, struct error *err);
 /* Gives container ID's address back, removes its ports and host end, and
- * the network's bridge (and cell's nftables table) with the last
- * container. Safe to repeat. */
-int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, struct error *err);
+ * the network's bridge (and cell's nftables table) LINGER_MS after the
+ * last container, unless another joined meanwhile. Safe to repeat. */
+int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, int linger_ms,
+		      struct error *err);
 
 /* Drops container ID's shared volumes, unmounting on the host the
  * mount points cell made that no container shares any more. In the
