@@ -80,6 +80,11 @@ inside() { # WORK RUNS WARMUP CELL-RUNC
 		-n "cell run" "${cell%-runc} --root $work/lib run --rm --network none /bin/true" \
 		-n "podman run" "$work/podman run --rm --network none cell/busybox /bin/true" >&2 ||
 		return 1
+	# on the default bridge: a lease, the bridge, a veth pair, the rules
+	hyperfine --style basic --runs "$runs" --warmup "$warmup" \
+		--export-json "$work/bridge.json" \
+		-n "none" "${cell%-runc} --root $work/lib run --rm --network none /bin/true" \
+		-n "bridge" "${cell%-runc} --root $work/lib run --rm /bin/true" >&2 || return 1
 	"$work/podman" system reset -f >/dev/null 2>&1 || true
 }
 export -f inside
@@ -108,3 +113,9 @@ for c in "cell run" "podman run"; do
 		'BEGIN { printf "%-12s %12.2f %9.2fx\n", c, m * 1000, m / p }'
 done
 echo "($runs runs each: run --rm --network none /bin/true; podman with crun, overlay storage)"
+
+none_median=$(jq '.results[] | select(.command == "none") | .median' "$work/bridge.json")
+bridge_median=$(jq '.results[] | select(.command == "bridge") | .median' "$work/bridge.json")
+awk -v n="$none_median" -v b="$bridge_median" 'BEGIN {
+	printf "\ncell run --rm /bin/true: --network none %.2f ms, bridge %.2f ms: %.2fx\n",
+		n * 1000, b * 1000, b / n }'

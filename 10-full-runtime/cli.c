@@ -47,6 +47,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "monitor.h"
+#include "mount.h"
 #include "net.h"
 #include "probe.h"
 #include "spec.h"
@@ -170,6 +171,10 @@ static bool monitor_lives(const struct record *r)
 struct run_opts {
 	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
 	const char *network, *ipc, *pid, *uts, *sched, *ip, *upper;
+	const char *net_name; /* the network it joins: bridge's, or a created one */
+	json_t *ports;	      /* -p, as given */
+	json_t *shared;	      /* -v SRC:DST:rshared, as [SRC, DST] */
+	const char *rate;     /* --network-rate */
 	bool detach, interactive, tty, rm, init, userns;
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
@@ -256,31 +261,94 @@ static int device_rate(const char *flag, const char *text, json_t *list)
 	return 0;
 }
 
-/* "/ctr/path", "SRC:DST", "SRC:DST:ro" -> a bind mount */
-static int volume(const char *text, json_t *mounts)
+static bool valid_name(const char *name);
+
+/* LIB/volumes/NAME/_data: a named volume's files */
+static void volume_path(const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%s/volumes/%s/_data", places.lib, name);
+}
+
+/* A named volume, made on first use (cell volume create, or -v NAME:DST). */
+static int volume_make(const char *name, char *path, size_t size, struct error *err)
+{
+	char now[40], dir[PATH_MAX];
+
+	if (!valid_name(name) || strlen(name) > 64)
+		return err_set(err,
+			       "volume %s: letters, digits and _.- only, starting with a "
+			       "letter or digit",
+			       name);
+	snprintf(dir, sizeof(dir), "%s/volumes", places.lib);
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", dir);
+	snprintf(dir, sizeof(dir), "%s/volumes/%s", places.lib, name);
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", dir);
+	volume_path(name, path, size);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", path);
+	st_now(now, sizeof(now));
+	return store_volume_add(db, name, now, err);
+}
+
+/*
+ * -v SRC:DST[:ro|rw|rshared]: SRC a host path, or the name of a volume.
+ * ro and rw: a bind in config.json, private (rprivate): what either side
+ * mounts below it later stays on that side. rshared: a peer of the host's
+ * mount of SRC, attached by the monitor (the core's bind would be a copy
+ * of a private one): what the host mounts below SRC appears in every such
+ * container at once, and what they mount below DST on the host.
+ */
+static int volume(const char *text, json_t *mounts, json_t *shared)
 {
 	char *copy = strdup(text), *dst, *mode, src[PATH_MAX];
+	struct error err = { 0 };
+	bool is_mount, is_shared;
 	int ret = -1;
 
 	dst = strchr(copy, ':');
 	if (dst == NULL) {
-		refuse("-v %s: give HOST-PATH:CONTAINER-PATH[:ro]", text);
+		refuse("-v %s: give HOST-PATH:CONTAINER-PATH[:ro|rshared] or VOLUME:CONTAINER-PATH",
+		       text);
 		goto out;
 	}
 	*dst++ = '\0';
 	mode = strchr(dst, ':');
 	if (mode != NULL)
 		*mode++ = '\0';
-	if (mode != NULL && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0) {
-		refuse("-v %s: \"%s\": the mode is ro or rw", text, mode);
+	if (mode != NULL && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0 &&
+	    strcmp(mode, "rshared") != 0) {
+		refuse("-v %s: \"%s\": the mode is ro, rw or rshared", text, mode);
 		goto out;
 	}
-	if (dst[0] != '/') {
+	if (dst[0] != '/' || strchr(dst, '\n') != NULL) {
 		refuse("-v %s: the container's path must be absolute", text);
 		goto out;
 	}
-	if (realpath(copy, src) == NULL) {
+	if (strchr(copy, '/') == NULL) {
+		if (volume_make(copy, src, sizeof(src), &err) < 0) {
+			refuse("-v %s: %s", text, err.msg);
+			goto out;
+		}
+	} else if (realpath(copy, src) == NULL) {
 		refuse("-v %s: %s: %s", text, copy, strerror(errno));
+		goto out;
+	}
+	if (mode != NULL && strcmp(mode, "rshared") == 0) {
+		mnt_point_info(src, &is_mount, &is_shared);
+		if (is_mount && !is_shared) {
+			refuse("-v %s: %s is a mount point whose propagation is private: "
+			       "mount --make-shared %s first",
+			       text, src, src);
+			goto out;
+		}
+		if (strchr(src, '\n') != NULL) {
+			refuse("-v %s: no newline in the path", text);
+			goto out;
+		}
+		json_array_append_new(shared, json_pack("[s,s]", src, dst));
+		ret = 0;
 		goto out;
 	}
 	json_array_append_new(mounts,
@@ -473,6 +541,59 @@ static void add_init(json_t *config, const char *id)
 	json_object_set_new(process, "args", args);
 }
 
+/* LIB/networks/NAME, where its hosts file is */
+static int make_network_dir(const char *name, struct error *err)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/networks", places.lib);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", path);
+	snprintf(path, sizeof(path), "%s/networks/%s", places.lib, name);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return err_sys(err, "mkdir %s", path);
+	return 0;
+}
+
+/* --network bridge|NAME: the network's name and ports for the monitor,
+ * and the network's hosts file on /etc/hosts (read-only: the network's,
+ * written by cell alone). */
+static int join_config(struct run_opts *o, json_t *config)
+{
+	json_t *notes = object_at(config, "annotations"), *v;
+	struct store_network n;
+	struct error err = { 0 };
+	char hosts[PATH_MAX], *ports = NULL, *grown;
+	size_t i, len = 0;
+
+	if (store_network_get(db, o->net_name, &n, &err) < 0)
+		return refuse("--network %s: %s", o->net_name, err.msg);
+	mon_hosts_path(&places, o->net_name, hosts, sizeof(hosts));
+	if (make_network_dir(o->net_name, &err) < 0 ||
+	    mon_write_hosts(db, &places, o->net_name, &err) < 0)
+		return fail_err(&err);
+	json_array_append_new(json_object_get(config, "mounts"),
+			      json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination", "/etc/hosts",
+					"type", "bind", "source", hosts, "options", "bind", "ro"));
+	json_object_set_new(notes, MON_NET_ANNOTATION, json_string(o->net_name));
+	json_array_foreach(o->ports, i, v)
+	{
+		const char *t = json_string_value(v);
+
+		grown = realloc(ports, len + strlen(t) + 2);
+		if (grown == NULL) {
+			free(ports);
+			return refuse("-p: out of memory");
+		}
+		ports = grown;
+		len += (size_t)sprintf(ports + len, "%s%s", len ? "," : "", t);
+	}
+	if (ports != NULL)
+		json_object_set_new(notes, MON_PORTS_ANNOTATION, json_string(ports));
+	free(ports);
+	return 0;
+}
+
 /* The config.json of `cell run`'s flags. */
 static json_t *build_config(struct run_opts *o, char **args, const char *id)
 {
@@ -523,7 +644,8 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 	json_object_set_new(config, "hostname", json_string(o->hostname ? o->hostname : host));
 	mounts = json_object_get(config, "mounts");
 	json_array_extend(mounts, o->mounts);
-	if (namespace_flag(config, "--network", "network", "net", o->network, true) < 0 ||
+	if (namespace_flag(config, "--network", "network", "net", o->net_name ? NULL : o->network,
+			   true) < 0 ||
 	    namespace_flag(config, "--ipc", "ipc", "ipc", o->ipc, false) < 0 ||
 	    namespace_flag(config, "--pid", "pid", "pid", o->pid, false) < 0 ||
 	    namespace_flag(config, "--uts", "uts", "uts", o->uts, false) < 0)
@@ -550,6 +672,18 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 	if (o->ip != NULL)
 		json_object_set_new(object_at(config, "annotations"), MON_IP_ANNOTATION,
 				    json_string(o->ip));
+	if (o->net_name != NULL && join_config(o, config) < 0)
+		goto bad;
+	if (o->rate != NULL)
+		json_object_set_new(object_at(config, "annotations"), MON_RATE_ANNOTATION,
+				    json_string(o->rate));
+	if (json_array_size(o->shared) > 0) {
+		char *list = json_dumps(o->shared, JSON_COMPACT);
+
+		json_object_set_new(object_at(config, "annotations"), MON_SHARED_ANNOTATION,
+				    json_string(list));
+		free(list);
+	}
 	if (o->userns) {
 		json_t *map = json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID",
 					(json_int_t)USERNS_BASE, "size", USERNS_COUNT);
@@ -899,8 +1033,10 @@ static int claim_subnet(const struct record *r, const char *cidr, struct error *
 	struct net_addr a;
 	char net[INET_ADDRSTRLEN], subnet[INET_ADDRSTRLEN + 4];
 
-	if (net_parse_cidr(cidr, &a, err) < 0 || net_check_subnet(&a, err) < 0)
+	if (net_parse_cidr(cidr, &a, err) < 0)
 		return -1;
+	if (net_check_subnet(&a, NULL, err) < 0)
+		return err_prefix(err, "--ip");
 	net_text(a.addr & (~0u << (32 - a.prefix)), net, sizeof(net));
 	snprintf(subnet, sizeof(subnet), "%s/%d", net, a.prefix);
 	return store_claim_subnet(db, r->id, subnet, err);
@@ -1033,6 +1169,13 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 		goto bad;
 	if (o->ip != NULL && claim_subnet(r, o->ip, &err) < 0)
 		goto bad;
+	for (size_t i = 0; i < json_array_size(o->ports); i++) {
+		struct net_port pt;
+
+		net_parse_port(json_string_value(json_array_get(o->ports, i)), &pt, &err);
+		if (store_claim_port(db, r->id, pt.proto, pt.host_port, &err) < 0)
+			goto bad;
+	}
 	free(text);
 	if (verbose)
 		fprintf(stderr, "=> bundle (10) ... done\n");
@@ -1080,7 +1223,10 @@ static const char run_help[] =
 	"  -e, --env KEY=VALUE      an environment variable (repeat)\n"
 	"  -w, --workdir DIR        its working directory\n"
 	"  -u, --user UID[:GID]     run as this user (numbers)\n"
-	"  -v, --volume SRC:DST[:ro]  bind a host path into it (repeat)\n"
+	"  -v, --volume SRC:DST[:ro|rshared]  bind a host path, or the volume SRC\n"
+	"                           (cell volume), into it (repeat); rshared: what the\n"
+	"                           host mounts below SRC later appears in it, and what\n"
+	"                           it mounts below DST on the host\n"
 	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
 	"  -r, --rootfs DIR         the root file system (default: the toolkit's)\n"
 	"      --upper DIR          keep its writes in DIR (made if missing), which\n"
@@ -1090,7 +1236,13 @@ static const char run_help[] =
 	"                           host range (stage 07)\n"
 	"      --init               PID 1 is cell-init, which reaps orphans and passes\n"
 	"                           signals on; the command is its child\n"
-	"      --network MODE       none (default: loopback only), host, container:NAME\n"
+	"      --network MODE       bridge (default: the network cell, bridge cell0,\n"
+	"                           10.88.0.0/16), NAME (cell network create), none\n"
+	"                           (loopback only), host, container:NAME\n"
+	"  -p, --publish [IP:]HOSTPORT:PORT[/tcp|udp]  the host's port (on every\n"
+	"                           address, 127.0.0.1 too, or on IP) to the container's\n"
+	"      --network-rate RATE  what it sends leaves at RATE at most (tc's tbf on\n"
+	"                           its eth0), e.g. 10mbit, 512kbit\n"
 	"      --ip CIDR            a veth pair to the host (stage 05): eth0 inside with\n"
 	"                           this address, e.g. 10.200.7.2/24; the host end cell-ID\n"
 	"                           gets the subnet's first, .1\n"
@@ -1140,7 +1292,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		O_RT_PERIOD,
 		O_INIT,
 		O_IP,
-		O_UPPER
+		O_UPPER,
+		O_RATE
 	};
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -1179,6 +1332,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "userns", no_argument, NULL, 'U' },
 		{ "ip", required_argument, NULL, O_IP },
 		{ "upper", required_argument, NULL, O_UPPER },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "network-rate", required_argument, NULL, O_RATE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
@@ -1198,7 +1353,9 @@ static int cmd_run(int argc, char **argv, bool run)
 	o.resources = json_object();
 	o.read_bps = json_array();
 	o.write_bps = json_array();
-	while ((c = next_opt(argc, argv, "+hditre:w:u:v:r:n:m:U", longs)) != -1) {
+	o.ports = json_array();
+	o.shared = json_array();
+	while ((c = next_opt(argc, argv, "+hditre:w:u:v:r:n:m:Up:", longs)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(run_help, stdout);
@@ -1246,7 +1403,7 @@ static int cmd_run(int argc, char **argv, bool run)
 			o.user = optarg;
 			break;
 		case 'v':
-			if (volume(optarg, o.mounts) < 0)
+			if (volume(optarg, o.mounts, o.shared) < 0)
 				goto out;
 			break;
 		case O_RESTART:
@@ -1342,6 +1499,20 @@ static int cmd_run(int argc, char **argv, bool run)
 		case O_UPPER:
 			o.upper = optarg;
 			break;
+		case O_RATE:
+			if (net_parse_rate(optarg, &(long long){ 0 }, &err) < 0) {
+				fail(&err);
+				goto out;
+			}
+			o.rate = optarg;
+			break;
+		case 'p':
+			if (net_parse_port(optarg, &(struct net_port){ 0 }, &err) < 0) {
+				fail(&err);
+				goto out;
+			}
+			json_array_append_new(o.ports, json_string(optarg));
+			break;
 		case O_IP:
 			if (net_parse_cidr(optarg, &(struct net_addr){ 0 }, &err) < 0) {
 				fail(&err);
@@ -1354,13 +1525,24 @@ static int cmd_run(int argc, char **argv, bool run)
 			goto out;
 		}
 	}
-	if (o.network != NULL && strcmp(o.network, "none") != 0 && strcmp(o.network, "host") != 0 &&
-	    strncmp(o.network, "container:", 10) != 0) {
-		refuse("--network %s: give none, host or container:NAME", o.network);
-		goto out;
-	}
 	if (o.ip != NULL && o.network != NULL) {
 		refuse("--ip: a veth of the container's own; not with --network %s", o.network);
+		goto out;
+	}
+	/* bridge, the default: the network cell, on the bridge cell0 */
+	if (o.ip == NULL && (o.network == NULL || strcmp(o.network, "bridge") == 0))
+		o.net_name = STORE_DEFAULT_NET;
+	else if (o.network != NULL && strcmp(o.network, "none") != 0 &&
+		 strcmp(o.network, "host") != 0 && strncmp(o.network, "container:", 10) != 0)
+		o.net_name = o.network;
+	if (o.rate != NULL && o.net_name == NULL && o.ip == NULL) {
+		refuse("--network-rate %s: limits a container's eth0; not with --network %s",
+		       o.rate, o.network);
+		goto out;
+	}
+	if (json_array_size(o.ports) > 0 && o.net_name == NULL) {
+		refuse("-p %s: a port is published to a container on a network, not with %s",
+		       json_string_value(json_array_get(o.ports, 0)), o.ip ? "--ip" : o.network);
 		goto out;
 	}
 	if (make_container(&o, argv + optind, &r) < 0)
@@ -1410,6 +1592,8 @@ out:
 	json_decref(o.resources);
 	json_decref(o.read_bps);
 	json_decref(o.write_bps);
+	json_decref(o.ports);
+	json_decref(o.shared);
 	return ret;
 }
 
@@ -1653,7 +1837,11 @@ static int do_rm(struct record *r, const char *ref, void *arg)
 			 r->id) < 0 ||
 	    stop_container(r, 0, &err) < 0)
 		return fail_err(&err);
-	if (mon_free(&places, r->id, true, &err) < 0 || store_delete(db, r->id, &err) < 0)
+	/* what a monitor killed after the end left of the network and shared
+	 * volumes (its own leaving, done or under way, makes this a no-op) */
+	if (mon_leave_network(db, &places, r->id, 0, &err) < 0 ||
+	    mon_release_shares(db, r->id, &err) < 0 || mon_free(&places, r->id, true, &err) < 0 ||
+	    store_delete(db, r->id, &err) < 0)
 		return fail_err(&err);
 	printf("%s\n", ref);
 	return 0;
@@ -2502,6 +2690,287 @@ static int cmd_mount(int argc, char **argv)
 
 /* ---- the command table ---- */
 
+/* ---- networks ---- */
+
+static const char network_help[] =
+	"Usage: cell network create [--subnet CIDR] NAME\n"
+	"       cell network ls [-q] [--format json]\n"
+	"       cell network rm NAME...\n"
+	"\n"
+	"A network is a bridge on the host (cell0 for the default network, cell,\n"
+	"on 10.88.0.0/16; cell1, cell2... for the ones created) with the\n"
+	"subnet's first address; each container on it has a veth pair whose host\n"
+	"end is a port of the bridge, and an address leased from the subnet in\n"
+	"the store. Containers on one network reach each other by name (its\n"
+	"hosts file is their /etc/hosts); the host routes nothing from one\n"
+	"network to another (cell's nftables table). The bridge exists while a\n"
+	"container runs on the network.\n"
+	"\n"
+	"  --subnet CIDR   e.g. 10.90.0.0/24 (default: the first free 10.89.N.0/24);\n"
+	"                  refused if the host routes it, or it overlaps a network\n"
+	"  -q              names only\n";
+
+/* "10.90.0.0/24": a subnet's address (its host part zero) and prefix */
+static int parse_subnet(const char *text, struct net_addr *a)
+{
+	char addr[INET_ADDRSTRLEN + 4], *slash, *end;
+	struct in_addr in;
+	long prefix;
+
+	if (strlen(text) >= sizeof(addr) || (slash = strchr(strcpy(addr, text), '/')) == NULL)
+		return refuse("--subnet %s: give ADDRESS/PREFIX, e.g. 10.90.0.0/24", text);
+	*slash = '\0';
+	prefix = strtol(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, addr, &in) != 1 || *end != '\0' || end == slash + 1 || prefix < 8 ||
+	    prefix > 28)
+		return refuse("--subnet %s: give ADDRESS/PREFIX with a prefix of 8 to 28", text);
+	a->addr = ntohl(in.s_addr);
+	a->prefix = (int)prefix;
+	if (a->addr & ~(~0u << (32 - prefix)))
+		return refuse("--subnet %s: the host part is not zero", text);
+	a->host = a->addr + 1;
+	return 0;
+}
+
+static int network_create(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "subnet", required_argument, NULL, 's' },
+					       { NULL, 0, NULL, 0 } };
+	const char *subnet = NULL, *name;
+	struct store_network n;
+	struct net_addr a;
+	struct error err = { 0 };
+	char now[40];
+	int c;
+
+	while ((c = next_opt(argc, argv, "+h", longs)) != -1) {
+		if (c == 'h') {
+			fputs(network_help, stdout);
+			return 0;
+		}
+		if (c != 's')
+			return usage_error("network");
+		if (parse_subnet(optarg, &a) < 0)
+			return EXIT_CELL;
+		if (net_check_subnet(&a, NULL, &err) < 0)
+			return failf("--subnet %s: %s", optarg, err.msg);
+		subnet = optarg;
+	}
+	if (argc - optind != 1)
+		return failf("network create: give one NAME");
+	name = argv[optind];
+	if (!valid_name(name) || strlen(name) >= sizeof(n.name) || strcmp(name, "bridge") == 0 ||
+	    strcmp(name, "none") == 0 || strcmp(name, "host") == 0)
+		return failf("network create %s: letters, digits and _.- only, starting with a "
+			     "letter or digit, and not bridge, none or host",
+			     name);
+	st_now(now, sizeof(now));
+	if (store_network_add(db, name, subnet, now, &n, &err) < 0)
+		return fail(&err);
+	/* a default subnet is checked against the host's routes too */
+	a = (struct net_addr){ .addr = n.net, .host = n.net + 1, .prefix = n.prefix };
+	if ((subnet == NULL && net_check_subnet(&a, NULL, &err) < 0) ||
+	    make_network_dir(name, &err) < 0 || mon_write_hosts(db, &places, name, &err) < 0) {
+		store_network_rm(db, name, &(struct error){ 0 });
+		return fail(&err);
+	}
+	printf("%s\n", name);
+	return 0;
+}
+
+struct network_list {
+	bool quiet;
+	json_t *json;
+};
+
+static int network_row(const struct store_network *n, void *arg)
+{
+	struct network_list *l = arg;
+
+	if (l->json != NULL)
+		json_array_append_new(l->json, json_pack("{s:s, s:s, s:s, s:i}", "Name", n->name,
+							 "Bridge", n->bridge, "Subnet", n->subnet,
+							 "Containers", n->leases));
+	else if (l->quiet)
+		printf("%s\n", n->name);
+	else
+		printf("%-20s %-8s %-18s %d\n", n->name, n->bridge, n->subnet, n->leases);
+	return 0;
+}
+
+static int network_ls(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "format", required_argument, NULL, 'f' },
+					       { NULL, 0, NULL, 0 } };
+	struct network_list l = { 0 };
+	struct error err = { 0 };
+	int c, ret = 0;
+
+	while ((c = next_opt(argc, argv, "+hq", longs)) != -1) {
+		if (c == 'h') {
+			fputs(network_help, stdout);
+			return 0;
+		}
+		if (c == 'q')
+			l.quiet = true;
+		else if (c == 'f' && strcmp(optarg, "json") == 0)
+			l.json = json_array();
+		else
+			return c == 'f' ? failf("--format %s: only json", optarg)
+					: usage_error("network");
+	}
+	if (l.json == NULL && !l.quiet)
+		printf("%-20s %-8s %-18s %s\n", "NAME", "BRIDGE", "SUBNET", "CONTAINERS");
+	if (store_network_each(db, network_row, &l, &err) < 0)
+		ret = fail(&err);
+	if (l.json != NULL) {
+		if (ret == 0)
+			json_dumpf(l.json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (ret == 0)
+			putchar('\n');
+		json_decref(l.json);
+	}
+	return ret;
+}
+
+static int network_rm(int argc, char **argv)
+{
+	struct store_network n;
+	struct error err;
+	char dir[PATH_MAX + 16];
+	int ret = help_only(argc, argv, network_help);
+
+	if (ret >= 0)
+		return ret;
+	ret = 0;
+	if (optind >= argc)
+		return failf("network rm: give a NAME");
+	for (int i = optind; i < argc; i++) {
+		err = (struct error){ 0 };
+		if (strcmp(argv[i], STORE_DEFAULT_NET) == 0) {
+			ret = failf("network rm %s: the default network stays", argv[i]);
+			continue;
+		}
+		if (store_network_get(db, argv[i], &n, &err) < 0 ||
+		    store_network_rm(db, argv[i], &err) < 0) {
+			ret = fail(&err);
+			continue;
+		}
+		/* a bridge that outlives its last container for a moment */
+		if (net_link_delete(n.bridge, &err) < 0) {
+			ret = fail(&err);
+			continue;
+		}
+		snprintf(dir, sizeof(dir), "%s/networks/%s", places.lib, argv[i]);
+		st_remove_tree(dir, &err);
+		printf("%s\n", argv[i]);
+	}
+	return ret;
+}
+
+static int cmd_network(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(network_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_CELL : 0;
+	}
+	if (strcmp(argv[1], "create") == 0)
+		return network_create(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
+		return network_ls(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rm") == 0)
+		return network_rm(argc - 1, argv + 1);
+	return failf("network %s: give create, ls or rm", argv[1]);
+}
+
+/* ---- volumes ---- */
+
+static const char volume_help[] =
+	"Usage: cell volume create NAME\n"
+	"       cell volume ls [-q]\n"
+	"       cell volume rm NAME...\n"
+	"\n"
+	"A volume is a directory that cell keeps, /var/lib/cell/volumes/NAME/_data,\n"
+	"for files that outlive containers: cell run -v NAME:/path binds it (made\n"
+	"on first use). rm refuses a volume that a container, running or not, has.\n";
+
+static int volume_row(const char *name, const char *created, void *arg)
+{
+	char path[PATH_MAX];
+
+	if (*(bool *)arg) {
+		printf("%s\n", name);
+	} else {
+		volume_path(name, path, sizeof(path));
+		printf("%-24s %-22.19s %s\n", name, created, path);
+	}
+	return 0;
+}
+
+static int cmd_volume(int argc, char **argv)
+{
+	char path[PATH_MAX + 16], other[sizeof(((struct record *)0)->name)];
+	struct error err = { 0 };
+	bool quiet = false;
+	int ret = 0, c;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(volume_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_CELL : 0;
+	}
+	if (strcmp(argv[1], "create") == 0) {
+		if (argc != 3)
+			return failf("volume create: give one NAME");
+		if ((ret = volume_make(argv[2], path, sizeof(path), &err)) < 0)
+			return fail(&err);
+		if (ret == 0)
+			return failf("volume create %s: it exists", argv[2]);
+		printf("%s\n", argv[2]);
+		return 0;
+	}
+	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0) {
+		argc--;
+		argv++;
+		while ((c = next_opt(argc, argv, "+hq",
+				     (struct option[]){ { NULL, 0, NULL, 0 } })) != -1) {
+			if (c != 'q')
+				return c == 'h' ? (fputs(volume_help, stdout), 0)
+						: usage_error("volume");
+			quiet = true;
+		}
+		if (!quiet)
+			printf("%-24s %-22s %s\n", "NAME", "CREATED", "PATH");
+		return store_volume_each(db, volume_row, &quiet, &err) < 0 ? fail(&err) : 0;
+	}
+	if (strcmp(argv[1], "rm") != 0)
+		return failf("volume %s: give create, ls or rm", argv[1]);
+	if (argc < 3)
+		return failf("volume rm: give a NAME");
+	for (int i = 2; i < argc; i++) {
+		err = (struct error){ 0 };
+		volume_path(argv[i], path, sizeof(path));
+		/* a container's config.json names the volume's directory */
+		if (store_used_path(db, path, other, sizeof(other), &err) != 0) {
+			ret = err.msg[0]
+				      ? fail(&err)
+				      : failf("volume rm %s: container %s has it", argv[i], other);
+			continue;
+		}
+		if (store_volume_rm(db, argv[i], &err) < 0) {
+			ret = fail(&err);
+			continue;
+		}
+		*strrchr(path, '/') = '\0';
+		if (st_remove_tree(path, &err) < 0)
+			ret = fail(&err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return ret;
+}
+
 static const char help[] =
 	"Usage: cell [--root DIR] [--runroot DIR] [-v] COMMAND [OPTIONS] ...\n"
 	"\n"
@@ -2526,6 +2995,8 @@ static const char help[] =
 	"  pause, freeze      freeze a container (cgroup freezer)\n"
 	"  unpause, thaw      thaw it\n"
 	"  mount       bind a host path into running containers\n"
+	"  network     create, ls, rm: bridges that containers share\n"
+	"  volume      create, ls, rm: directories kept for containers\n"
 	"  web         a page that shows the containers live, with their controls\n"
 	"  runc        runc's command line, for podman and containerd (= cell-runc)\n"
 	"\n"
@@ -2631,6 +3102,10 @@ int cli_main(int argc, char **argv)
 		ret = cmd_pause(argc, argv, false);
 	else if (strcmp(cmd, "mount") == 0)
 		ret = cmd_mount(argc, argv);
+	else if (strcmp(cmd, "network") == 0)
+		ret = cmd_network(argc, argv);
+	else if (strcmp(cmd, "volume") == 0)
+		ret = cmd_volume(argc, argv);
 	else if (strcmp(cmd, "web") == 0)
 		ret = web_main(argc, argv, &places, db);
 	else

@@ -23,11 +23,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -45,12 +47,16 @@
 #include "cgroup.h"
 #include "container.h"
 #include "monitor.h"
+#include "mount.h"
 #include "net.h"
 #include "state.h"
 #include "term.h"
 
-#define MAX_CLIENTS 16
-#define LOG_NAME    "ctr.log"
+#define MAX_CLIENTS	     16
+/* how long a network's bridge outlives its last container (the monitor
+ * waits, after the exit is reported: nobody waits for it) */
+#define MON_BRIDGE_LINGER_MS 1000
+#define LOG_NAME	     "ctr.log"
 
 void mon_bundle(const struct places *p, const char *id, char *out, size_t size)
 {
@@ -169,7 +175,8 @@ int mon_settle(sqlite3 *db, const struct places *p, struct record *r, struct err
 		return -1;
 	if (n == 0)
 		return store_reload(db, r, err) < 0 ? -1 : 0;
-	if (mon_free(p, r->id, r->rm, err) < 0)
+	if (mon_leave_network(db, p, r->id, 0, err) < 0 || mon_release_shares(db, r->id, err) < 0 ||
+	    mon_free(p, r->id, r->rm, err) < 0)
 		return -1;
 	if (r->rm && store_delete(db, r->id, err) < 0)
 		return -1;
@@ -238,6 +245,7 @@ struct mon {
 	int out_fd, err_fd; /* the container's output (out_fd: the master with -t) */
 	int in_fd;	    /* its input: a pipe's end or the master; -1 for none */
 	pid_t pid;
+	int host_mnt; /* the host's mount namespace (shared volumes) */
 	struct client clients[MAX_CLIENTS];
 	int n_clients;
 };
@@ -343,30 +351,328 @@ static int set_stdio(const int fds[3], struct error *err)
 	return 0;
 }
 
-/* step: veth (05): the annotation --ip wrote, made real once the init's
- * network namespace exists and before the program starts */
-static int connect_network(struct mon *m, struct error *err)
+/* LIB/networks/NAME/hosts */
+void mon_hosts_path(const struct places *p, const char *network, char *out, size_t size)
 {
-	char path[PATH_MAX + 16];
-	const char *cidr;
-	struct net_addr a;
-	json_t *config;
+	snprintf(out, size, "%s/networks/%s/hosts", p->lib, network);
+}
+
+/*
+ * The network's /etc/hosts, written again from its leases. Every
+ * container on the network has this one file bound read-only on its
+ * /etc/hosts: a bind mount holds the file itself (its inode), so the file
+ * is rewritten in place, never replaced, and a container started earlier
+ * sees the names of those started after it. flock(2) keeps two writers
+ * apart; each writes what the store holds once it has the lock.
+ */
+int mon_write_hosts(sqlite3 *db, const struct places *p, const char *network, struct error *err)
+{
+	char path[PATH_MAX], text[65536];
+	int fd, ret = -1;
+	ssize_t n;
+
+	mon_hosts_path(p, network, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_sys(err, "open %s", path);
+	if (flock(fd, LOCK_EX) < 0) {
+		err_sys(err, "lock %s", path);
+		goto out;
+	}
+	if (store_hosts(db, network, text, sizeof(text), err) < 0)
+		goto out;
+	n = pwrite(fd, text, strlen(text), 0);
+	if (n != (ssize_t)strlen(text) || ftruncate(fd, n) < 0) {
+		err_sys(err, "write %s", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+/* The ports of config.json's annotation (-p), each in turn to FN. */
+static int each_port(json_t *config, int (*fn)(const struct net_port *pt, void *arg), void *arg,
+		     struct error *err)
+{
+	const char *text = json_string_value(
+		json_object_get(json_object_get(config, "annotations"), MON_PORTS_ANNOTATION));
+	char *copy, *save = NULL;
+	struct net_port pt;
 	int ret = 0;
 
-	snprintf(path, sizeof(path), "%s/config.json", m->bundle);
+	if (text == NULL)
+		return 0;
+	copy = strdup(text);
+	for (char *t = strtok_r(copy, ",", &save); t != NULL && ret == 0;
+	     t = strtok_r(NULL, ",", &save))
+		ret = net_parse_port(t, &pt, err) < 0 ? -1 : fn(&pt, arg);
+	free(copy);
+	return ret;
+}
+
+struct port_change {
+	uint32_t addr;
+	bool add;
+	const char *bridge;
+	struct error *err;
+};
+
+static int change_port(const struct net_port *pt, void *arg)
+{
+	struct port_change *c = arg;
+
+	if (net_fw_port(pt, c->addr, c->add, c->err) == 0 || !c->add)
+		return 0;
+	/* the table went (make clean-host) while the bridge stayed: again */
+	*c->err = (struct error){ 0 };
+	if (net_fw_network(c->bridge, true, c->err) < 0)
+		return -1;
+	return net_fw_port(pt, c->addr, c->add, c->err);
+}
+
+static json_t *load_config(const struct places *p, const char *id, struct error *err)
+{
+	char bundle[PATH_MAX], path[PATH_MAX + 16];
+	json_t *config;
+
+	mon_bundle(p, id, bundle, sizeof(bundle));
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	config = json_load_file(path, 0, NULL);
 	if (config == NULL)
-		return err_set(err, "%s: cannot read it", path);
-	cidr = json_string_value(
-		json_object_get(json_object_get(config, "annotations"), MON_IP_ANNOTATION));
-	if (cidr != NULL)
-		ret = net_parse_cidr(cidr, &a, err) < 0 || net_veth(m->pid, m->r.id, &a, err) < 0
+		err_set(err, "%s: cannot read it", path);
+	return config;
+}
+
+/* The bridge of network NAME, and its rules, unless a container joined
+ * it meanwhile; under the store's write lock, so that none joins a
+ * bridge that is going. */
+static int drop_bridge(sqlite3 *db, const char *name, const char *bridge, struct error *err)
+{
+	struct store_network n;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	if (store_network_get(db, name, &n, &(struct error){ 0 }) == 0 && n.leases > 0) {
+		store_rollback(db);
+		return 0;
+	}
+	if (net_link_delete(bridge, err) < 0 ||
+	    net_fw_network(bridge, false, &(struct error){ 0 }) < 0 ||
+	    (store_leases_total(db) == 0 && net_fw_remove(err) < 0)) {
+		store_rollback(db);
+		return -1;
+	}
+	return store_commit(db, err);
+}
+
+/*
+ * step: leave-network
+ * The container's host end is deleted (the kernel would, once the
+ * namespace is gone; this makes it now), outside the store's lock:
+ * deleting a link waits for the kernel, and no other container should
+ * wait with it. Then its address goes back to its network and its ports
+ * leave the maps, in one transaction. The last container of a network takes
+ * the bridge with it, and the last of all the nftables table, LINGER_MS
+ * later: a container started meanwhile (one run after another) finds the
+ * bridge and its rules still there.
+ */
+int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, int linger_ms,
+		      struct error *err)
+{
+	struct store_network n;
+	struct port_change c = { .add = false, .err = &(struct error){ 0 } };
+	char link[IFNAMSIZ];
+	json_t *config;
+	int had;
+
+	/* the host end first, the address still held: no other container
+	 * can have it while this one's eth0 may still answer for it */
+	net_link_name(id, link, sizeof(link));
+	if (net_link_delete(link, err) < 0)
+		return -1;
+	if (store_begin(db, err) < 0)
+		return -1;
+	had = store_release(db, id, &n, err);
+	if (had <= 0) {
+		store_rollback(db);
+		return had;
+	}
+	config = load_config(p, id, &(struct error){ 0 });
+	each_port(config, change_port, &c, &(struct error){ 0 });
+	json_decref(config);
+	if (store_commit(db, err) < 0 || mon_write_hosts(db, p, n.name, err) < 0)
+		return -1;
+	if (n.leases > 0)
+		return 0;
+	if (linger_ms > 0)
+		usleep((useconds_t)linger_ms * 1000);
+	return drop_bridge(db, n.name, n.bridge, err);
+}
+
+/*
+ * step: network (10)
+ * An address leased from the network, the network's bridge (made by the
+ * first container on it), the veth pair with its host end on the bridge,
+ * the ports in cell's nftables maps, the name in the network's hosts
+ * file.
+ */
+static int join_network(struct mon *m, const char *network, json_t *config, struct error *err)
+{
+	struct store_network n;
+	struct net_addr a;
+	struct port_change c = { .add = true, .err = err };
+	char link[IFNAMSIZ];
+	uint32_t addr;
+	int made;
+
+	if (store_begin(m->db, err) < 0)
+		return -1;
+	if (store_lease(m->db, network, m->r.id, m->r.name, &n, &addr, err) < 0) {
+		store_rollback(m->db);
+		return -1;
+	}
+	a = (struct net_addr){ .addr = addr, .host = n.net + 1, .prefix = n.prefix };
+	/* on a failure, the lease is kept (committed) for the undoing below,
+	 * which removes the bridge too if it is the network's only one */
+	/* the rules are written with the bridge (nft's library parses and
+	 * sends the whole table: milliseconds that a container joining an
+	 * existing bridge does not spend) */
+	made = net_bridge(n.bridge, &a, err);
+	if (made < 0 || (made == 1 && net_fw_network(n.bridge, true, err) < 0)) {
+		store_commit(m->db, &(struct error){ 0 });
+		goto undo;
+	}
+	if (store_commit(m->db, err) < 0)
+		goto undo;
+	trace_step(m, "bridge", "10");
+	/* after a restart, the last run's host end may not be gone yet */
+	net_link_name(m->r.id, link, sizeof(link));
+	if (net_link_delete(link, err) < 0 || net_veth(m->pid, m->r.id, &a, n.bridge, err) < 0)
+		goto undo;
+	trace_step(m, "veth", "05");
+	c.addr = addr;
+	c.bridge = n.bridge;
+	if (each_port(config, change_port, &c, err) < 0 ||
+	    mon_write_hosts(m->db, m->p, network, err) < 0)
+		goto undo;
+	trace_step(m, "network", "10");
+	return 0;
+undo:
+	mon_leave_network(m->db, m->p, m->r.id, 0, &(struct error){ 0 });
+	return -1;
+}
+
+/* step: veth (05): the annotation --ip or --network wrote, made real once
+ * the init's network namespace exists and before the program starts */
+static int connect_network(struct mon *m, struct error *err)
+{
+	const char *cidr, *network, *rate;
+	long long bytes;
+	struct net_addr a;
+	json_t *config, *notes;
+	int ret = 0;
+
+	config = load_config(m->p, m->r.id, err);
+	if (config == NULL)
+		return -1;
+	notes = json_object_get(config, "annotations");
+	cidr = json_string_value(json_object_get(notes, MON_IP_ANNOTATION));
+	network = json_string_value(json_object_get(notes, MON_NET_ANNOTATION));
+	if (cidr != NULL) {
+		ret = net_parse_cidr(cidr, &a, err) < 0 ||
+				      net_veth(m->pid, m->r.id, &a, NULL, err) < 0
 			      ? -1
 			      : 0;
+		if (ret == 0)
+			trace_step(m, "veth", "05");
+	} else if (network != NULL) {
+		ret = join_network(m, network, config, err);
+	}
+	rate = json_string_value(json_object_get(notes, MON_RATE_ANNOTATION));
+	if (ret == 0 && rate != NULL) {
+		ret = net_parse_rate(rate, &bytes, err) < 0 || net_rate(m->pid, bytes, err) < 0 ? -1
+												: 0;
+		if (ret == 0)
+			trace_step(m, "rate", "06");
+		else if (network != NULL)
+			mon_leave_network(m->db, m->p, m->r.id, 0, &(struct error){ 0 });
+	}
 	json_decref(config);
-	if (cidr != NULL && ret == 0)
-		trace_step(m, "veth", "05");
 	return ret;
+}
+
+/* The [SRC, DST] pairs of -v SRC:DST:rshared, from config.json's
+ * annotation (a JSON array in a string). */
+static json_t *shared_volumes(const struct places *p, const char *id)
+{
+	json_t *config = load_config(p, id, &(struct error){ 0 }), *list = NULL;
+	const char *text = json_string_value(
+		json_object_get(json_object_get(config, "annotations"), MON_SHARED_ANNOTATION));
+
+	if (text != NULL)
+		list = json_loads(text, 0, NULL);
+	json_decref(config);
+	return list != NULL ? list : json_array();
+}
+
+/* In the host's mount namespace, before the monitor makes its own: each
+ * shared volume's host path made a shared mount, and recorded. */
+static int share_volumes(struct mon *m, struct error *err)
+{
+	json_t *list = shared_volumes(m->p, m->r.id), *v;
+	int ret = 0;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+	{
+		const char *src = json_string_value(json_array_get(v, 0));
+		bool made;
+
+		if (mnt_share_host(src, &made, err) < 0 ||
+		    store_share_add(m->db, src, m->r.id, made, err) < 0) {
+			if (err->msg[0] && made)
+				umount2(src, MNT_DETACH);
+			ret = -1;
+			break;
+		}
+	}
+	json_decref(list);
+	return ret;
+}
+
+static int attach_shared(struct mon *m, struct error *err)
+{
+	json_t *list = shared_volumes(m->p, m->r.id), *v;
+	int ret = 0;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+	{
+		ret = mnt_attach_shared(m->pid, m->host_mnt,
+					json_string_value(json_array_get(v, 0)),
+					json_string_value(json_array_get(v, 1)), err);
+		if (ret < 0)
+			break;
+	}
+	if (ret == 0 && json_array_size(list) > 0)
+		trace_step(m, "shared-volumes", "10");
+	json_decref(list);
+	return ret;
+}
+
+static int unmount_share(const char *path, void *arg)
+{
+	(void)arg;
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int mon_release_shares(sqlite3 *db, const char *id, struct error *err)
+{
+	return store_share_release(db, id, unmount_share, NULL, err);
 }
 
 /* Creates the container once (and again for each restart). */
@@ -393,7 +699,7 @@ static int create_container(struct mon *m, struct error *err)
 	}
 	if (set_stdio(child, err) < 0 || ctr_create(&o, &m->pid, err) < 0)
 		goto out;
-	if (connect_network(m, err) < 0) {
+	if (connect_network(m, err) < 0 || attach_shared(m, err) < 0) {
 		ctr_delete(m->core, m->r.id, true, &(struct error){ 0 });
 		goto out;
 	}
@@ -729,7 +1035,10 @@ static int setup(struct mon *m, struct error *err)
 	m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (m->sig_fd < 0)
 		return err_sys(err, "signalfd");
-	if (mount_rootfs(m, err) < 0)
+	m->host_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (m->host_mnt < 0)
+		return err_sys(err, "open /proc/self/ns/mnt");
+	if (share_volumes(m, err) < 0 || mount_rootfs(m, err) < 0)
 		return -1;
 	if (mkdir(m->dir, 0700) < 0 && errno != EEXIST)
 		return err_sys(err, "mkdir %s", m->dir);
@@ -744,6 +1053,16 @@ static int setup(struct mon *m, struct error *err)
 		return -1;
 	trace_step(m, "monitor", "10");
 	return mark_created(m, err);
+}
+
+/* What the container held on the host outside the core: its shared
+ * volumes' mount points (unmounted in the host's namespace, which the
+ * monitor joins again: its own is of no more use) and its network. */
+static void leave_host(struct mon *m)
+{
+	if (m->host_mnt >= 0 && setns(m->host_mnt, CLONE_NEWNS) == 0)
+		mon_release_shares(m->db, m->r.id, &(struct error){ 0 });
+	mon_leave_network(m->db, m->p, m->r.id, MON_BRIDGE_LINGER_MS, &(struct error){ 0 });
 }
 
 static void run_dir_parents(const struct places *p)
@@ -772,7 +1091,9 @@ static void close_inherited(int a, int b)
 
 static void monitor_main(const struct places *p, const struct record *r, FILE *trace, int report)
 {
-	struct mon m = { .p = p, .r = *r, .trace = trace, .log_fd = -1, .listen_fd = -1 };
+	struct mon m = {
+		.p = p, .r = *r, .trace = trace, .log_fd = -1, .listen_fd = -1, .host_mnt = -1
+	};
 	struct error err = { 0 };
 	int status, code, none[3] = { -1, -1, -1 };
 	char text[ERR_MSG_MAX + 128];
@@ -802,6 +1123,8 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 				     "s", m.r.id);
 		umount2(m.rootfs, MNT_DETACH);
 		mon_free(p, m.r.id, false, &err);
+		if (m.db != NULL)
+			leave_host(&m);
 		_exit(1);
 	}
 	if (write(report, "", 1) < 0)
@@ -838,6 +1161,9 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 	snprintf(text, sizeof(text), "%c%d", ATTACH_EXIT, code);
 	for (int i = 0; i < m.n_clients; i++)
 		send(m.clients[i].fd, text, strlen(text), MSG_NOSIGNAL);
+	/* the network last: its veth costs the kernel tens of milliseconds
+	 * to delete (an RCU grace period, and more), which nobody waits for */
+	leave_host(&m);
 	store_close(m.db);
 	_exit(0);
 }

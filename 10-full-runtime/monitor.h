@@ -27,6 +27,15 @@ struct places {
 /* config.json's annotation that asks the monitor for a veth (--ip). */
 #define MON_IP_ANNOTATION "run.cell.ip"
 
+/* ... and the one that names its network (--network NAME, bridge), and
+ * its published ports (-p, separated by commas). */
+#define MON_NET_ANNOTATION    "run.cell.network"
+#define MON_PORTS_ANNOTATION  "run.cell.ports"
+/* --network-rate, as given (10mbit) */
+#define MON_RATE_ANNOTATION   "run.cell.rate"
+/* -v SRC:DST:rshared, as a JSON array of [SRC, DST] */
+#define MON_SHARED_ANNOTATION "run.cell.shared"
+
 /* The cgroups of the people's containers are CG_BASE/ID. */
 #define MON_CG_BASE "/cell/ctr"
 
@@ -36,6 +45,21 @@ void mon_bundle(const struct places *p, const char *id, char *out, size_t size);
 void mon_core_root(const struct places *p, char *out, size_t size);
 /* RUN/containers/ID: the attach socket, the console socket */
 void mon_run_dir(const struct places *p, const char *id, char *out, size_t size);
+
+/* LIB/networks/NAME/hosts: bound on every container's /etc/hosts there */
+void mon_hosts_path(const struct places *p, const char *network, char *out, size_t size);
+/* Writes it again, in place, from the network's leases. */
+int mon_write_hosts(sqlite3 *db, const struct places *p, const char *network, struct error *err);
+/* Gives container ID's address back, removes its ports and host end, and
+ * the network's bridge (and cell's nftables table) LINGER_MS after the
+ * last container, unless another joined meanwhile. Safe to repeat. */
+int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, int linger_ms,
+		      struct error *err);
+
+/* Drops container ID's shared volumes, unmounting on the host the
+ * mount points cell made that no container shares any more. In the
+ * host's mount namespace. */
+int mon_release_shares(sqlite3 *db, const char *id, struct error *err);
 
 /* Starts the monitor of R (a record in state creating, its bundle
  * written) and returns once the container is created: its init waits

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
@@ -600,4 +602,150 @@ int mnt_finish(const struct spec *spec, struct error *err)
 out:
 	close(root_fd);
 	return ret;
+}
+
+/* ---- shared volumes (cell run -v SRC:DST:rshared) ---- */
+
+void mnt_point_info(const char *path, bool *is, bool *shared)
+{
+	char *line = NULL, mnt[PATH_MAX], opt[64];
+	size_t cap = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	*is = *shared = false;
+	if (f == NULL)
+		return;
+	/* ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [OPTIONAL...] - ...
+	 * (proc(5)); the last mount on PATH is the one seen there */
+	while (getline(&line, &cap, f) > 0) {
+		int at = 0;
+
+		if (sscanf(line, "%*d %*d %*s %*s %4095s %*s %n", mnt, &at) != 1 || at == 0 ||
+		    strcmp(mnt, path) != 0)
+			continue;
+		*is = true;
+		*shared = false;
+		for (char *o = line + at; sscanf(o, "%63s", opt) == 1 && strcmp(opt, "-") != 0;
+		     o = strstr(o, opt) + strlen(opt))
+			if (strncmp(opt, "shared:", 7) == 0)
+				*shared = true;
+	}
+	free(line);
+	fclose(f);
+}
+
+/*
+ * step: share (10)
+ * Propagation is a property of a mount, not of a directory
+ * (mount_namespaces(7)): for the host's later mounts below PATH to reach
+ * the containers, PATH must be a shared mount. A directory that is no
+ * mount point is bound onto itself and made shared: that bind is a mount
+ * on the host, cell's, removed when the last container sharing PATH goes.
+ */
+int mnt_share_host(const char *path, bool *made, struct error *err)
+{
+	bool is, shared;
+
+	*made = false;
+	mnt_point_info(path, &is, &shared);
+	if (is && shared)
+		return 0;
+	if (is)
+		return err_set(err,
+			       "%s is a mount point whose propagation is private: "
+			       "mount --make-shared %s first",
+			       path, path);
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(err, "bind %s onto itself", path);
+	if (mount(NULL, path, NULL, MS_SHARED, NULL) < 0) {
+		err_sys(err, "make %s shared", path);
+		umount2(path, MNT_DETACH);
+		return -1;
+	}
+	*made = true;
+	return 0;
+}
+
+/* mkdir -p PATH, relative to this process's root (the container's). */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *c = buf + 1;; c++) {
+		if (*c == '/' || *c == '\0') {
+			char was = *c;
+
+			*c = '\0';
+			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+				return -1;
+			*c = was;
+			if (was == '\0')
+				return 0;
+		}
+	}
+}
+
+/*
+ * step: shared-volumes
+ * open_tree(2) in the host's mount namespace copies its mount of SRC:
+ * the copy of a shared mount is a peer of it, and stays one when
+ * move_mount(2) attaches it in the container's namespace (as cell mount
+ * does). A child does it, so that the monitor never leaves its own
+ * namespace: it joins the host's (HOST_MNT) for open_tree, then the
+ * container's, whose root it then has, for the directory and move_mount.
+ */
+int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst, struct error *err)
+{
+	char path[64], msg[ERR_MSG_MAX];
+	int report[2], status, tree, ns;
+	ssize_t n;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	child = fork();
+	if (child < 0) {
+		close(report[0]);
+		close(report[1]);
+		return err_sys(err, "fork");
+	}
+	if (child == 0) {
+		const char *what = "join the host's mount namespace";
+
+		close(report[0]);
+		if (setns(host_mnt, CLONE_NEWNS) < 0)
+			goto fail;
+		what = "open_tree";
+		tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (tree < 0)
+			goto fail;
+		what = "join the container's mount namespace";
+		ns = open(path, O_RDONLY | O_CLOEXEC);
+		if (ns < 0 || setns(ns, CLONE_NEWNS) < 0)
+			goto fail;
+		what = "mkdir";
+		if (make_dirs(dst) < 0)
+			goto fail;
+		what = "move_mount";
+		if (syscall(SYS_move_mount, tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			goto fail;
+		_exit(0);
+	fail:
+		n = snprintf(msg, sizeof(msg), "%s %s on %s: %s", what, src, dst, strerror(errno));
+		if (write(report[1], msg, (size_t)n) < 0)
+			_exit(2);
+		_exit(1);
+	}
+	close(report[1]);
+	n = read(report[0], msg, sizeof(msg) - 1);
+	close(report[0]);
+	if (waitpid(child, &status, 0) < 0)
+		return err_sys(err, "wait for the child that binds %s", src);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	msg[n > 0 ? n : 0] = '\0';
+	return err_set(err, "-v %s:%s:rshared: %s", src, dst, n > 0 ? msg : "the child failed");
 }

@@ -5,6 +5,7 @@
 #define CELL_MOUNT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "error.h"
@@ -26,5 +27,14 @@ int mnt_pivot(int root_fd, bool no_pivot, struct error *err);
 int mnt_finish(const struct spec *spec, struct error *err);
 /* Opens PATH inside ROOT_FD (O_PATH), never leaving it (openat2). */
 int mnt_open_in_root(int root_fd, const char *path, int flags, struct error *err);
+
+/* Whether PATH is a mount point in this namespace, and a shared one. */
+void mnt_point_info(const char *path, bool *is, bool *shared);
+/* Makes PATH a shared mount on the host: *MADE when cell bound it onto
+ * itself for that (to unmount when no container shares it any more). */
+int mnt_share_host(const char *path, bool *made, struct error *err);
+/* A peer of the host's mount of SRC (open_tree in HOST_MNT, a descriptor
+ * of the host's mount namespace) on DST in PID's mount namespace. */
+int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst, struct error *err);
 
 #endif

@@ -26,6 +26,11 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <linux/pkt_sched.h>
+#include <nftables/libnftables.h>
 
 #include "net.h"
 
@@ -205,11 +210,14 @@ void net_link_name(const char *id, char *out, size_t size)
 	snprintf(out, size, "cell-%.8s", id);
 }
 
-int net_veth(pid_t pid, const char *id, const struct net_addr *a, struct error *err)
+int net_veth(pid_t pid, const char *id, const struct net_addr *a, const char *bridge,
+	     struct error *err)
 {
-	struct rtnl_link *veth = NULL, *peer;
+	struct rtnl_link *veth = NULL, *peer, *master = NULL;
 	struct nl_sock *host = NULL, *inside = NULL;
-	char name[IFNAMSIZ];
+	char name[IFNAMSIZ], what[64];
+	unsigned char mac[6];
+	struct nl_addr *lladdr = NULL;
 	int ret = -1, nl;
 
 	net_link_name(id, name, sizeof(name));
@@ -222,15 +230,40 @@ int net_veth(pid_t pid, const char *id, const struct net_addr *a, struct error *
 		goto out;
 	}
 	rtnl_link_set_name(veth, name);
+	/* on a bridge, the host end is one of its ports and has no address:
+	 * the bridge holds the subnet's first one for every container */
+	if (bridge != NULL) {
+		snprintf(what, sizeof(what), "find the bridge %s", bridge);
+		nl = rtnl_link_get_kernel(host, 0, bridge, &master);
+		if (nl < 0) {
+			nl_fail(err, nl, what);
+			goto out;
+		}
+		rtnl_link_set_master(veth, rtnl_link_get_ifindex(master));
+	}
 	peer = rtnl_link_veth_get_peer(veth);
 	rtnl_link_set_name(peer, "eth0");
+	/*
+	 * eth0's MAC address is made from its IPv4 address, as docker does
+	 * (02: locally administered): a container that gets an address that
+	 * another had a moment ago also has its MAC, and the ARP caches of
+	 * its neighbours, which still map the address to it, stay right.
+	 */
+	mac[0] = 0x02;
+	mac[1] = 0x42;
+	for (int i = 0; i < 4; i++)
+		mac[2 + i] = (unsigned char)(a->addr >> (24 - 8 * i));
+	lladdr = nl_addr_build(AF_LLC, mac, sizeof(mac));
+	if (lladdr != NULL)
+		rtnl_link_set_addr(peer, lladdr);
 	rtnl_link_set_ns_pid(peer, pid);
 	nl = rtnl_link_add(host, veth, NLM_F_CREATE | NLM_F_EXCL);
 	if (nl < 0) {
 		nl_fail(err, nl, "add the veth pair");
 		goto out;
 	}
-	if (add_address(host, name, a->host, a->prefix, err) < 0 || link_up(host, name, err) < 0)
+	if ((bridge == NULL && add_address(host, name, a->host, a->prefix, err) < 0) ||
+	    link_up(host, name, err) < 0)
 		goto out;
 	inside = open_route_in(pid, err);
 	if (inside == NULL || add_address(inside, "eth0", a->addr, a->prefix, err) < 0 ||
@@ -243,11 +276,98 @@ out:
 	if (inside != NULL)
 		nl_socket_free(inside);
 	rtnl_link_put(veth);
+	rtnl_link_put(master);
+	nl_addr_put(lladdr);
 	nl_socket_free(host);
 	return ret;
 }
 
-int net_check_subnet(const struct net_addr *a, struct error *err)
+/* step: bridge (10) */
+int net_bridge(const char *bridge, const struct net_addr *a, struct error *err)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sock;
+	char path[96], what[64];
+	int ret = -1, nl, fd;
+
+	sock = open_route(err);
+	if (sock == NULL)
+		return -1;
+	if (rtnl_link_get_kernel(sock, 0, bridge, &link) == 0) {
+		ret = 0; /* made for a container before this one: 0 */
+		goto out;
+	}
+	/* a new bridge routes its subnet on the host: not one the host
+	 * already routes elsewhere */
+	if (net_check_subnet(a, bridge, err) < 0)
+		goto out;
+	link = rtnl_link_bridge_alloc();
+	if (link == NULL) {
+		err_set(err, "rtnl_link_bridge_alloc: out of memory");
+		goto out;
+	}
+	rtnl_link_set_name(link, bridge);
+	snprintf(what, sizeof(what), "add the bridge %s", bridge);
+	nl = rtnl_link_add(sock, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (nl < 0 && nl != -NLE_EXIST) {
+		nl_fail(err, nl, what);
+		goto out;
+	}
+	nl = 0;
+	if (add_address(sock, bridge, a->host, a->prefix, err) < 0) {
+		if (err->msg[0] != '\0' && strstr(err->msg, "exists") == NULL)
+			goto out;
+		*err = (struct error){ 0 };
+	}
+	/*
+	 * route_localnet: a connection to a published port on 127.0.0.1 is
+	 * sent, once its destination is rewritten, out of this bridge with
+	 * its source still 127.0.0.1, which the kernel drops as a martian
+	 * unless this bridge allows it (ip-sysctl.rst). It is the bridge's
+	 * own setting, and goes with it.
+	 */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		err_sys(err, "write %s", path);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if (link_up(sock, bridge, err) < 0)
+		goto out;
+	ret = 1;
+out:
+	rtnl_link_put(link);
+	nl_socket_free(sock);
+	return ret;
+}
+
+int net_link_delete(const char *name, struct error *err)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	struct nl_sock *sock = open_route(err);
+	char what[64];
+	int nl = -NLE_NOMEM;
+
+	if (sock != NULL && link != NULL) {
+		rtnl_link_set_name(link, name);
+		nl = rtnl_link_delete(sock, link);
+	}
+	rtnl_link_put(link);
+	if (sock == NULL)
+		return -1;
+	nl_socket_free(sock);
+	/* gone already: the kernel deletes a veth with its namespace */
+	if (nl < 0 && nl != -NLE_NODEV && nl != -NLE_OBJ_NOTFOUND) {
+		snprintf(what, sizeof(what), "delete the link %s", name);
+		return nl_fail(err, nl, what);
+	}
+	return 0;
+}
+
+int net_check_subnet(const struct net_addr *a, const char *own, struct error *err)
 {
 	uint32_t mask = ~0u << (32 - a->prefix);
 	char line[256], dev[IFNAMSIZ + 1], text[INET_ADDRSTRLEN];
@@ -266,18 +386,260 @@ int net_check_subnet(const struct net_addr *a, struct error *err)
 			continue;
 		d = ntohl(dest);
 		m = ntohl(route_mask);
-		if (m == 0)
+		if (m == 0 || (own != NULL && strcmp(dev, own) == 0))
 			continue; /* the default route overlaps everything */
 		common = m & mask;
 		if ((d & common) == (a->addr & common)) {
 			fclose(f);
 			net_text(d, text, sizeof(text));
 			return err_set(err,
-				       "--ip: the host already routes %s/%d through %s: take a "
+				       "the host already routes %s/%d through %s: take a "
 				       "subnet of its own",
 				       text, __builtin_popcount(m), dev);
 		}
 	}
 	fclose(f);
 	return 0;
+}
+
+/*
+ * step: rate (06's limits, for the network)
+ * A token bucket filter (tc-tbf(8)) as the root queueing discipline of
+ * the container's eth0: what the container sends leaves at RATE at most,
+ * after a burst of a tenth of a second's worth; packets wait in the
+ * queue up to 50 ms, then are dropped (TCP slows down to the rate).
+ * libnl builds the RTM_NEWQDISC message that `tc qdisc add dev eth0 root
+ * tbf` sends.
+ */
+int net_rate(pid_t pid, long long bytes_per_second, struct error *err)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sock = open_route_in(pid, err);
+	int burst = (int)(bytes_per_second / 10), nl = -NLE_NOMEM;
+
+	if (sock == NULL) {
+		rtnl_qdisc_put(q);
+		return -1;
+	}
+	if (burst < 4096)
+		burst = 4096; /* above eth0's MTU: a packet must fit in the bucket */
+	if (q != NULL && (nl = rtnl_link_get_kernel(sock, 0, "eth0", &link)) == 0) {
+		rtnl_tc_set_link(TC_CAST(q), link);
+		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+		rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
+		nl = rtnl_tc_set_kind(TC_CAST(q), "tbf");
+		if (nl == 0) {
+			rtnl_qdisc_tbf_set_rate(q, (int)bytes_per_second, burst, 0);
+			nl = rtnl_qdisc_tbf_set_limit_by_latency(q, 50000);
+		}
+		if (nl == 0)
+			nl = rtnl_qdisc_add(sock, q, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	rtnl_link_put(link);
+	rtnl_qdisc_put(q);
+	nl_socket_free(sock);
+	return nl < 0 ? nl_fail(err, nl, "add a tbf qdisc on eth0 (--network-rate)") : 0;
+}
+
+/* "10mbit", "512kbit", "1gbit", "800bit": bits per second, as tc(8) */
+int net_parse_rate(const char *text, long long *bytes_per_second, struct error *err)
+{
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = { { "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 } };
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end != text && errno == 0 && v > 0)
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strcasecmp(end, units[i].unit) == 0 && v * units[i].mult >= 8000 &&
+			    v * units[i].mult / 8 < 2147483647.0) {
+				*bytes_per_second = (long long)(v * units[i].mult / 8);
+				return 0;
+			}
+	return err_set(err,
+		       "--network-rate %s: give bits per second from 8kbit to 16gbit, e.g. "
+		       "10mbit or 512kbit",
+		       text);
+}
+
+/*
+ * ---- published ports and the bridges' walls: nftables ----
+ *
+ * Every rule cell makes is in one table, "ip cell", written in nft(8)'s
+ * own language and handed to the kernel through libnftables (the library
+ * nft itself is built on: it parses, checks and sends the batch, all of
+ * it or none). The rules are fixed; what changes from container to
+ * container is the content of two maps and two sets:
+ *   ports   PROTO . HOST-PORT          -> ADDRESS . PORT (-p HOSTPORT:PORT)
+ *   ipports HOST-IP . PROTO . HOST-PORT -> ADDRESS . PORT (-p IP:HOSTPORT:PORT)
+ *   bridges every network's bridge: what arrives on one is never routed
+ *           to another (the host may forward: ip_forward)
+ *   same    BRIDGE . BRIDGE for each: what stays on one bridge passes
+ *   closed  the bridges of networks without --nat: nothing they send is
+ *           routed out, but the answers of published ports
+ */
+#define NFT_TABLE "ip " NET_TABLE
+
+static const char nft_setup[] =
+	"add table " NFT_TABLE "\n"
+	"add map " NFT_TABLE
+	" ports { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+	"add map " NFT_TABLE " ipports { type ipv4_addr . inet_proto . inet_service :"
+	" ipv4_addr . inet_service; }\n"
+	"add set " NFT_TABLE " bridges { type ifname; }\n"
+	"add set " NFT_TABLE " closed { type ifname; }\n"
+	"add set " NFT_TABLE " same { type ifname . ifname; }\n"
+	"add chain " NFT_TABLE " prerouting { type nat hook prerouting priority dstnat; }\n"
+	"add chain " NFT_TABLE " output { type nat hook output priority -100; }\n"
+	"add chain " NFT_TABLE " postrouting { type nat hook postrouting priority srcnat; }\n"
+	"add chain " NFT_TABLE " forward { type filter hook forward priority filter; }\n"
+	/* flushed and written again in the same batch: the same rules once,
+	 * however many containers run this at the same moment */
+	"flush chain " NFT_TABLE " prerouting\n"
+	"flush chain " NFT_TABLE " output\n"
+	"flush chain " NFT_TABLE " postrouting\n"
+	"flush chain " NFT_TABLE " forward\n"
+	/* from outside (prerouting) and from the host itself (output): to any
+	 * of the host's own addresses, or to the one given */
+	"add rule " NFT_TABLE " prerouting meta l4proto { tcp, udp } fib daddr type local"
+	" dnat ip to meta l4proto . th dport map @ports\n"
+	"add rule " NFT_TABLE " prerouting meta l4proto { tcp, udp }"
+	" dnat ip to ip daddr . meta l4proto . th dport map @ipports\n"
+	"add rule " NFT_TABLE " output meta l4proto { tcp, udp } fib daddr type local"
+	" dnat ip to meta l4proto . th dport map @ports\n"
+	"add rule " NFT_TABLE " output meta l4proto { tcp, udp }"
+	" dnat ip to ip daddr . meta l4proto . th dport map @ipports\n"
+	/* a connection from 127.0.0.1 leaves with the bridge's address: the
+	 * container could not answer 127.0.0.1, its own loopback */
+	"add rule " NFT_TABLE " postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
+	/* a host that loads br_netfilter (docker does) shows these hooks
+	 * the packets a bridge passes between its own ports: in and out
+	 * the same bridge, they stay */
+	"add rule " NFT_TABLE " forward iifname . oifname @same accept\n"
+	"add rule " NFT_TABLE " forward iifname @bridges oifname @bridges drop\n"
+	"add rule " NFT_TABLE " forward iifname @closed ct status != dnat drop\n";
+
+static int nft_run(const char *cmd, struct error *err)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *why;
+	int ret = 0;
+
+	if (nft == NULL)
+		return err_set(err, "nftables: nft_ctx_new failed");
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
+		why = nft_ctx_get_error_buffer(nft);
+		ret = err_set(err, "nftables: %.*s", (int)strcspn(why, "\n"), why);
+	}
+	nft_ctx_free(nft);
+	return ret;
+}
+
+int net_fw_network(const char *bridge, bool add, struct error *err)
+{
+	char cmd[sizeof(nft_setup) + 256];
+
+	if (add)
+		snprintf(cmd, sizeof(cmd),
+			 "%sadd element " NFT_TABLE " bridges { \"%s\" }\n"
+			 "add element " NFT_TABLE " closed { \"%s\" }\n"
+			 "add element " NFT_TABLE " same { \"%s\" . \"%s\" }\n",
+			 nft_setup, bridge, bridge, bridge, bridge);
+	else
+		snprintf(cmd, sizeof(cmd),
+			 "delete element " NFT_TABLE " bridges { \"%s\" }\n"
+			 "delete element " NFT_TABLE " closed { \"%s\" }\n"
+			 "delete element " NFT_TABLE " same { \"%s\" . \"%s\" }\n",
+			 bridge, bridge, bridge, bridge);
+	return nft_run(cmd, err);
+}
+
+int net_fw_port(const struct net_port *p, uint32_t addr, bool add, struct error *err)
+{
+	char cmd[512], host[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN], key[64];
+
+	net_text(addr, to, sizeof(to));
+	net_text(p->host_ip, host, sizeof(host));
+	if (p->host_ip == 0)
+		snprintf(key, sizeof(key), "%s . %u", p->proto, p->host_port);
+	else
+		snprintf(key, sizeof(key), "%s . %s . %u", host, p->proto, p->host_port);
+	if (add)
+		snprintf(cmd, sizeof(cmd), "add element " NFT_TABLE " %s { %s : %s . %u }\n",
+			 p->host_ip == 0 ? "ports" : "ipports", key, to, p->port);
+	else
+		snprintf(cmd, sizeof(cmd), "delete element " NFT_TABLE " %s { %s }\n",
+			 p->host_ip == 0 ? "ports" : "ipports", key);
+	return nft_run(cmd, err);
+}
+
+int net_fw_remove(struct error *err)
+{
+	struct error ignored = { 0 };
+
+	/* "list" fails when there is no table: nothing to remove */
+	if (nft_run("list table " NFT_TABLE "\n", &ignored) < 0)
+		return 0;
+	return nft_run("delete table " NFT_TABLE "\n", err);
+}
+
+/* [IP:]HOSTPORT:PORT[/tcp|udp] */
+int net_parse_port(const char *text, struct net_port *p, struct error *err)
+{
+	char copy[128], *parts[3], *slash, *end;
+	long v[2];
+	int n = 0;
+
+	*p = (struct net_port){ .proto = "tcp" };
+	if (strlen(text) >= sizeof(copy))
+		return err_set(err, "-p %s: give [IP:]HOSTPORT:PORT[/tcp|udp]", text);
+	strcpy(copy, text);
+	slash = strchr(copy, '/');
+	if (slash != NULL) {
+		*slash++ = '\0';
+		if (strcmp(slash, "tcp") != 0 && strcmp(slash, "udp") != 0)
+			return err_set(err, "-p %s: the protocol is tcp or udp", text);
+		snprintf(p->proto, sizeof(p->proto), "%s", slash);
+	}
+	for (char *save = NULL, *t = strtok_r(copy, ":", &save); t != NULL;
+	     t = strtok_r(NULL, ":", &save)) {
+		if (n == 3)
+			return err_set(err, "-p %s: give [IP:]HOSTPORT:PORT[/tcp|udp]", text);
+		parts[n++] = t;
+	}
+	if (n < 2)
+		return err_set(err, "-p %s: give [IP:]HOSTPORT:PORT[/tcp|udp]", text);
+	if (n == 3) {
+		struct in_addr in;
+
+		if (inet_pton(AF_INET, parts[0], &in) != 1)
+			return err_set(err, "-p %s: %s is not an IPv4 address", text, parts[0]);
+		p->host_ip = ntohl(in.s_addr);
+	}
+	for (int i = 0; i < 2; i++) {
+		errno = 0;
+		v[i] = strtol(parts[n - 2 + i], &end, 10);
+		if (*end != '\0' || end == parts[n - 2 + i] || v[i] < 1 || v[i] > 65535)
+			return err_set(err, "-p %s: %s is not a port (1-65535)", text,
+				       parts[n - 2 + i]);
+	}
+	p->host_port = (uint16_t)v[0];
+	p->port = (uint16_t)v[1];
+	return 0;
+}
+
+void net_port_text(const struct net_port *p, char *buf, size_t size)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	net_text(p->host_ip, ip, sizeof(ip));
+	snprintf(buf, size, "%s%s%u:%u/%s", p->host_ip ? ip : "", p->host_ip ? ":" : "",
+		 p->host_port, p->port, p->proto);
 }

@@ -42,7 +42,39 @@ static const char schema[] =
 	/* a subnet is one container's (--ip): its host end owns the subnet's route */
 	"CREATE TABLE IF NOT EXISTS subnets ("
 	" subnet TEXT PRIMARY KEY,"
-	" id TEXT NOT NULL)";
+	" id TEXT NOT NULL);"
+	/* networks and volumes: cell network, cell volume. A network's bridge
+	 * is cell<N>; the default network, cell, has cell0. A lease is a
+	 * running container's address on a network, and its name there; a
+	 * port is a container's from its create to its rm. */
+	"CREATE TABLE IF NOT EXISTS networks ("
+	" name TEXT PRIMARY KEY,"
+	" bridge TEXT NOT NULL UNIQUE,"
+	" subnet TEXT NOT NULL UNIQUE,"
+	" created TEXT NOT NULL);"
+	"INSERT OR IGNORE INTO networks VALUES ('" STORE_DEFAULT_NET
+	"', 'cell0', '" STORE_DEFAULT_SUBNET "', '');"
+	"CREATE TABLE IF NOT EXISTS leases ("
+	" network TEXT NOT NULL,"
+	" addr INTEGER NOT NULL,"
+	" id TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL,"
+	" PRIMARY KEY (network, addr));"
+	"CREATE TABLE IF NOT EXISTS ports ("
+	" proto TEXT NOT NULL,"
+	" port INTEGER NOT NULL,"
+	" id TEXT NOT NULL,"
+	" PRIMARY KEY (proto, port));"
+	"CREATE TABLE IF NOT EXISTS volumes ("
+	" name TEXT PRIMARY KEY,"
+	" created TEXT NOT NULL);"
+	/* -v SRC:DST:rshared: which running container shares which host path;
+	 * made: cell bound it onto itself (to unmount after the last) */
+	"CREATE TABLE IF NOT EXISTS shares ("
+	" path TEXT NOT NULL,"
+	" id TEXT NOT NULL,"
+	" made INTEGER NOT NULL,"
+	" PRIMARY KEY (path, id))";
 
 /* The columns a record is read from, in struct record's order. */
 #define COLUMNS                                                                             \
@@ -273,6 +305,7 @@ int store_delete(sqlite3 *db, const char *id, struct error *err)
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "begin");
 	if (store_change(db, err, "DELETE FROM subnets WHERE id = ?1", "s", id) < 0 ||
+	    store_change(db, err, "DELETE FROM ports WHERE id = ?1", "s", id) < 0 ||
 	    store_change(db, err, "DELETE FROM containers WHERE id = ?1", "s", id) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
@@ -351,4 +384,459 @@ int store_each(sqlite3 *db, int (*fn)(struct record *r, void *arg), void *arg, s
 			break;
 	free(all);
 	return 0;
+}
+
+/* ---- transactions, networks, leases, ports, volumes ---- */
+
+int store_begin(sqlite3 *db, struct error *err)
+{
+	/* IMMEDIATE: the write lock now, so that what is read next is still
+	 * true when the transaction writes */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, err, "begin");
+	return 0;
+}
+
+int store_commit(sqlite3 *db, struct error *err)
+{
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, err, "commit");
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void store_rollback(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int parse_subnet(const char *text, uint32_t *net, int *prefix)
+{
+	unsigned int b[4];
+
+	if (sscanf(text, "%u.%u.%u.%u/%d", &b[0], &b[1], &b[2], &b[3], prefix) != 5)
+		return -1;
+	*net = b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+	return 0;
+}
+
+static void read_network(sqlite3_stmt *s, struct store_network *n)
+{
+	memset(n, 0, sizeof(*n));
+	copy_text(n->name, sizeof(n->name), s, 0);
+	copy_text(n->bridge, sizeof(n->bridge), s, 1);
+	copy_text(n->subnet, sizeof(n->subnet), s, 2);
+	copy_text(n->created, sizeof(n->created), s, 3);
+	n->leases = sqlite3_column_int(s, 4);
+	parse_subnet(n->subnet, &n->net, &n->prefix);
+}
+
+#define NET_COLUMNS                                                                   \
+	"name, bridge, subnet, created, (SELECT COUNT(*) FROM leases WHERE network =" \
+	" networks.name)"
+
+int store_network_get(sqlite3 *db, const char *name, struct store_network *n, struct error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT " NET_COLUMNS " FROM networks WHERE name = ?1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_network(s, n);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "select");
+	return err_set(err, "no such network: %s", name);
+}
+
+int store_network_each(sqlite3 *db, int (*fn)(const struct store_network *n, void *arg), void *arg,
+		       struct error *err)
+{
+	struct store_network n;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT " NET_COLUMNS " FROM networks ORDER BY bridge", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_network(s, &n);
+		if (fn(&n, arg) < 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "select");
+}
+
+/* Whether SUBNET overlaps a network's; its name in OTHER. */
+static int overlaps(sqlite3 *db, uint32_t net, int prefix, char *other, size_t size,
+		    struct error *err)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT " NET_COLUMNS " FROM networks", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, err, "select");
+	while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_network n;
+		uint32_t mask;
+
+		read_network(s, &n);
+		mask = ~0u << (32 - (n.prefix < prefix ? n.prefix : prefix));
+		if ((n.net & mask) == (net & mask)) {
+			snprintf(other, size, "%s", n.name);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+int store_network_add(sqlite3 *db, const char *name, const char *subnet, const char *created,
+		      struct store_network *n, struct error *err)
+{
+	char other[64], bridge[16], text[32];
+	uint32_t net = 0;
+	int prefix = 24, number, ret = -1;
+	sqlite3_stmt *s;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT IFNULL(MAX(CAST(substr(bridge, 5) AS INTEGER)), 0) + 1"
+			       " FROM networks",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(db, err, "select");
+		goto out;
+	}
+	sqlite3_step(s);
+	number = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	snprintf(bridge, sizeof(bridge), "cell%d", number);
+	if (subnet != NULL) {
+		if (parse_subnet(subnet, &net, &prefix) < 0) {
+			err_set(err, "--subnet %s: not a subnet", subnet);
+			goto out;
+		}
+	} else {
+		/* 10.89.N.0/24, the first that no network has */
+		for (int i = 0; i < 256; i++) {
+			net = (10u << 24 | 89u << 16 | (uint32_t)((number + i) % 256) << 8);
+			if (overlaps(db, net, prefix, other, sizeof(other), err) == 0)
+				break;
+		}
+	}
+	switch (overlaps(db, net, prefix, other, sizeof(other), err)) {
+	case 0:
+		break;
+	case 1:
+		err_set(err, "%s%s: the network %s has addresses in it", subnet ? "--subnet " : "",
+			subnet ? subnet : "no subnet left in 10.89.0.0/16", other);
+		/* fall through */
+	default:
+		goto out;
+	}
+	snprintf(text, sizeof(text), "%u.%u.%u.%u/%d", net >> 24, net >> 16 & 255, net >> 8 & 255,
+		 net & 255, prefix);
+	if (store_change(db, err,
+			 "INSERT INTO networks (name, bridge, subnet, created) VALUES"
+			 " (?1, ?2, ?3, ?4)",
+			 "ssss", name, bridge, text, created) < 0) {
+		if (strstr(err->msg, "UNIQUE") != NULL)
+			err_set(err, "the network %s exists", name);
+		goto out;
+	}
+	if (store_commit(db, err) < 0)
+		return -1;
+	return store_network_get(db, name, n, err);
+out:
+	store_rollback(db);
+	return ret;
+}
+
+int store_network_rm(sqlite3 *db, const char *name, struct error *err)
+{
+	struct store_network n;
+	int ret = -1;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	if (store_network_get(db, name, &n, err) < 0)
+		goto out;
+	if (n.leases > 0) {
+		err_set(err, "network %s: %d container%s on it", name, n.leases,
+			n.leases == 1 ? " is" : "s are");
+		goto out;
+	}
+	if (store_change(db, err, "DELETE FROM networks WHERE name = ?1", "s", name) < 0)
+		goto out;
+	return store_commit(db, err);
+out:
+	store_rollback(db);
+	return ret;
+}
+
+int store_lease(sqlite3 *db, const char *network, const char *id, const char *name,
+		struct store_network *n, uint32_t *addr, struct error *err)
+{
+	uint32_t mask, want;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_network_get(db, network, n, err) < 0)
+		return -1;
+	/* a container restarted by its monitor keeps its address */
+	if (sqlite3_prepare_v2(db, "SELECT addr FROM leases WHERE id = ?1 AND network = ?2", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, network, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*addr = (uint32_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	mask = ~0u << (32 - n->prefix);
+	/* the lowest free address: .1 is the bridge's, the last the broadcast */
+	want = n->net + 2;
+	if (sqlite3_prepare_v2(db, "SELECT addr FROM leases WHERE network = ?1 ORDER BY addr", -1,
+			       &s, NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint32_t a = (uint32_t)sqlite3_column_int64(s, 0);
+
+		if (a > want)
+			break;
+		if (a == want)
+			want++;
+	}
+	sqlite3_finalize(s);
+	if ((want | mask) == ~0u)
+		return err_set(err, "network %s: no address left in %s", network, n->subnet);
+	if (store_change(db, err, "INSERT INTO leases VALUES (?1, ?2, ?3, ?4)", "siss", network,
+			 (long long)want, id, name) < 0)
+		return -1;
+	*addr = want;
+	n->leases++;
+	return 0;
+}
+
+int store_release(sqlite3 *db, const char *id, struct store_network *n, struct error *err)
+{
+	sqlite3_stmt *s;
+	char network[64] = "";
+
+	if (sqlite3_prepare_v2(db, "SELECT network FROM leases WHERE id = ?1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		copy_text(network, sizeof(network), s, 0);
+	sqlite3_finalize(s);
+	if (network[0] == '\0')
+		return 0;
+	if (store_change(db, err, "DELETE FROM leases WHERE id = ?1", "s", id) < 0)
+		return -1;
+	return store_network_get(db, network, n, err) < 0 ? -1 : 1;
+}
+
+int store_leases_total(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM leases", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int store_hosts(sqlite3 *db, const char *network, char *buf, size_t size, struct error *err)
+{
+	sqlite3_stmt *s;
+	size_t used;
+	int rc;
+
+	used = (size_t)snprintf(buf, size, "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+	if (sqlite3_prepare_v2(db,
+			       "SELECT addr, name, substr(id, 1, 12) FROM leases WHERE network = ?1"
+			       " ORDER BY addr",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && used < size) {
+		uint32_t a = (uint32_t)sqlite3_column_int64(s, 0);
+
+		used += (size_t)snprintf(buf + used, size - used, "%u.%u.%u.%u\t%s %s\n", a >> 24,
+					 a >> 16 & 255, a >> 8 & 255, a & 255,
+					 (const char *)sqlite3_column_text(s, 1),
+					 (const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	if (used >= size)
+		return err_set(err, "network %s: its hosts file is too long", network);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(db, err, "select");
+}
+
+int store_claim_port(sqlite3 *db, const char *id, const char *proto, int port, struct error *err)
+{
+	char other[STORE_ID_LEN + 1] = "", name[128] = "";
+	sqlite3_stmt *s;
+	int n = store_change(db, err, "INSERT OR IGNORE INTO ports VALUES (?1, ?2, ?3)", "sis",
+			     proto, (long long)port, id);
+
+	if (n < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT p.id, IFNULL(c.name, '') FROM ports p LEFT JOIN containers c"
+			       " ON c.id = p.id WHERE p.proto = ?1 AND p.port = ?2",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, proto, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, port);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		copy_text(other, sizeof(other), s, 0);
+		copy_text(name, sizeof(name), s, 1);
+	}
+	sqlite3_finalize(s);
+	return err_set(err, "-p: the host's port %d/%s is container %s's", port, proto,
+		       name[0] ? name : other);
+}
+
+int store_volume_add(sqlite3 *db, const char *name, const char *created, struct error *err)
+{
+	int n = store_change(db, err, "INSERT OR IGNORE INTO volumes VALUES (?1, ?2)", "ss", name,
+			     created);
+
+	return n < 0 ? -1 : n;
+}
+
+int store_volume_rm(sqlite3 *db, const char *name, struct error *err)
+{
+	int n = store_change(db, err, "DELETE FROM volumes WHERE name = ?1", "s", name);
+
+	if (n == 0)
+		return err_set(err, "no such volume: %s", name);
+	return n < 0 ? -1 : 0;
+}
+
+int store_volume_each(sqlite3 *db, int (*fn)(const char *name, const char *created, void *arg),
+		      void *arg, struct error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT name, created FROM volumes ORDER BY name", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1), arg) < 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "select");
+}
+
+int store_share_add(sqlite3 *db, const char *path, const char *id, bool made, struct error *err)
+{
+	return store_change(db, err, "INSERT OR REPLACE INTO shares VALUES (?1, ?2, ?3)", "ssi",
+			    path, id, (long long)made) < 0
+		       ? -1
+		       : 0;
+}
+
+int store_share_release(sqlite3 *db, const char *id, int (*fn)(const char *path, void *arg),
+			void *arg, struct error *err)
+{
+	char(*paths)[PATH_MAX] = NULL;
+	int n = 0, ret = -1, *made = NULL;
+	sqlite3_stmt *s;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT path, made FROM shares WHERE id = ?1", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		db_fail(db, err, "select");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		void *p = realloc(paths, (size_t)(n + 1) * sizeof(*paths));
+		void *q = realloc(made, (size_t)(n + 1) * sizeof(*made));
+
+		if (p != NULL)
+			paths = p;
+		if (q != NULL)
+			made = q;
+		if (p == NULL || q == NULL)
+			break;
+		copy_text(paths[n], sizeof(paths[n]), s, 0);
+		made[n++] = sqlite3_column_int(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (store_change(db, err, "DELETE FROM shares WHERE id = ?1", "s", id) < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		int left =
+			store_change(db, err, "UPDATE shares SET made = made OR ?2 WHERE path = ?1",
+				     "si", paths[i], (long long)made[i]);
+
+		if (left < 0)
+			goto out;
+		/* the last container sharing a path cell made a mount point */
+		if (left == 0 && made[i] && fn(paths[i], arg) < 0)
+			goto out;
+	}
+	ret = store_commit(db, err);
+	free(paths);
+	free(made);
+	return ret;
+out:
+	store_rollback(db);
+	free(paths);
+	free(made);
+	return -1;
+}
+
+int store_used_path(sqlite3 *db, const char *path, char *name, size_t size, struct error *err)
+{
+	sqlite3_stmt *s;
+	char *quoted;
+	int rc;
+
+	/* config.json names it (a bind's source, or in the annotation of -v
+	 * SRC:DST:rshared) */
+	if (asprintf(&quoted, "%%%s%%", path) < 0)
+		return err_set(err, "out of memory");
+	if (sqlite3_prepare_v2(db, "SELECT name FROM containers WHERE config LIKE ?1", -1, &s,
+			       NULL) != SQLITE_OK) {
+		free(quoted);
+		return db_fail(db, err, "select");
+	}
+	sqlite3_bind_text(s, 1, quoted, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		copy_text(name, size, s, 0);
+	sqlite3_finalize(s);
+	free(quoted);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(db, err, "select");
 }

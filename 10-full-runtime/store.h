@@ -13,6 +13,8 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <sqlite3.h>
@@ -69,5 +71,66 @@ int store_claim_subnet(sqlite3 *db, const char *id, const char *subnet, struct e
 int store_config(sqlite3 *db, const char *id, char **config, struct error *err);
 /* Every container, oldest first; FN returning < 0 stops the walk. */
 int store_each(sqlite3 *db, int (*fn)(struct record *r, void *arg), void *arg, struct error *err);
+
+/* ---- networks, leases, published ports, volumes ---- */
+
+#define STORE_DEFAULT_NET    "cell"	    /* --network bridge */
+#define STORE_DEFAULT_SUBNET "10.88.0.0/16" /* its subnet, as podman's */
+
+/* A transaction of several statements (BEGIN IMMEDIATE: the write lock
+ * from its start). */
+int store_begin(sqlite3 *db, struct error *err);
+int store_commit(sqlite3 *db, struct error *err);
+void store_rollback(sqlite3 *db);
+
+struct store_network {
+	char name[64];
+	char bridge[16]; /* cell0, cell1... */
+	char subnet[32]; /* 10.88.0.0/16 */
+	char created[40];
+	uint32_t net; /* the subnet's address, host byte order */
+	int prefix;
+	int leases; /* containers running on it */
+};
+/* "no such network: NAME" when it is not there. */
+int store_network_get(sqlite3 *db, const char *name, struct store_network *n, struct error *err);
+/* A new network: the next bridge cell<N>, SUBNET or the first free
+ * 10.89.N.0/24; refused when it overlaps another network's. */
+int store_network_add(sqlite3 *db, const char *name, const char *subnet, const char *created,
+		      struct store_network *n, struct error *err);
+/* Refused while a container runs on it. */
+int store_network_rm(sqlite3 *db, const char *name, struct error *err);
+int store_network_each(sqlite3 *db, int (*fn)(const struct store_network *n, void *arg), void *arg,
+		       struct error *err);
+/* In a transaction: the lowest free address of NETWORK for container ID,
+ * known there as NAME; the network in N. */
+int store_lease(sqlite3 *db, const char *network, const char *id, const char *name,
+		struct store_network *n, uint32_t *addr, struct error *err);
+/* In a transaction: frees ID's address; 1 and its network in N (with
+ * the leases left) if it had one, 0 if not. */
+int store_release(sqlite3 *db, const char *id, struct store_network *n, struct error *err);
+/* Leases on every network. */
+int store_leases_total(sqlite3 *db);
+/* NETWORK's /etc/hosts: localhost, then each lease's address, name and
+ * short id. */
+int store_hosts(sqlite3 *db, const char *network, char *buf, size_t size, struct error *err);
+/* PORT/PROTO of the host for container ID, unless another has it; freed
+ * by store_delete. */
+int store_claim_port(sqlite3 *db, const char *id, const char *proto, int port, struct error *err);
+/* 1 if added, 0 if it existed. */
+int store_volume_add(sqlite3 *db, const char *name, const char *created, struct error *err);
+int store_volume_rm(sqlite3 *db, const char *name, struct error *err);
+int store_volume_each(sqlite3 *db, int (*fn)(const char *name, const char *created, void *arg),
+		      void *arg, struct error *err);
+
+/* 1 and a container's name if one's configuration names PATH. */
+int store_used_path(sqlite3 *db, const char *path, char *name, size_t size, struct error *err);
+/* -v SRC:DST:rshared: container ID shares the host's mount of PATH,
+ * which cell made a mount point (MADE) or found one. */
+int store_share_add(sqlite3 *db, const char *path, const char *id, bool made, struct error *err);
+/* Drops ID's shares; FN gets each path that cell made a mount point and
+ * that no container shares any more (it unmounts it). */
+int store_share_release(sqlite3 *db, const char *id, int (*fn)(const char *path, void *arg),
+			void *arg, struct error *err);
 
 #endif

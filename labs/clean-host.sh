@@ -5,7 +5,9 @@
 # the top of each cgroup hierarchy), the lock file /run/cell/net.lock when
 # no tool holds it, and stage 10's containers whose process is gone
 # (/run/cell/runc/<id> and the cgroups cell/runc/<id>; the people's cell's,
-# whose monitor is gone, settled by cell itself). Only names of exactly that form are touched (not a
+# whose monitor is gone, settled by cell itself; its bridges cell0 and
+# those of its networks, and its nftables table ip cell, once no container
+# uses them). Only names of exactly that form are touched (not a
 # link cellular0, nor a cgroup cellar or x/cell), and nothing that belongs to
 # a container still running. It says what it removes.
 #
@@ -105,6 +107,39 @@ rmdir /run/cell/runc 2>/dev/null && echo "clean-host: removed /run/cell/runc"
 cell=$(dirname "$0")/../10-full-runtime/cell
 if [ -x "$cell" ] && [ -e /var/lib/cell/cell.db ]; then
 	"$cell" ps -a >/dev/null || failed "cell ps -a could not settle the people's containers"
+fi
+
+# The people's cell's networks: the bridge cell0 (the default network's)
+# and those of the networks in its store (cell1, cell2...: `cell network
+# ls`), each while no container's veth is a port of it; then cell's
+# nftables table (ip cell: published ports, the walls between networks)
+# once none of those bridges is left. Settling (above) removes them when a
+# monitor was killed; a kill -9 between a container's last step and the
+# bridge's removal leaves them.
+bridges=cell0
+if [ -x "$cell" ] && [ -e /var/lib/cell/cell.db ]; then
+	bridges+=" $("$cell" network ls --format json | jq -r '.[].Bridge' | grep -xE 'cell[0-9]+' | tr '\n' ' ')" ||
+		failed "cell network ls could not list the networks"
+fi
+left=false
+for bridge in $bridges; do
+	ip link show "$bridge" >/dev/null 2>&1 || continue
+	if [ -n "$(ip -o link show master "$bridge")" ]; then
+		echo "clean-host: keeping bridge $bridge: a container is on it"
+		left=true
+	elif ip link delete "$bridge" type bridge 2>/dev/null; then
+		echo "clean-host: deleted bridge $bridge"
+	else
+		failed "cannot delete bridge $bridge"
+		left=true
+	fi
+done
+if ! $left && command -v nft >/dev/null && nft list table ip cell >/dev/null 2>&1; then
+	if nft delete table ip cell; then
+		echo "clean-host: deleted nftables table ip cell"
+	else
+		failed "cannot delete nftables table ip cell"
+	fi
 fi
 
 # In each hierarchy, the cgroups <hierarchy>/cell/<id>, with whatever the

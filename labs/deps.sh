@@ -44,13 +44,17 @@ for n in "${stages[@]}"; do
 	# strace for the benchmark's comparison
 	09) packages+=(libbpfcc-dev libseccomp-dev strace) want_headers=true ;;
 	# jansson reads config.json, libcap and libseccomp as in 08, SQLite
-	# keeps the people's store, libnl makes --ip's veth as in 05; the real clients the tests drive (podman with conmon, containerd with
-	# ctr), and the runtimes the bench compares with (crun, runc);
-	# hyperfine and GNU time measure it; Graphviz draws cell inspect --graph;
-	# libmicrohttpd serves cell web, whose tests drive Debian's Chromium
-	# (python3's standard library speaks its DevTools protocol) and curl
-	10) packages+=(libjansson-dev libcap-dev libseccomp-dev libsqlite3-dev libnl-route-3-dev pkg-config podman conmon
-		containerd crun runc hyperfine time graphviz libmicrohttpd-dev chromium python3 curl) ;;
+	# keeps the people's store, libnl makes the veths, bridges and tc's
+	# queue as in 05; libnftables writes the published ports' rules, and
+	# nft shows them to the tests and the notes; the real clients the
+	# tests drive (podman with conmon, containerd with ctr), and the
+	# runtimes the bench compares with (crun, runc); hyperfine and GNU
+	# time measure it; Graphviz draws cell inspect --graph; libmicrohttpd
+	# serves cell web, whose tests drive Debian's Chromium (python3's
+	# standard library speaks its DevTools protocol) and curl
+	10) packages+=(libjansson-dev libcap-dev libseccomp-dev libsqlite3-dev libnl-route-3-dev
+		libnftables-dev nftables pkg-config podman conmon containerd crun runc hyperfine
+		time graphviz libmicrohttpd-dev chromium python3 curl) ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk
 	vm) packages+=(qemu-system-x86 xz-utils zstd e2fsprogs) ;;

@@ -241,3 +241,22 @@ assert_kills_leave_nothing() { # PROGRAM [OPTION...]
 	[ -n "$(find /sys/fs/cgroup -path "*/cell/runc/$live")" ]
 	"$runc" delete --force "$live"
 }
+
+@test "clean-host removes cell's bridge and nftables table that no container uses, and keeps what only looks alike" {
+	command -v nft >/dev/null || fail "nft is missing: run make deps"
+	ip link show cell0 >/dev/null 2>&1 && skip "cell0 is in use on this host"
+	# what a kill -9 between a container's last step and its network's
+	# removal leaves, beside a bridge and a table that are not cell's
+	ip link add cell0 type bridge
+	ip link add cellbr0 type bridge
+	nft add table ip cell
+	nft add table ip cellx
+	run bash "$CELL_TOP/labs/clean-host.sh"
+	ip link delete cellbr0 2>/dev/null || fail "cellbr0 was removed"
+	nft delete table ip cellx 2>/dev/null || fail "the table ip cellx was removed"
+	assert_success
+	assert_output --partial "deleted bridge cell0"
+	assert_output --partial "deleted nftables table ip cell"
+	! ip link show cell0 2>/dev/null
+	! nft list table ip cell 2>/dev/null
+}
