@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1049,14 +1050,14 @@ static int rt_children(const char *dir, long long *total, struct error *err)
 
 /* Each level of cell's own above the container's directory DIR (hierarchy
  * mounted at MOUNT) gets what its children hold, plus RUNTIME per PERIOD
- * (0 when a container has gone): top down to grow, bottom up to shrink,
- * so that no level ever holds less than its children. */
+ * when GROW: top down, then DIR its RUNTIME; else (a container has gone)
+ * bottom up, so that no level ever holds less than its children. */
 static int rt_fit(const char *mount, const char *dir, long long runtime, long long period,
 		  bool grow, struct error *err)
 {
 	char levels[8][PATH_MAX], *slash;
 	size_t root = strlen(mount);
-	int n = 0;
+	int n = 0, top, ret = 0;
 
 	snprintf(levels[0], sizeof(levels[0]), "%s", dir);
 	/* the own levels above DIR, nearest first */
@@ -1069,20 +1070,30 @@ static int rt_fit(const char *mount, const char *dir, long long runtime, long lo
 			break;
 		n++;
 	}
-	for (int k = 0; k < n; k++) {
+	if (n == 0)
+		return grow ? cg_write_path(dir, "cpu.rt_runtime_us", err, "%lld", runtime) : 0;
+	/* one fit at a time: two containers going at once would each sum
+	 * the children the other is removing */
+	top = open(levels[n], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "open %s", levels[n]);
+	while (flock(top, LOCK_EX) < 0 && errno == EINTR)
+		;
+	for (int k = 0; k < n && ret == 0; k++) {
 		const char *level = levels[grow ? n - k : k + 1];
 		long long children, now = rt_value(level, "cpu.rt_runtime_us");
 
 		if (now < 0 || (!grow && now == 0)) /* removed, or nothing to give back */
 			continue;
-		if (rt_children(level, &children, err) < 0)
-			return -1;
+		ret = rt_children(level, &children, err);
 		children += runtime > 0 ? rt_scaled(level, runtime, period) : 0;
-		if (children != now &&
-		    cg_write_path(level, "cpu.rt_runtime_us", err, "%lld", children) < 0)
-			return -1;
+		if (ret == 0 && children != now)
+			ret = cg_write_path(level, "cpu.rt_runtime_us", err, "%lld", children);
 	}
-	return 0;
+	if (grow && ret == 0)
+		ret = cg_write_path(dir, "cpu.rt_runtime_us", err, "%lld", runtime);
+	close(top); /* the lock goes with it */
+	return ret;
 }
 
 static int apply_realtime(const struct apply *a)
@@ -1115,11 +1126,9 @@ static int apply_realtime(const struct apply *a)
 	p = period ? (long long)r->cpu_rt_period : rt_value(h->dir, "cpu.rt_period_us");
 	if (rt_fit(h->mount, h->dir, r->cpu_rt_runtime, p > 0 ? p : RT_PERIOD_DEFAULT, true,
 		   a->err) < 0)
-		return err_prefix(a->err, "%s: real-time time for cell's cgroups above it", w);
-	if (cg_write(h, "cpu.rt_runtime_us", a->err, "%" PRId64, r->cpu_rt_runtime) < 0)
 		return err_prefix(a->err,
-				  "%s (the parent cgroup must hold at least as much: "
-				  "cpu.rt_runtime_us)",
+				  "%s (a parent cgroup must hold at least what its "
+				  "children hold: cpu.rt_runtime_us)",
 				  w);
 	return 0;
 }
