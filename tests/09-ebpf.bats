@@ -152,6 +152,7 @@ assert_container_pids() { # MAX
 	# the workload's own calls, a line each, and no other call's line
 	assert_equal "$(log_lines | awk '$3 == "getpids" && $4 == "getpid" && NF == 4' | wc -l)" "$n"
 	assert_equal "$(log_lines | awk '$4 != "getpid"' | wc -l)" 0
+	assert_container_pids 1
 	# the kernel's count: every getpid of the namespace, the workload's and
 	# those of the tool's child before the exec, each of them logged
 	named=$(log_lines | wc -l)
@@ -183,6 +184,7 @@ assert_container_pids() { # MAX
 	[ "$umounts" -gt "$n" ]
 	assert_equal "$(log_lines | grep -c ' umount2(')" "$umounts"
 	assert_equal "$(calls_of syscalls "umount2(\"$path\", MNT_DETACH)")" "$n"
+	assert_container_pids 1
 	# openat alone named: as many umount2 calls counted, not one logged
 	run "$CONTAINER" --seccomp unconfined --net none --trace "$log" --calls openat \
 		syscalls -n "$n" "$path"
