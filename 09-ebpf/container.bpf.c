@@ -22,8 +22,11 @@
  * host returns there, at the cost of a few instructions, and nothing is
  * copied out. A cgroup id would not do: on a cgroup v1 host every process
  * has the same cgroup-v2 id (the root's). Then the call is counted in a
- * per-CPU array, which no other CPU writes to, so no lock is needed; then
- * the event goes into the ring buffer, which all CPUs share. Waking the tool
+ * per-CPU array, which no other CPU writes to, so no lock is needed. For
+ * most calls that is all: the count is the whole record, and the tool reads
+ * the counters once, when the container has ended. Only the calls the tool
+ * marked in "named" (--calls; all of them with --trace-all) go on, as an
+ * event, into the ring buffer, which all CPUs share. Waking the tool
  * is the costly part of handing an event over (an interrupt to the CPU it
  * sleeps on), so a CPU does it at every WAKE_EVENTS-th event only, counted
  * in "unwoken"; the tool also looks every POLL_MS. A full ring refuses the
@@ -44,6 +47,7 @@ struct target_ns {
 
 BPF_ARRAY(target, struct target_ns, 1);
 BPF_PERCPU_ARRAY(counts, u64, NR_SLOTS);    /* calls per number; the last slot: any larger */
+BPF_ARRAY(named, u8, NR_SLOTS);		    /* 1 at the numbers of the calls to send as events */
 BPF_PERCPU_ARRAY(lost, u64, 1);		    /* events the full ring refused */
 BPF_PERCPU_ARRAY(unwoken, u32, 1);	    /* events sent since this CPU last woke the tool */
 BPF_PERCPU_ARRAY(scratch, struct event, 1); /* the event being filled: too big for the stack */
@@ -103,6 +107,7 @@ RAW_TRACEPOINT_PROBE(sys_enter)
 	struct bpf_pidns_info ns = {};
 	struct event *e;
 	u64 *n, flags = BPF_RB_NO_WAKEUP;
+	u8 *send;
 	u32 *since;
 	u32 slot, size = offsetof(struct event, args);
 
@@ -114,6 +119,9 @@ RAW_TRACEPOINT_PROBE(sys_enter)
 	n = counts.lookup(&slot);
 	if (n != NULL)
 		(*n)++;
+	send = named.lookup(&slot);
+	if (send == NULL || *send == 0)
+		return 0;
 	e = scratch.lookup(&zero);
 	if (e == NULL)
 		return 0;

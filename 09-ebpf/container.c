@@ -6,11 +6,14 @@
  * the tool, into eBPF instructions (libbcc, which embeds clang), has the kernel verify and load it (bpf(2)), and attaches it to
  * sys_enter, the tracepoint at the entry of every system call, in its raw
  * form. The kernel then runs the program at each call of every process;
- * the program keeps the calls of the container's PID namespace only,
- * counts them in a map and sends each one to the tool through a BPF ring
- * buffer. The tool writes one line per call, decoding the
- * arguments of the calls a container runtime is made of (clone, unshare,
- * setns, mount, pivot_root, execve...), and at exit a table of counts.
+ * the program keeps the calls of the container's PID namespace only and
+ * counts each in a map, in the kernel: at exit the tool reads the counts
+ * and writes a table. Only the calls --calls names (by default those a
+ * container runtime is made of: clone, unshare, setns, mount, pivot_root,
+ * execve...) go on to the tool, through a BPF ring buffer, and get a line
+ * each in the log, their arguments decoded; --trace-all sends every call.
+ * libbcc, which brings LLVM with it, is loaded only when --trace asks for
+ * it, so that a container not traced does not pay for the tracer.
  *
  * Tracepoints, not kprobes: a kprobe hooks a kernel function by name, and
  * both the names and the very presence of kprobes (CONFIG_KPROBES) change
@@ -23,7 +26,7 @@
  * tool after clone, waiting, undoing (a part a stage has no use for yet is
  * left out). Checking option values and the help text come after main().
  *
- * Read alongside: bpf(2), bpf-helpers(7), namespaces(7),
+ * Read alongside: bpf(2), bpf-helpers(7), dlopen(3), namespaces(7),
  * pid_namespaces(7), the kernel's Documentation/trace/events.rst,
  * Documentation/bpf/ (ringbuf.rst among them), and bcc's
  * reference guide (docs/reference_guide.md in its sources).
@@ -32,6 +35,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -148,11 +152,13 @@
 #ifndef CELL_HEADERS /* the Makefile passes the tree `make deps` unpacks */
 #define CELL_HEADERS "../labs/cache/linux-headers"
 #endif
-#define NR_SLOTS    512	 /* counters, one per system call number; the last: any larger */
-#define STR_LEN	    128	 /* bytes of a path argument kept, with its NUL */
-#define RING_PAGES  4096 /* the ring buffer's size in pages (a power of 2): 16 MiB */
-#define WAKE_EVENTS 4096 /* a CPU wakes the tool at every WAKE_EVENTS-th event it sends */
-#define POLL_MS	    50	 /* otherwise the tool looks this often */
+#define NR_SLOTS      512  /* counters, one per system call number; the last: any larger */
+#define STR_LEN	      128  /* bytes of a path argument kept, with its NUL */
+#define RING_PAGES    4096 /* the ring buffer's size in pages (a power of 2): 16 MiB */
+#define WAKE_EVENTS   4096 /* a CPU wakes the tool at every WAKE_EVENTS-th event it sends */
+#define POLL_MS	      50   /* otherwise the tool looks this often */
+/* the calls --trace logs when no --calls names others: those a runtime is built from */
+#define DEFAULT_CALLS "clone,clone3,unshare,setns,mount,umount2,pivot_root,execve"
 
 /* The v2 controllers this stage turns on for its cgroups, where offered. */
 static const char *const v2_controllers[] = { "memory", "cpu", "io", "pids", "cpuset" };
@@ -382,7 +388,10 @@ struct config {
 	char file_calls[MAX_SECCOMP_FILE][SYSCALL_NAME_MAX]; /* the system calls FILE lists */
 	int n_file_calls;
 
-	const char *trace_path; /* --trace FILE, "-" for stderr, or NULL */
+	const char *trace_path; /* --trace or --trace-all FILE, "-" for stderr, or NULL */
+	bool trace_all;		/* --trace-all: every call logged, not only those named */
+	const char *calls;	/* --calls LIST, or the default list */
+	bool named[NR_SLOTS];	/* the calls logged, by number: those of LIST */
 };
 
 /*
@@ -421,6 +430,7 @@ struct run {
 	unsigned long long caps;
 
 	/* --trace: the eBPF program and what it reports through. */
+	void *bcc_lib;		  /* libbcc, opened with dlopen(3) */
 	void *bpf;		  /* the module libbcc compiled */
 	int prog_fd, tp_fd;	  /* the loaded program, the attached tracepoint, or -1 */
 	struct ring_buffer *ring; /* the events, shared with the kernel */
@@ -464,6 +474,8 @@ static void parse_seccomp(const char *arg, struct config *cfg);
 static void read_seccomp_file(const char *path, struct config *cfg);
 static void check_memory_swap(const struct config *cfg);
 static void check_rootfs(const char *rootfs, struct config *cfg);
+static void check_trace(const char *trace, const char *trace_all, const char *calls,
+			struct config *cfg);
 static void trace(const struct config *cfg, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int make_path(char *buf, size_t size, const char *fmt, ...)
@@ -509,12 +521,15 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "cap-drop", required_argument, NULL, 'd' },
 		{ "seccomp", required_argument, NULL, 's' },
 		{ "trace", required_argument, NULL, 'T' },
+		{ "trace-all", required_argument, NULL, 'X' },
+		{ "calls", required_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }, /* getopt_long stops at the all-zero entry */
 	};
 	static char *default_argv[] = { "/bin/sh", NULL };
 	const char *rootfs = CELL_ROOTFS;
+	const char *trace = NULL, *trace_all = NULL, *calls = NULL;
 	int opt;
 
 	/* The leading '+' stops at the first non-option: the command's own
@@ -580,7 +595,13 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 			parse_seccomp(optarg, cfg);
 			break;
 		case 'T':
-			cfg->trace_path = optarg;
+			trace = optarg;
+			break;
+		case 'X':
+			trace_all = optarg;
+			break;
+		case 'K':
+			calls = optarg;
 			break;
 		case 'v':
 			cfg->verbose = true;
@@ -607,6 +628,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	cfg->caps &= CAP(cap_max_bits()) - 1; /* those this kernel has */
 	if (cfg->net_none && cfg->ip != NULL)
 		usage_error("--ip and --net none exclude each other");
+	check_trace(trace, trace_all, calls, cfg);
 	check_memory_swap(cfg);
 	check_rootfs(rootfs, cfg);
 }
@@ -784,6 +806,69 @@ __asm__(".pushsection .rodata\n"
 static const char bpf_prelude[] = TEXT(EVENT_STRUCT) ";\n#line 1 \"container.bpf.c\"\n";
 
 /*
+ * libbcc carries clang and LLVM: over 100 MiB of code, whose loading and
+ * static constructors cost tens of milliseconds and tens of MiB before
+ * main() even starts. Linked the usual way (-lbcc), the library would make
+ * every run pay that, traced or not. So the tool does not link it: it opens
+ * it with dlopen(3) only when --trace asks for it, and finds the few
+ * functions it calls by name with dlsym(3). Their types still come from
+ * libbcc's own headers, through typeof() on each declaration, so the
+ * compiler checks each call as if the library were linked. The list below
+ * is all the tool uses of libbcc; the calls read bcc.NAME(...).
+ */
+#define BCC_SONAME "libbcc.so.0" /* Debian's libbpfcc; the -dev package adds libbcc.so */
+#define BCC_FUNCTIONS(X)                   \
+	X(bpf_module_create_c_from_string) \
+	X(bpf_function_start)              \
+	X(bpf_function_size)               \
+	X(bpf_module_license)              \
+	X(bpf_module_kern_version)         \
+	X(bcc_func_load)                   \
+	X(bpf_table_fd)                    \
+	X(bpf_attach_raw_tracepoint)       \
+	X(bpf_new_ringbuf)                 \
+	X(bpf_poll_ringbuf)                \
+	X(bpf_consume_ringbuf)             \
+	X(bpf_free_ringbuf)                \
+	X(bpf_update_elem)                 \
+	X(bpf_lookup_elem)                 \
+	X(bpf_module_destroy)
+#define BCC_POINTER(name) typeof(&name) name;
+static struct {
+	BCC_FUNCTIONS(BCC_POINTER)
+} bcc;
+
+/*
+ * step: libbcc-load
+ * Open libbcc and look its functions up. dlopen() maps the library and
+ * those it needs (LLVM, clang) and runs their constructors; RTLD_NOW
+ * resolves every symbol at once, so that a broken installation fails here
+ * rather than halfway through the trace. dlerror() says what went wrong.
+ */
+static int load_libbcc(struct run *run)
+{
+	const struct config *cfg = run->cfg;
+	int n = 0;
+
+	run->bcc_lib = dlopen(BCC_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (run->bcc_lib == NULL) {
+		warnx("--trace: %s (install libbpfcc: make deps)", dlerror());
+		return -1;
+	}
+#define BCC_LOOKUP(name)                                                          \
+	*(void **)&bcc.name = dlsym(run->bcc_lib, #name);                         \
+	if (bcc.name == NULL) {                                                   \
+		warnx("--trace: %s has no %s: %s", BCC_SONAME, #name, dlerror()); \
+		return -1;                                                        \
+	}                                                                         \
+	n++;
+	BCC_FUNCTIONS(BCC_LOOKUP)
+#undef BCC_LOOKUP
+	trace(cfg, "libbcc-load", "%s, %d functions", BCC_SONAME, n);
+	return 0;
+}
+
+/*
  * libbcc compiles against the headers in /lib/modules/$(uname -r)/build,
  * or in $BCC_KERNEL_SOURCE. A kernel with no headers package, like those
  * of many clouds and VMs, has neither: then the tree `make deps` unpacked
@@ -881,7 +966,7 @@ static int load_bpf(struct run *run)
 		warn("--trace: the program's text");
 		return -1;
 	}
-	run->bpf = bpf_module_create_c_from_string(text, 0, cflags, N_DEFS, true, NULL);
+	run->bpf = bcc.bpf_module_create_c_from_string(text, 0, cflags, N_DEFS, true, NULL);
 	free(text);
 	if (run->bpf == NULL) {
 		warnx("--trace: libbcc could not compile the BPF program with the kernel headers "
@@ -889,10 +974,10 @@ static int load_bpf(struct run *run)
 		      headers);
 		return -1;
 	}
-	run->prog_fd = bcc_func_load(
-		run->bpf, BPF_PROG_TYPE_RAW_TRACEPOINT, fn, bpf_function_start(run->bpf, fn),
-		(int)bpf_function_size(run->bpf, fn), bpf_module_license(run->bpf),
-		bpf_module_kern_version(run->bpf), 0, NULL, 0, NULL, 0);
+	run->prog_fd = bcc.bcc_func_load(
+		run->bpf, BPF_PROG_TYPE_RAW_TRACEPOINT, fn, bcc.bpf_function_start(run->bpf, fn),
+		(int)bcc.bpf_function_size(run->bpf, fn), bcc.bpf_module_license(run->bpf),
+		bcc.bpf_module_kern_version(run->bpf), 0, NULL, 0, NULL, 0);
 	if (run->prog_fd < 0) {
 		warn("--trace: bpf BPF_PROG_LOAD %s", fn);
 		return -1;
@@ -900,6 +985,34 @@ static int load_bpf(struct run *run)
 	trace(cfg, "bpf-load", "compiled with the headers in %s, verified: fd %d", headers,
 	      run->prog_fd);
 	/* solution 09 end */
+	return 0;
+}
+
+/*
+ * step: bpf-calls
+ * Tell the program which calls to send as events: a 1 in the "named" map
+ * at the number of each call that --calls names, or of every call with
+ * --trace-all. The other calls are counted in the kernel and go no further:
+ * no event is written, the tool is not woken, no line is formatted.
+ */
+static int name_calls(struct run *run)
+{
+	const struct config *cfg = run->cfg;
+	int fd = bcc.bpf_table_fd(run->bpf, "named");
+	uint8_t one = 1;
+
+	for (uint32_t nr = 0; nr < NR_SLOTS; nr++) {
+		if (!cfg->trace_all && !cfg->named[nr])
+			continue;
+		if (bcc.bpf_update_elem(fd, &nr, &one, 0) == -1) {
+			warn("--trace: bpf BPF_MAP_UPDATE_ELEM named, key %u", nr);
+			return -1;
+		}
+	}
+	if (cfg->trace_all)
+		trace(cfg, "bpf-calls", "every call counted and logged");
+	else
+		trace(cfg, "bpf-calls", "every call counted, %s logged", cfg->calls);
 	return 0;
 }
 
@@ -917,7 +1030,7 @@ static int attach_bpf(struct run *run)
 	const struct config *cfg = run->cfg;
 
 	/* solution 09 begin: bpf-attach, return -1, keep cfg */
-	run->tp_fd = bpf_attach_raw_tracepoint(run->prog_fd, "sys_enter");
+	run->tp_fd = bcc.bpf_attach_raw_tracepoint(run->prog_fd, "sys_enter");
 	if (run->tp_fd < 0) {
 		warn("--trace: attach to the raw tracepoint sys_enter");
 		run->tp_fd = -1;
@@ -963,7 +1076,7 @@ static int open_ring(struct run *run)
 		warn("--trace: per-CPU values");
 		return -1;
 	}
-	run->ring = bpf_new_ringbuf(bpf_table_fd(run->bpf, "events"), on_event, run);
+	run->ring = bcc.bpf_new_ringbuf(bcc.bpf_table_fd(run->bpf, "events"), on_event, run);
 	if (run->ring == NULL) {
 		warn("--trace: map the ring buffer");
 		return -1;
@@ -1039,7 +1152,11 @@ static int start_tracing(struct run *run)
 		      "CONFIG_BPF_SYSCALL)");
 		return -1;
 	}
+	if (load_libbcc(run) < 0)
+		return -1;
 	if (load_bpf(run) < 0)
+		return -1;
+	if (name_calls(run) < 0)
 		return -1;
 	if (attach_bpf(run) < 0)
 		return -1;
@@ -2903,7 +3020,7 @@ static int set_trace_target(struct run *run)
 	target.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
 	target.ino = st.st_ino;
 	run->trace_t0 = monotonic_ns();
-	if (bpf_update_elem(bpf_table_fd(run->bpf, "target"), &zero, &target, 0) == -1) {
+	if (bcc.bpf_update_elem(bcc.bpf_table_fd(run->bpf, "target"), &zero, &target, 0) == -1) {
 		warn("--trace: bpf BPF_MAP_UPDATE_ELEM target");
 		return -1;
 	}
@@ -3238,7 +3355,7 @@ static void poll_trace(struct run *run, int timeout)
 {
 	if (run->ring == NULL)
 		return;
-	if (bpf_poll_ringbuf(run->ring, timeout) < 0 && errno != EINTR)
+	if (bcc.bpf_poll_ringbuf(run->ring, timeout) < 0 && errno != EINTR)
 		warn("--trace: epoll_wait on the ring buffer");
 	fflush(run->trace_out);
 }
@@ -3489,7 +3606,7 @@ static void remove_state(const struct run *run)
 static int sum_per_cpu(const struct run *run, int map, uint32_t key, uint64_t *sum)
 {
 	*sum = 0;
-	if (bpf_lookup_elem(map, &key, run->per_cpu) == -1) {
+	if (bcc.bpf_lookup_elem(map, &key, run->per_cpu) == -1) {
 		warn("--trace: bpf BPF_MAP_LOOKUP_ELEM, key %u", key);
 		return -1;
 	}
@@ -3520,8 +3637,8 @@ static void finish_tracing(struct run *run)
 	}
 	if (run->ring == NULL || run->trace_out == NULL || run->trace_t0 == 0)
 		return;
-	bpf_consume_ringbuf(run->ring);
-	counts = bpf_table_fd(run->bpf, "counts");
+	bcc.bpf_consume_ringbuf(run->ring);
+	counts = bcc.bpf_table_fd(run->bpf, "counts");
 	for (uint32_t nr = 0; nr < NR_SLOTS; nr++) {
 		if (sum_per_cpu(run, counts, nr, &sum) < 0)
 			break;
@@ -3534,7 +3651,7 @@ static void finish_tracing(struct run *run)
 		rows[i] = (struct row){ nr, sum };
 		total += sum;
 	}
-	sum_per_cpu(run, bpf_table_fd(run->bpf, "lost"), 0, &run->lost);
+	sum_per_cpu(run, bcc.bpf_table_fd(run->bpf, "lost"), 0, &run->lost);
 	fprintf(run->trace_out, "\n%-20s %10s\n", "SYSCALL", "CALLS");
 	for (int i = 0; i < n_rows; i++)
 		fprintf(run->trace_out, "%-20s %10llu\n",
@@ -3560,13 +3677,15 @@ static void stop_tracing(struct run *run)
 		return;
 	finish_tracing(run);
 	if (run->ring != NULL)
-		bpf_free_ringbuf(run->ring);
+		bcc.bpf_free_ringbuf(run->ring);
 	run->ring = NULL;
 	free(run->per_cpu);
 	if (run->prog_fd >= 0)
 		close(run->prog_fd);
 	if (run->bpf != NULL)
-		bpf_module_destroy(run->bpf);
+		bcc.bpf_module_destroy(run->bpf);
+	if (run->bcc_lib != NULL)
+		dlclose(run->bcc_lib);
 	for (int i = 0; i < NR_SLOTS; i++)
 		free(run->names[i]);
 	if (run->trace_out != NULL && fclose(run->trace_out) == EOF)
@@ -3747,17 +3866,26 @@ static const char usage_text[] =
 	"                        comment), which fail with EPERM instead of the\n"
 	"                        default list (no argument rules: docker's JSON\n"
 	"                        profiles are not read)\n"
-	"      --trace FILE      log every system call the container's processes make\n"
-	"                        to FILE (- for stderr): seconds since the start, PID\n"
-	"                        inside, command, call, and for clone, clone3, unshare,\n"
-	"                        setns, mount, umount2, pivot_root, execve and openat\n"
-	"                        the arguments; at exit, a table of calls per system\n"
-	"                        call. An eBPF program on the sys_enter tracepoint\n"
+	"      --trace FILE      trace the container's system calls into FILE (- for\n"
+	"                        stderr): every call is counted in the kernel, and at\n"
+	"                        exit FILE gets a table of calls per system call;\n"
+	"                        those --calls names are logged too, a line each as\n"
+	"                        they begin: seconds since the start, PID inside,\n"
+	"                        command, call, and for clone, clone3, unshare, setns,\n"
+	"                        mount, umount2, pivot_root, execve and openat the\n"
+	"                        arguments. An eBPF program on the sys_enter tracepoint\n"
 	"                        (raw_syscalls:sys_enter in tracefs) does it, compiled\n"
-	"                        at start by libbcc; it needs CAP_BPF and CAP_PERFMON\n"
-	"                        (or CAP_SYS_ADMIN) and kernel headers (make deps).\n"
-	"                        A regular FILE is emptied first; /dev/null, /dev/stdout\n"
-	"                        or a FIFO are written to as they are\n"
+	"                        at start by libbcc, which is loaded only then; it\n"
+	"                        needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) and\n"
+	"                        kernel headers (make deps). A regular FILE is emptied\n"
+	"                        first; /dev/null, /dev/stdout or a FIFO are written\n"
+	"                        to as they are\n"
+	"      --calls LIST      with --trace, the calls logged, by name, separated\n"
+	"                        by commas; by default those a runtime is built from:\n"
+	"                        clone,clone3,unshare,setns,mount,umount2,pivot_root,\n"
+	"                        execve\n"
+	"      --trace-all FILE  as --trace FILE, with every call logged: a line per\n"
+	"                        call, which costs several times what counting does\n"
 	"  -v, --verbose         print one line per setup step on stderr\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
@@ -4268,6 +4396,52 @@ static void check_rootfs(const char *rootfs, struct config *cfg)
 	if (strpbrk(cfg->rootfs, ",:") != NULL)
 		errx(EXIT_TOOL, "--rootfs %s: overlayfs cannot take a path with ',' or ':'",
 		     cfg->rootfs);
+}
+
+/*
+ * --trace FILE [--calls LIST], or --trace-all FILE. Every call is counted
+ * either way; LIST names the calls also logged, one line each, by their
+ * names as libseccomp knows them for this machine (checked now, so that a
+ * typo stops the tool before anything is made).
+ */
+static void check_trace(const char *trace, const char *trace_all, const char *calls,
+			struct config *cfg)
+{
+	char list[256], *name, *rest;
+	int nr;
+
+	if (trace != NULL && trace_all != NULL)
+		usage_error("--trace and --trace-all exclude each other: one log is written");
+	if (calls != NULL && trace_all != NULL)
+		usage_error(
+			"--calls and --trace-all exclude each other: --trace-all logs every call");
+	if (calls != NULL && trace == NULL)
+		usage_error("--calls needs --trace FILE: it names the calls that are logged");
+	cfg->trace_path = trace != NULL ? trace : trace_all;
+	cfg->trace_all = trace_all != NULL;
+	cfg->calls = calls != NULL ? calls : DEFAULT_CALLS;
+	if (cfg->trace_path == NULL || cfg->trace_all)
+		return;
+	if (strlen(cfg->calls) >= sizeof(list))
+		usage_error("--calls: a list of more than %zu characters", sizeof(list) - 1);
+	strcpy(list, cfg->calls);
+	rest = list;
+	do {
+		name = strsep(&rest, ",");
+		nr = seccomp_syscall_resolve_name(name);
+		if (*name == '\0')
+			usage_error(
+				"--calls: \"%s\" is not a list of system call names separated by "
+				"commas (try mount,umount2)",
+				cfg->calls);
+		if (nr < 0)
+			usage_error("--calls: \"%s\" is no system call known here (try execve)",
+				    name);
+		if (nr >= NR_SLOTS - 1)
+			usage_error("--calls: %s is number %d, past the %d the tracer tells apart",
+				    name, nr, NR_SLOTS - 1);
+		cfg->named[nr] = true;
+	} while (rest != NULL);
 }
 
 /* ========================================================================

@@ -40,9 +40,10 @@ for n in "${stages[@]}"; do
 	# 07 writes its uid and gid maps itself (newuidmap, of uidmap, is not
 	# needed); its tests use useradd and setpriv, which every Debian has
 	08) packages+=(libcap-dev libseccomp-dev) ;;
-	# libbcc compiles the tracer; libseccomp names the system calls;
-	# strace for the benchmark's comparison
-	09) packages+=(libbpfcc-dev libseccomp-dev strace) want_headers=true ;;
+	# libbcc compiles the tracer; libseccomp names the system calls; the
+	# benchmark's comparisons: strace, bcc's Python front end (the empty
+	# program, its floor) and GNU time (the peak memory of a start)
+	09) packages+=(libbpfcc-dev libseccomp-dev strace python3-bpfcc time) want_headers=true ;;
 	# jansson reads config.json, libcap and libseccomp as in 08, SQLite
 	# keeps the people's store, libnl makes the veths, bridges and tc's
 	# queue as in 05; libnftables writes the published ports' rules, and
