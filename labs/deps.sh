@@ -46,9 +46,11 @@ for n in "${stages[@]}"; do
 	# jansson reads config.json, libcap and libseccomp as in 08, SQLite
 	# keeps the people's store, libnl makes --ip's veth as in 05; the real clients the tests drive (podman with conmon, containerd with
 	# ctr), and the runtimes the bench compares with (crun, runc);
-	# hyperfine and GNU time measure it
+	# hyperfine and GNU time measure it; libbcc builds cell-trace (cell trace,
+	# cell run --trace) against the kernel's headers, and its tests read the
+	# kernel's list of BPF programs with bpftool
 	10) packages+=(libjansson-dev libcap-dev libseccomp-dev libsqlite3-dev libnl-route-3-dev pkg-config podman conmon
-		containerd crun runc hyperfine time) ;;
+		containerd crun runc hyperfine time libbpfcc-dev bpftool) want_headers=true ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk
 	vm) packages+=(qemu-system-x86 xz-utils zstd e2fsprogs) ;;
