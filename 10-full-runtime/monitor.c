@@ -48,9 +48,10 @@
 #include "net.h"
 #include "state.h"
 
-#define MAX_CLIENTS 16
-#define LOG_NAME    "ctr.log"
-#define TRACER_WAIT 5 /* seconds cell-trace has to print its counts at the end */
+#define MAX_CLIENTS  16
+#define LOG_NAME     "ctr.log"
+#define TRACER_WAIT  5	/* seconds cell-trace has to print its counts at the end */
+#define TRACER_READY 60 /* seconds it has to compile and attach its program */
 
 void mon_bundle(const struct places *p, const char *id, char *out, size_t size)
 {
@@ -351,7 +352,9 @@ static int start_tracer(struct mon *m, struct error *err)
 {
 	char text[ERR_MSG_MAX], pid[16];
 	int ready[2], null;
-	ssize_t n;
+	pid_t monitor = getpid();
+	struct pollfd p;
+	ssize_t n = 0;
 
 	if (m->tracer == NULL)
 		return 0;
@@ -367,7 +370,8 @@ static int start_tracer(struct mon *m, struct error *err)
 	if (m->tracer_pid == 0) {
 		sigset_t none;
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor)
+			_exit(EXIT_FAILURE);
 		null = open("/dev/null", O_RDONLY);
 		/* 0-2 of the monitor are /dev/null: the file and the pipe are above */
 		if (null < 0 || dup2(null, 0) < 0 || dup2(m->tracer->fd, 1) < 0 ||
@@ -385,9 +389,9 @@ static int start_tracer(struct mon *m, struct error *err)
 		_exit(127);
 	}
 	close(ready[1]);
-	do
+	p = (struct pollfd){ .fd = ready[0], .events = POLLIN };
+	if (poll(&p, 1, TRACER_READY * 1000) == 1)
 		n = read(ready[0], text, sizeof(text) - 1);
-	while (n < 0 && errno == EINTR);
 	close(ready[0]);
 	if (n == 5 && memcmp(text, "ready", 5) == 0) {
 		trace_step(m, "trace", "09");
