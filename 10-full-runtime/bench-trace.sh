@@ -59,7 +59,8 @@ shown=$(best shown_one)
 # the host's loop, while a container is traced
 host_bare=$(best "$getpids" -n "$calls")
 cell run -d --name idle sh -c 'while :; do sleep 1; done' >/dev/null
-cell trace idle >/dev/null &
+# (not through the function: $! must be cell-trace itself, for the SIGINT)
+./cell --root "$work/lib" trace idle >/dev/null &
 tracer=$!
 until [ -n "$(pgrep -x cell-trace)" ] && [ -n "$(bpftool -j prog show | jq '.[] | select(.type == "raw_tracepoint")')" ]; do
 	sleep 0.1

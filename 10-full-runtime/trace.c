@@ -149,7 +149,7 @@ static const struct call_format {
 	{ "gettid", "" },
 	{ "fork", "" },
 	{ "vfork", "" },
-	{ "wait4", "dppp" },
+	{ "wait4", "dpxp" },
 	{ "nanosleep", "pp" },
 	{ "chmod", "so" },
 	{ "chown", "sdd" },
@@ -309,7 +309,7 @@ static void put_arg(FILE *out, char kind, const struct trace_event *e, int i, un
 	case 'C':
 		put_flags(out, clone_flags, v & ~0xffULL);
 		if ((v & 0xff) != 0)
-			fprintf(out, "|%s", sigabbrev_np((int)(v & 0xff)) ?: "?");
+			fprintf(out, "|SIG%s", sigabbrev_np((int)(v & 0xff)) ?: "?");
 		break;
 	case 'N':
 		put_flags(out, clone_flags, v);
