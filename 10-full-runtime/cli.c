@@ -2806,7 +2806,7 @@ static int cmd_trace(int argc, char **argv)
 					       { "calls", required_argument, NULL, 'c' },
 					       { "duration", required_argument, NULL, 'd' },
 					       { NULL, 0, NULL, 0 } };
-	char path[PATH_MAX], pid[16];
+	char path[PATH_MAX], pid[16], *calls = NULL, *duration = NULL;
 	char *args[8] = { "cell trace" };
 	struct error err = { 0 };
 	struct record r;
@@ -2818,12 +2818,10 @@ static int cmd_trace(int argc, char **argv)
 			fputs(trace_help, stdout);
 			return 0;
 		case 'c':
-			args[n++] = "--calls";
-			args[n++] = optarg;
+			calls = optarg;
 			break;
 		case 'd':
-			args[n++] = "--duration";
-			args[n++] = optarg;
+			duration = optarg;
 			break;
 		default:
 			return usage_error("trace");
@@ -2839,6 +2837,14 @@ static int cmd_trace(int argc, char **argv)
 		return failf("container %s is not running (%s)", argv[optind], r.state);
 	if (find_program("cell-trace", "CELL_TRACE", CELL_TRACE, "trace", path, sizeof(path)) < 0)
 		return EXIT_CELL;
+	if (calls != NULL) {
+		args[n++] = "--calls";
+		args[n++] = calls;
+	}
+	if (duration != NULL) {
+		args[n++] = "--duration";
+		args[n++] = duration;
+	}
 	snprintf(pid, sizeof(pid), "%d", r.pid);
 	args[n++] = pid;
 	args[n] = NULL;
