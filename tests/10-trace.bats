@@ -21,15 +21,15 @@ setup() {
 	TRACER=$(dirname "$CONTAINER")/cell-trace
 	[ -x "$TRACER" ] || fail "$TRACER is not built: run make"
 	OUT=$BATS_TEST_TMPDIR/trace.out
-	bg=
+	bg= noise=
 }
 
 teardown() {
-	local id
-	if [ -n "$bg" ]; then
-		kill -KILL "$bg" 2>/dev/null || true
-		wait "$bg" 2>/dev/null || true
-	fi
+	local id pid
+	for pid in $bg $noise; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	for id in $(cell ps -aq 2>/dev/null); do
 		cell rm -f "$id" >/dev/null || true
 	done
@@ -112,6 +112,9 @@ has_tracer() { [ -n "$(tracers)" ]; }
 		sh -c "while [ ! -e /go ]; do sleep 0.1; done; exec syscalls -n $n /nowhere/x" >/dev/null
 	pid=$(cell inspect "$name" | jq -r '.[0].State.Pid')
 	before=$(raw_tp_programs)
+	# the same calls on the host, all along
+	(while :; do "$ROOTFS/usr/local/bin/syscalls" -n 3 /nowhere/x >/dev/null; done) &
+	noise=$!
 	cell trace --calls setns,execve "$name" >"$OUT" 2>"$BATS_TEST_TMPDIR/err" &
 	bg=$!
 	# attached once it prints its header
@@ -120,6 +123,9 @@ has_tracer() { [ -n "$(tracers)" ]; }
 	touch "/proc/$pid/root/go"
 	exit_of "$bg"
 	bg=
+	kill "$noise"
+	wait "$noise" || true
+	noise=
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 	[ "$(count_of "$OUT" setns)" = "$n" ]
 	[ "$(count_of "$OUT" unshare)" = "$n" ]
