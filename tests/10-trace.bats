@@ -186,11 +186,15 @@ has_tracer() { [ -n "$(tracers)" ]; }
 
 	name=c$(rand_token 6)
 	cell run -d --name "$name" --trace "$OUT" sh -c 'while :; do sleep 0.1; done' >/dev/null
-	tracer=$(tracers)
-	[ -n "$tracer" ]
-	monitor=$(cell inspect "$name" | jq -r '.[0].State.Pid' | xargs ps -o ppid= -p | tr -d ' ')
+	init=$(cell inspect "$name" | jq -r '.[0].State.Pid')
+	monitor=$(ps -o ppid= -p "$init" | tr -d ' ')
+	# the tracer is the monitor's child, beside the init
+	tracer=$(pgrep -x -P "$monitor" cell-trace)
+	[[ $tracer =~ ^[0-9]+$ ]]
 	kill -KILL "$monitor"
+	# it goes with the monitor, while the container still runs
 	wait_until ended "$tracer"
+	[ -d "/proc/$init" ]
 	wait_until programs_back
 	cell rm -f "$name" >/dev/null
 }
