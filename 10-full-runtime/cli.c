@@ -170,7 +170,7 @@ static bool monitor_lives(const struct record *r)
 
 struct run_opts {
 	const char *name, *rootfs, *hostname, *workdir, *user, *restart, *seccomp;
-	const char *network, *ipc, *pid, *uts, *sched, *ip, *upper;
+	const char *network, *ipc, *pid, *uts, *sched, *ip, *upper, *trace;
 	const char *net_name; /* the network it joins: bridge's, or a created one */
 	json_t *ports;	      /* -p, as given */
 	json_t *shared;	      /* -v SRC:DST:rshared, as [SRC, DST] */
@@ -498,27 +498,29 @@ static int sched_flag(const char *text, json_t *process)
 #define USERNS_BASE  1879048192
 #define USERNS_COUNT 65536
 
-/* cell-init: $CELL_INIT, the build's, or one on PATH (installed). */
-static int find_init(char *out, size_t size)
+/* A program of cell's (cell-init, cell-trace): $ENV, the build's BUILT,
+ * or NAME on PATH (installed); FLAG names what wants it in the error. */
+static int find_program(const char *name, const char *env, const char *built, const char *flag,
+			char *out, size_t size)
 {
-	const char *given = getenv("CELL_INIT"), *path = getenv("PATH");
+	const char *given = getenv(env), *path = getenv("PATH");
 	char *dirs, *save = NULL;
 
-	snprintf(out, size, "%s", given != NULL ? given : CELL_INIT);
+	snprintf(out, size, "%s", given != NULL ? given : built);
 	if (access(out, X_OK) == 0)
 		return 0;
 	dirs = strdup(path != NULL ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(dirs, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
-		snprintf(out, size, "%s/cell-init", d);
+	for (char *d = dirs != NULL ? strtok_r(dirs, ":", &save) : NULL; d != NULL;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, size, "%s/%s", d, name);
 		if (access(out, X_OK) == 0) {
 			free(dirs);
 			return 0;
 		}
 	}
 	free(dirs);
-	return refuse("--init: cell-init is not found (%s, PATH): run make in "
-		      "10-full-runtime, or set CELL_INIT",
-		      given != NULL ? given : CELL_INIT);
+	return refuse("%s: %s is not found (%s, PATH): run make in 10-full-runtime, or set %s",
+		      flag, name, given != NULL ? given : built, env);
 }
 
 /* --init: a copy of cell-init in the bundle, bound read-only into the
@@ -870,13 +872,14 @@ static int start_created(struct record *r, struct error *err)
  * locks are the process's, and the child would share them): the store is
  * closed before the monitor is forked, and opened again after.
  */
-static int start_monitor(const struct record *r, FILE *trace, struct error *err)
+static int start_monitor(const struct record *r, FILE *trace, const struct mon_tracer *tracer,
+			 struct error *err)
 {
 	int ret;
 
 	store_close(db);
 	db = NULL;
-	ret = mon_start(&places, r, trace, err);
+	ret = mon_start(&places, r, trace, tracer, err);
 	if (store_open(places.lib, &db, ret < 0 ? &(struct error){ 0 } : err) < 0)
 		return -1;
 	return ret;
@@ -958,7 +961,7 @@ static int create_again(struct record *r, struct error *err)
 			fclose(trace);
 		return -1;
 	}
-	ret = start_monitor(r, trace, err);
+	ret = start_monitor(r, trace, NULL, err);
 	if (trace != NULL)
 		fclose(trace);
 	if (ret == 0)
@@ -974,7 +977,7 @@ static int copy_init(const struct record *r, struct error *err)
 	int in, out;
 	ssize_t n;
 
-	if (find_init(from, sizeof(from)) < 0)
+	if (find_program("cell-init", "CELL_INIT", CELL_INIT, "--init", from, sizeof(from)) < 0)
 		return err_set(err, "--init: no cell-init");
 	mon_bundle(&places, r->id, to, sizeof(to));
 	strcat(to, "/cell-init");
@@ -1204,6 +1207,32 @@ static int create_status(const struct error *err)
 	return EXIT_CELL;
 }
 
+/*
+ * --trace FILE: stage 09's log, from the container's first system call.
+ * cell-trace is found now, and FILE opened in the caller's directory
+ * ("-": a copy of stderr), so that a wrong one fails before anything is
+ * made; the monitor gets the descriptor and starts cell-trace with it.
+ * *MADE: FILE did not exist (a run that fails removes it again).
+ */
+static int open_trace(const char *file, struct mon_tracer *t, bool *made)
+{
+	*made = false;
+	if (find_program("cell-trace", "CELL_TRACE", CELL_TRACE, "--trace", t->path,
+			 sizeof(t->path)) < 0)
+		return -1;
+	if (strcmp(file, "-") == 0) {
+		t->fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	} else {
+		t->fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		*made = t->fd >= 0;
+		if (t->fd < 0 && errno == EEXIST)
+			t->fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	}
+	if (t->fd < 0)
+		return refuse("--trace %s: %s", file, strerror(errno));
+	return 0;
+}
+
 static const char run_help[] =
 	"Usage: cell run [OPTIONS] [COMMAND [ARG...]]\n"
 	"       cell create [OPTIONS] [COMMAND [ARG...]]\n"
@@ -1262,6 +1291,10 @@ static const char run_help[] =
 	"                           policy for its processes (pair it with --cpuset-cpus)\n"
 	"      --cpu-rt-runtime US, --cpu-rt-period US   real-time time for fifo and rr,\n"
 	"                           where the kernel groups it (cgroup v1's cpu.rt_*)\n"
+	"      --trace FILE         its system calls, from the first (- = stderr): the\n"
+	"                           runtime's calls (clone, unshare, setns, mount,\n"
+	"                           pivot_root, execve...) with their arguments, then\n"
+	"                           the count of every call; `cell trace` tells more\n"
 	"\n"
 	"With -v before the command (cell -v run ...), each step is traced with the\n"
 	"stage that teaches it: => pivot-root (04) ... done\n";
@@ -1293,7 +1326,8 @@ static int cmd_run(int argc, char **argv, bool run)
 		O_INIT,
 		O_IP,
 		O_UPPER,
-		O_RATE
+		O_RATE,
+		O_TRACE
 	};
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -1334,10 +1368,13 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ "upper", required_argument, NULL, O_UPPER },
 		{ "publish", required_argument, NULL, 'p' },
 		{ "network-rate", required_argument, NULL, O_RATE },
+		{ "trace", required_argument, NULL, O_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
 	struct run_opts o = { .rootfs = CELL_ROOTFS };
+	struct mon_tracer tracer = { .fd = -1 };
+	bool trace_made = false;
 	struct record r;
 	struct error err = { 0 };
 	long long n;
@@ -1513,6 +1550,9 @@ static int cmd_run(int argc, char **argv, bool run)
 			}
 			json_array_append_new(o.ports, json_string(optarg));
 			break;
+		case O_TRACE:
+			o.trace = optarg;
+			break;
 		case O_IP:
 			if (net_parse_cidr(optarg, &(struct net_addr){ 0 }, &err) < 0) {
 				fail(&err);
@@ -1545,10 +1585,12 @@ static int cmd_run(int argc, char **argv, bool run)
 		       json_string_value(json_array_get(o.ports, 0)), o.ip ? "--ip" : o.network);
 		goto out;
 	}
+	if (o.trace != NULL && open_trace(o.trace, &tracer, &trace_made) < 0)
+		goto out;
 	if (make_container(&o, argv + optind, &r) < 0)
 		goto out;
 	trace = trace_stream();
-	if (start_monitor(&r, trace, &err) < 0) {
+	if (start_monitor(&r, trace, o.trace != NULL ? &tracer : NULL, &err) < 0) {
 		if (trace != NULL)
 			fclose(trace);
 		undo_create(&r);
@@ -1556,6 +1598,7 @@ static int cmd_run(int argc, char **argv, bool run)
 		ret = create_status(&err);
 		goto out;
 	}
+	trace_made = false; /* the monitor writes it from now on */
 	if (trace != NULL)
 		fclose(trace);
 	store_reload(db, &r, &err);
@@ -1585,6 +1628,10 @@ static int cmd_run(int argc, char **argv, bool run)
 out:
 	if (attach >= 0)
 		close(attach);
+	if (tracer.fd >= 0)
+		close(tracer.fd);
+	if (trace_made)
+		unlink(o.trace);
 	json_decref(o.env);
 	json_decref(o.mounts);
 	json_decref(o.cap_add);
@@ -2688,6 +2735,81 @@ static int cmd_mount(int argc, char **argv)
 	return each_container(argc, argv, "mount", do_mount, &o);
 }
 
+/* ---- trace ---- */
+
+static const char trace_help[] =
+	"Usage: cell trace [--calls LIST] [--duration S] CONTAINER\n"
+	"\n"
+	"Follows the system calls of a running CONTAINER from the kernel, until\n"
+	"Ctrl-C, its end, or S seconds: an eBPF program on the sys_enter\n"
+	"tracepoint, filtered by the container's PID namespace, counts every call\n"
+	"in a kernel map, and sends a line, with the arguments, for each call\n"
+	"named in LIST. Then the count of each call. It is cell-trace, a program\n"
+	"of its own that links libbcc ($CELL_TRACE, the build's, or on PATH).\n"
+	"\n"
+	"  --calls LIST     names separated by commas, or `all` (default: clone,\n"
+	"                   clone3,unshare,setns,mount,umount2,pivot_root,execve)\n"
+	"  --duration S     stop after S seconds\n";
+
+/*
+ * cell trace: the container's init's PID, then cell-trace in this
+ * process's place (exec), so that Ctrl-C, its output and its exit status
+ * are the user's own. Its argv[0], "cell trace", names it in its errors.
+ */
+static int cmd_trace(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "calls", required_argument, NULL, 'c' },
+					       { "duration", required_argument, NULL, 'd' },
+					       { NULL, 0, NULL, 0 } };
+	char path[PATH_MAX], pid[16], *calls = NULL, *duration = NULL;
+	char *args[8] = { "cell trace" };
+	struct error err = { 0 };
+	struct record r;
+	int c, n = 1;
+
+	while ((c = next_opt(argc, argv, "+h", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(trace_help, stdout);
+			return 0;
+		case 'c':
+			calls = optarg;
+			break;
+		case 'd':
+			duration = optarg;
+			break;
+		default:
+			return usage_error("trace");
+		}
+	}
+	if (optind != argc - 1) {
+		refuse("trace: give one container");
+		return usage_error("trace");
+	}
+	if (find(argv[optind], &r, &err) < 0)
+		return fail(&err);
+	if (!alive(&r) || !init_lives(&r))
+		return failf("container %s is not running (%s)", argv[optind], r.state);
+	if (find_program("cell-trace", "CELL_TRACE", CELL_TRACE, "trace", path, sizeof(path)) < 0)
+		return EXIT_CELL;
+	if (calls != NULL) {
+		args[n++] = "--calls";
+		args[n++] = calls;
+	}
+	if (duration != NULL) {
+		args[n++] = "--duration";
+		args[n++] = duration;
+	}
+	snprintf(pid, sizeof(pid), "%d", r.pid);
+	args[n++] = pid;
+	args[n] = NULL;
+	store_close(db);
+	db = NULL;
+	execv(path, args);
+	return failf("trace: exec %s: %s", path, strerror(errno));
+}
+
 /* ---- the command table ---- */
 
 /* ---- networks ---- */
@@ -2997,6 +3119,7 @@ static const char help[] =
 	"  mount       bind a host path into running containers\n"
 	"  network     create, ls, rm: bridges that containers share\n"
 	"  volume      create, ls, rm: directories kept for containers\n"
+	"  trace       its system calls, seen from the kernel (eBPF: cell-trace)\n"
 	"  web         a page that shows the containers live, with their controls\n"
 	"  runc        runc's command line, for podman and containerd (= cell-runc)\n"
 	"\n"
@@ -3108,6 +3231,8 @@ int cli_main(int argc, char **argv)
 		ret = cmd_volume(argc, argv);
 	else if (strcmp(cmd, "web") == 0)
 		ret = web_main(argc, argv, &places, db);
+	else if (strcmp(cmd, "trace") == 0)
+		ret = cmd_trace(argc, argv);
 	else
 		ret = failf("%s: not a command (cell --help lists them)", cmd);
 	store_close(db);

@@ -57,6 +57,8 @@
  * waits, after the exit is reported: nobody waits for it) */
 #define MON_BRIDGE_LINGER_MS 1000
 #define LOG_NAME	     "ctr.log"
+#define TRACER_WAIT	     5	/* seconds cell-trace has to print its counts at the end */
+#define TRACER_READY	     60 /* seconds it has to compile and attach its program */
 
 void mon_bundle(const struct places *p, const char *id, char *out, size_t size)
 {
@@ -246,6 +248,8 @@ struct mon {
 	int in_fd;	    /* its input: a pipe's end or the master; -1 for none */
 	pid_t pid;
 	int host_mnt; /* the host's mount namespace (shared volumes) */
+	const struct mon_tracer *tracer; /* --trace, or NULL */
+	pid_t tracer_pid;		 /* cell-trace while it runs, else 0 */
 	struct client clients[MAX_CLIENTS];
 	int n_clients;
 };
@@ -675,6 +679,90 @@ int mon_release_shares(sqlite3 *db, const char *id, struct error *err)
 	return store_share_release(db, id, unmount_share, NULL, err);
 }
 
+/*
+ * step: trace (09): cell run --trace. cell-trace, a program of its own (it
+ * links libbcc, which cell does not), is started on the created init,
+ * whose PID namespace it follows, and the start waits until its BPF
+ * program is attached: it says "ready" on a pipe, or why it cannot trace.
+ * So the first system call of the container's program, its execve, is
+ * seen. Its output and its messages go to the file; it ends by itself
+ * when the init does, and is killed with the monitor (PR_SET_PDEATHSIG).
+ */
+static int start_tracer(struct mon *m, struct error *err)
+{
+	char text[ERR_MSG_MAX], pid[16];
+	int ready[2], null;
+	pid_t monitor = getpid();
+	struct pollfd p;
+	ssize_t n = 0;
+
+	if (m->tracer == NULL)
+		return 0;
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	m->tracer_pid = fork();
+	if (m->tracer_pid < 0) {
+		m->tracer_pid = 0;
+		close(ready[0]);
+		close(ready[1]);
+		return err_sys(err, "--trace: fork");
+	}
+	if (m->tracer_pid == 0) {
+		sigset_t none;
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor)
+			_exit(EXIT_FAILURE);
+		null = open("/dev/null", O_RDONLY);
+		/* 0-2 of the monitor are /dev/null: the file and the pipe are above */
+		if (null < 0 || dup2(null, 0) < 0 || dup2(m->tracer->fd, 1) < 0 ||
+		    dup2(m->tracer->fd, 2) < 0 ||
+		    (ready[1] == 3 ? fcntl(3, F_SETFD, 0) : dup2(ready[1], 3)) < 0)
+			_exit(EXIT_FAILURE);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		snprintf(pid, sizeof(pid), "%d", m->pid);
+		execl(m->tracer->path, "cell-trace", "--ready-fd", "3", pid, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	p = (struct pollfd){ .fd = ready[0], .events = POLLIN };
+	if (poll(&p, 1, TRACER_READY * 1000) == 1)
+		n = read(ready[0], text, sizeof(text) - 1);
+	close(ready[0]);
+	if (n == 5 && memcmp(text, "ready", 5) == 0) {
+		trace_step(m, "trace", "09");
+		return 0;
+	}
+	kill(m->tracer_pid, SIGKILL);
+	waitpid(m->tracer_pid, NULL, 0);
+	m->tracer_pid = 0;
+	if (n <= 0)
+		return err_set(err, "--trace: %s ended before it was ready", m->tracer->path);
+	text[n] = '\0';
+	return err_set(err, "--trace: %s", text);
+}
+
+/* After the init's end: cell-trace drains its events and prints its
+ * counts, then ends; a tracer that hangs is killed after TRACER_WAIT. */
+static void stop_tracer(struct mon *m)
+{
+	for (int i = 0; m->tracer_pid > 0 && i < TRACER_WAIT * 20; i++) {
+		if (waitpid(m->tracer_pid, NULL, WNOHANG) != 0)
+			m->tracer_pid = 0;
+		else
+			usleep(50000);
+	}
+	if (m->tracer_pid > 0) {
+		kill(m->tracer_pid, SIGKILL);
+		waitpid(m->tracer_pid, NULL, 0);
+		m->tracer_pid = 0;
+	}
+}
+
 /* Creates the container once (and again for each restart). */
 static int create_container(struct mon *m, struct error *err)
 {
@@ -699,7 +787,8 @@ static int create_container(struct mon *m, struct error *err)
 	}
 	if (set_stdio(child, err) < 0 || ctr_create(&o, &m->pid, err) < 0)
 		goto out;
-	if (connect_network(m, err) < 0 || attach_shared(m, err) < 0) {
+	if (connect_network(m, err) < 0 || attach_shared(m, err) < 0 ||
+	    start_tracer(m, err) < 0) {
 		ctr_delete(m->core, m->r.id, true, &(struct error){ 0 });
 		goto out;
 	}
@@ -859,6 +948,8 @@ static bool reap(struct mon *m, int *status)
 		if (w == m->pid) {
 			*status = s;
 			gone = true;
+		} else if (w == m->tracer_pid) {
+			m->tracer_pid = 0;
 		}
 	return gone;
 }
@@ -1074,26 +1165,39 @@ static void run_dir_parents(const struct places *p)
 	mkdir(dir, 0700);
 }
 
-/* Closes every descriptor from 3 up but A and B (the caller's store, its
- * files: the monitor opens its own). */
-static void close_inherited(int a, int b)
+/* Closes every descriptor from 3 up but the N in KEEP (the caller's
+ * store, its files: the monitor opens its own); -1s in KEEP are skipped. */
+static void close_inherited(int *keep, int n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned int from = 3;
 
-	if (lo < 3)
-		lo = hi; /* one of them is -1 or below 3 */
-	if (lo > 3)
-		syscall(SYS_close_range, 3, lo - 1, 0);
-	if (hi > lo + 1)
-		syscall(SYS_close_range, lo + 1, hi - 1, 0);
-	syscall(SYS_close_range, hi + 1, ~0U, 0);
+	/* in order, so that the ranges between them can be closed */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
 }
 
-static void monitor_main(const struct places *p, const struct record *r, FILE *trace, int report)
+static void monitor_main(const struct places *p, const struct record *r, FILE *trace,
+			 const struct mon_tracer *tracer, int report)
 {
 	struct mon m = {
-		.p = p, .r = *r, .trace = trace, .log_fd = -1, .listen_fd = -1, .host_mnt = -1
+		.p = p, .r = *r, .trace = trace, .tracer = tracer, .log_fd = -1, .listen_fd = -1,
+		.host_mnt = -1
 	};
+	int keep[] = { report, trace != NULL ? fileno(trace) : -1,
+		       tracer != NULL ? tracer->fd : -1 };
 	struct error err = { 0 };
 	int status, code, none[3] = { -1, -1, -1 };
 	char text[ERR_MSG_MAX + 128];
@@ -1101,8 +1205,9 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 
 	setsid();
 	prctl(PR_SET_NAME, "cell-monitor", 0, 0, 0);
-	close_inherited(report, trace != NULL ? fileno(trace) : -1);
-	/* nothing of the caller's but the report pipe and the trace: its
+	close_inherited(keep, sizeof(keep) / sizeof(keep[0]));
+	/* nothing of the caller's but the report pipe, the steps' trace and
+	 * --trace's file: its
 	 * stdout must not wait for the monitor to end ($(cell run -d ...)) */
 	set_stdio(none, &err);
 	signal(SIGPIPE, SIG_IGN);
@@ -1138,6 +1243,7 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 		bool oom;
 
 		status = watch(&m);
+		stop_tracer(&m);
 		close_stdio(&m);
 		code = ended(&m, status, &oom);
 		again = wants_restart(&m, code);
@@ -1168,7 +1274,8 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 	_exit(0);
 }
 
-int mon_start(const struct places *p, const struct record *r, FILE *trace, struct error *err)
+int mon_start(const struct places *p, const struct record *r, FILE *trace,
+	      const struct mon_tracer *tracer, struct error *err)
 {
 	char text[ERR_MSG_MAX + 128];
 	int report[2];
@@ -1185,7 +1292,7 @@ int mon_start(const struct places *p, const struct record *r, FILE *trace, struc
 	}
 	if (pid == 0) {
 		close(report[0]);
-		monitor_main(p, r, trace, report[1]);
+		monitor_main(p, r, trace, tracer, report[1]);
 	}
 	close(report[1]);
 	do

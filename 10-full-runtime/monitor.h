@@ -61,11 +61,20 @@ int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, int l
  * host's mount namespace. */
 int mon_release_shares(sqlite3 *db, const char *id, struct error *err);
 
+/* cell run --trace: the monitor starts cell-trace (PATH) on the container
+ * each time it creates it, before the start, with its output to FD. */
+struct mon_tracer {
+	char path[PATH_MAX];
+	int fd;
+};
+
 /* Starts the monitor of R (a record in state creating, its bundle
  * written) and returns once the container is created: its init waits
- * before the user's program. TRACE: the steps, or NULL. The caller has
- * no store open: a connection must not cross the fork. */
-int mon_start(const struct places *p, const struct record *r, FILE *trace, struct error *err);
+ * before the user's program. TRACE: the steps, or NULL. TRACER: a
+ * tracer to start with the container, or NULL. The caller has no store
+ * open: a connection must not cross the fork. */
+int mon_start(const struct places *p, const struct record *r, FILE *trace,
+	      const struct mon_tracer *tracer, struct error *err);
 
 /* Whether R's monitor (or, while creating, the cell creating it) lives. */
 bool mon_alive(const struct record *r);

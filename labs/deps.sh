@@ -52,10 +52,14 @@ for n in "${stages[@]}"; do
 	# runtimes the bench compares with (crun, runc); hyperfine and GNU
 	# time measure it; Graphviz draws cell inspect --graph; libmicrohttpd
 	# serves cell web, whose tests drive Debian's Chromium (python3's
-	# standard library speaks its DevTools protocol) and curl
+	# standard library speaks its DevTools protocol) and curl; libbcc
+	# builds cell-trace (cell trace, cell run --trace) against the
+	# kernel's headers, and its tests read the kernel's list of BPF
+	# programs with bpftool
 	10) packages+=(libjansson-dev libcap-dev libseccomp-dev libsqlite3-dev libnl-route-3-dev
 		libnftables-dev nftables pkg-config podman conmon containerd crun runc hyperfine
-		time graphviz libmicrohttpd-dev chromium python3 curl) ;;
+		time graphviz libmicrohttpd-dev chromium python3 curl libbpfcc-dev bpftool)
+		want_headers=true ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk
 	vm) packages+=(qemu-system-x86 xz-utils zstd e2fsprogs) ;;
