@@ -247,7 +247,7 @@ struct mon {
 	int out_fd, err_fd; /* the container's output (out_fd: the master with -t) */
 	int in_fd;	    /* its input: a pipe's end or the master; -1 for none */
 	pid_t pid;
-	int host_mnt; /* the host's mount namespace (shared volumes) */
+	int host_mnt;			 /* the host's mount namespace (shared volumes) */
 	const struct mon_tracer *tracer; /* --trace, or NULL */
 	pid_t tracer_pid;		 /* cell-trace while it runs, else 0 */
 	struct client clients[MAX_CLIENTS];
@@ -787,8 +787,7 @@ static int create_container(struct mon *m, struct error *err)
 	}
 	if (set_stdio(child, err) < 0 || ctr_create(&o, &m->pid, err) < 0)
 		goto out;
-	if (connect_network(m, err) < 0 || attach_shared(m, err) < 0 ||
-	    start_tracer(m, err) < 0) {
+	if (connect_network(m, err) < 0 || attach_shared(m, err) < 0 || start_tracer(m, err) < 0) {
 		ctr_delete(m->core, m->r.id, true, &(struct error){ 0 });
 		goto out;
 	}
@@ -1192,10 +1191,13 @@ static void close_inherited(int *keep, int n)
 static void monitor_main(const struct places *p, const struct record *r, FILE *trace,
 			 const struct mon_tracer *tracer, int report)
 {
-	struct mon m = {
-		.p = p, .r = *r, .trace = trace, .tracer = tracer, .log_fd = -1, .listen_fd = -1,
-		.host_mnt = -1
-	};
+	struct mon m = { .p = p,
+			 .r = *r,
+			 .trace = trace,
+			 .tracer = tracer,
+			 .log_fd = -1,
+			 .listen_fd = -1,
+			 .host_mnt = -1 };
 	int keep[] = { report, trace != NULL ? fileno(trace) : -1,
 		       tracer != NULL ? tracer->fd : -1 };
 	struct error err = { 0 };
