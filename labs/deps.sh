@@ -44,10 +44,15 @@ for n in "${stages[@]}"; do
 	# strace for the benchmark's comparison
 	09) packages+=(libbpfcc-dev libseccomp-dev strace) want_headers=true ;;
 	# jansson reads config.json, libcap and libseccomp as in 08, SQLite
-	# keeps the people's store, libnl makes --ip's veth as in 05; the real clients the tests drive (podman with conmon, containerd with
-	# ctr), and the runtimes the bench compares with (crun, runc);
-	# hyperfine and GNU time measure it
+	# keeps the people's store, libnl makes --ip's veth as in 05;
+	# libarchive (tar, gzip), OpenSSL (sha256) and libcurl (a registry's
+	# HTTP) keep and fetch images; the real clients the tests drive
+	# (podman with conmon, containerd with ctr, skopeo, and
+	# docker-registry, which serves the images tests make, python3 a
+	# registry that stalls), and the runtimes the bench compares with
+	# (crun, runc); hyperfine and GNU time measure it
 	10) packages+=(libjansson-dev libcap-dev libseccomp-dev libsqlite3-dev libnl-route-3-dev pkg-config podman conmon
+		libarchive-dev libssl-dev libcurl4-openssl-dev skopeo docker-registry python3
 		containerd crun runc hyperfine time) ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk
