@@ -249,7 +249,7 @@ cgroup_dir() { # NAME CONTROLLER
 	run cell run --rootfs "$ROOTFS" --rm -i sh -c 'read line; echo "got $line"' <<<"hello"
 	assert_success
 	assert_output "got hello"
-	run script -qec "$CONTAINER --root $LIB run --rm -it sh -c 'tty; exit 4'" /dev/null </dev/null
+	run script -qec "$CONTAINER --root $LIB run --rootfs $ROOTFS --rm -it sh -c 'tty; exit 4'" /dev/null </dev/null
 	[ "$status" = 4 ]
 	assert_output --partial /dev/pts/0
 	# exec -t: a terminal of its own, in the container's devpts
@@ -335,7 +335,7 @@ cgroup_dir() { # NAME CONTROLLER
 }
 
 @test "cell -v traces each step with the stage that teaches it" {
-	run cell -v run --rm true
+	run cell -v run --rootfs "$ROOTFS" --rm true
 	assert_success
 	assert_line '=> overlay (04) ... done'
 	assert_line '=> cgroup (06) ... done'

@@ -434,12 +434,16 @@ podman_here() {
 	EOF
 	REG_PID=$!
 	wait_until curl -s -o /dev/null "http://127.0.0.1:$port/v2/"
-	cell pull --tls-verify=false "127.0.0.1:$port/t/slow:1" 2>"$T/err" 3>&- &
+	# the program itself in the background (not the function cell's shell),
+	# so that the signal reaches it
+	"$CONTAINER" --root "$LIB" pull --tls-verify=false "127.0.0.1:$port/t/slow:1" \
+		2>"$T/err" 3>&- &
 	pull=$!
 	wait_until bash -c "find '$LIB/layers' -name 'blob-*' 2>/dev/null | grep -q ."
 	kill -INT "$pull"
-	run wait "$pull"
-	[ "$status" = 125 ]
+	st=0
+	wait "$pull" || st=$?
+	[ "$st" = 125 ]
 	grep -q interrupted "$T/err"
 	[ -z "$(work_dirs)" ]
 	[ -z "$(layer_dirs)" ]
