@@ -450,6 +450,9 @@ podman_here() {
 }
 
 @test "make clean-host removes an image store's work directory whose process is gone, and keeps a living one's and the layers" {
+	had_lib=false had_layers=false
+	[ -d /var/lib/cell ] && had_lib=true
+	[ -d /var/lib/cell/layers ] && had_layers=true
 	mkdir -p /var/lib/cell/layers
 	sleep 0 &
 	dead=$!
@@ -458,9 +461,14 @@ podman_here() {
 	gone=/var/lib/cell/layers/.tmp-$dead-$hex
 	kept=/var/lib/cell/layers/.tmp-$$-$hex
 	other=/var/lib/cell/layers/.tmp-x$dead-$hex
-	mkdir -p "$gone/layer-0/etc" "$kept" "$other"
+	layer=/var/lib/cell/layers/$(printf %064d 0 | tr 0 f)
+	[ ! -e "$layer" ]
+	mkdir -p "$gone/layer-0/etc" "$kept" "$other" "$layer"
 	run bash "$CELL_TOP/labs/clean-host.sh"
-	rmdir "$kept" "$other"
+	rmdir "$kept" "$other" "$layer"
+	# what the test made for it goes too
+	$had_layers || rmdir /var/lib/cell/layers
+	$had_lib || rmdir /var/lib/cell
 	assert_success
 	assert_line "clean-host: removing $gone"
 	assert_line "clean-host: keeping $kept: process $$ works in it"
