@@ -6,7 +6,8 @@
 #                           (on a cgroup v1 host, 06's tests and 10's cgroup tests again
 #                           in a cgroup v2 VM; VM=no skips)
 #   make check              -Werror build, clang-format, tests under ASan/UBSan
-#   make rootfs             the default root filesystem, in labs/rootfs
+#   make rootfs             the default root filesystem, in labs/rootfs; with stage 10
+#                           built, also the image cell/busybox of cell's store
 #   make deps               install the Debian/Ubuntu packages the toolkit needs
 #   make doctor             can this host run each stage, and if not, why
 #   make clean-host         remove what a killed container left on the host
@@ -42,6 +43,24 @@ all: build
 
 build:
 	@for s in $(SELECTED); do $(MAKE) --no-print-directory -C $$s $(BUILD_ARGS) || exit 1; done
+	@$(MAKE) --no-print-directory image
+
+# The default root file system is also stage 10's default image,
+# cell/busybox in /var/lib/cell (cell run cell/busybox): imported again
+# when the tree changed since, its old image removed (unless a container
+# still uses it). Only as root, with the tree and cell built.
+CELL := 10-full-runtime/cell
+IMAGE_ID := labs/cache/cell-busybox.id
+image:
+	@if [ "$$(id -u)" = 0 ] && [ -x $(CELL) ] && [ -f labs/cache/rootfs.sha256 ]; then \
+		$(MAKE) --no-print-directory $(IMAGE_ID); fi
+$(IMAGE_ID): labs/cache/rootfs.sha256
+	@old=$$(cat $@ 2>/dev/null); \
+	if [ -n "$$old" ] && $(CELL) image inspect "$$old" >/dev/null 2>&1 && \
+		[ "$$(cat $@.rootfs 2>/dev/null)" = "$$(cat $<)" ]; then touch $@; exit 0; fi; \
+	new=$$($(CELL) image import -q -c 'CMD ["sh"]' $(ROOTFS) cell/busybox) || exit 1; \
+	echo "image: cell/busybox is $$new"; echo "$$new" >$@; cp $< $@.rootfs; \
+	if [ -n "$$old" ] && [ "$$old" != "$$new" ]; then $(CELL) image rm "$$old" >/dev/null 2>&1 || true; fi
 
 deps:
 	@bash labs/deps.sh $(NUMBERS)
@@ -60,6 +79,7 @@ labs/cache/rootfs.sha256: labs/rootfs.sh $(BUSYBOX) $(wildcard labs/workloads/*.
 	@$(MAKE) --no-print-directory -C labs/workloads
 	@bash labs/rootfs.sh $(ROOTFS) $(BUSYBOX) labs/bin
 	@bash labs/rootfs.sh --hash $(ROOTFS) >$@
+	@$(MAKE) --no-print-directory image
 
 # A login shell reads /etc/profile, whose prompt shows the container's hostname.
 # The shell's own exit status (that of its last command) is no failure of
@@ -144,7 +164,7 @@ clean:
 	@for s in $(STAGES); do $(MAKE) --no-print-directory -C $$s clean; done
 	rm -rf labs/bin $(ROOTFS) handout results.json
 
-.PHONY: all build deps rootfs shell test check doctor handout grade clean-host clean
+.PHONY: all build image deps rootfs shell test check doctor handout grade clean-host clean
 
 # make test-vm: the tests again in a VM with a cgroup v2 hierarchy.
 -include labs/vm/vm.mk

@@ -19,6 +19,8 @@ getpids=$(cd ../labs/rootfs/usr/local/bin 2>/dev/null && pwd)/getpids
 
 work=$(mktemp -d /tmp/cell-bench-trace.XXXXXX)
 cell() { ./cell --root "$work/lib" "$@"; }
+# the toolkit's root file system, as the one lower layer of each container
+rootfs=$(cd ../labs/rootfs && pwd)
 cleanup() {
 	local id
 	for id in $(cell ps -aq 2>/dev/null); do cell rm -f "$id" >/dev/null 2>&1 || true; done
@@ -37,13 +39,13 @@ best() { # COMMAND...
 	echo "$min"
 }
 
-bare=$(best cell run --rm getpids -n "$calls")
-counted=$(best cell run --rm --trace "$work/trace" getpids -n "$calls")
+bare=$(best cell run --rootfs "$rootfs" --rm getpids -n "$calls")
+counted=$(best cell run --rootfs "$rootfs" --rm --trace "$work/trace" getpids -n "$calls")
 
 # cell trace on a container that waits for /go, then runs the loop once
 shown_one() {
 	local pid tracer
-	cell run -d --name shown sh -c "while [ ! -e /go ]; do sleep 0.1; done; getpids -n $calls" >/dev/null
+	cell run --rootfs "$rootfs" -d --name shown sh -c "while [ ! -e /go ]; do sleep 0.1; done; getpids -n $calls" >/dev/null
 	pid=$(cell inspect shown | jq -r '.[0].State.Pid')
 	cell trace --calls getpid shown >"$work/shown" &
 	tracer=$!
@@ -58,7 +60,7 @@ shown=$(best shown_one)
 
 # the host's loop, while a container is traced
 host_bare=$(best "$getpids" -n "$calls")
-cell run -d --name idle sh -c 'while :; do sleep 1; done' >/dev/null
+cell run --rootfs "$rootfs" -d --name idle sh -c 'while :; do sleep 1; done' >/dev/null
 # (not through the function: $! must be cell-trace itself, for the SIGINT)
 ./cell --root "$work/lib" trace idle >/dev/null &
 tracer=$!

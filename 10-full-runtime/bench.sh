@@ -4,9 +4,10 @@
 # run by `cell-runc run`, `crun run` and `runc run`, at least 50 times each
 # in one run; prints each one's median, its ratio to crun's, and its peak RSS.
 # Then the people's command beside podman's: `cell run --rm --network none
-# /bin/true` on the toolkit's rootfs, and `podman run --rm --network none`
-# with crun of the same tree imported as an image (overlay storage in a
-# private directory, as podman is used), with their medians and ratio.
+# cell/busybox /bin/true` and `podman run --rm --network none cell/busybox
+# /bin/true` with crun, each of the toolkit's tree imported as an image
+# into a private store (overlay storage, as podman is used), with their
+# medians and ratio.
 #
 # crun refuses a host whose cgroups are hybrid (v1 hierarchies beside a
 # cgroup2 tree), as this toolkit's CI host is: every runtime is run in
@@ -75,16 +76,17 @@ inside() { # WORK RUNS WARMUP CELL-RUNC
 	done
 	# the people's commands: their overlay mounts stay in this namespace
 	"$work/podman" import -q "$work/rootfs.tar" cell/busybox >/dev/null
+	"${cell%-runc}" --root "$work/lib" image import -q "$work/rootfs.tar" cell/busybox >/dev/null 2>&1
 	hyperfine --style basic --runs "$runs" --warmup "$warmup" \
 		--export-json "$work/people.json" \
-		-n "cell run" "${cell%-runc} --root $work/lib run --rm --network none /bin/true" \
+		-n "cell run" "${cell%-runc} --root $work/lib run --rm --network none cell/busybox /bin/true" \
 		-n "podman run" "$work/podman run --rm --network none cell/busybox /bin/true" >&2 ||
 		return 1
 	# on the default bridge: a lease, the bridge, a veth pair, the rules
 	hyperfine --style basic --runs "$runs" --warmup "$warmup" \
 		--export-json "$work/bridge.json" \
-		-n "none" "${cell%-runc} --root $work/lib run --rm --network none /bin/true" \
-		-n "bridge" "${cell%-runc} --root $work/lib run --rm /bin/true" >&2 || return 1
+		-n "none" "${cell%-runc} --root $work/lib run --rm --network none cell/busybox /bin/true" \
+		-n "bridge" "${cell%-runc} --root $work/lib run --rm cell/busybox /bin/true" >&2 || return 1
 	"$work/podman" system reset -f >/dev/null 2>&1 || true
 }
 export -f inside

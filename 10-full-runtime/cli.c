@@ -46,6 +46,8 @@
 #include "defaults.h"
 #include "cgroup.h"
 #include "container.h"
+#include "image.h"
+#include "images.h"
 #include "monitor.h"
 #include "mount.h"
 #include "net.h"
@@ -179,6 +181,9 @@ struct run_opts {
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
 	json_t *read_bps, *write_bps;
+	const char *image;    /* IMAGE, when no --rootfs */
+	json_t *image_config; /* its config's "config": Cmd, Entrypoint, Env... */
+	char image_id[STORE_IMAGE_LEN + 1];
 };
 
 /* "64m", "1g", "512k", "100" -> bytes */
@@ -596,6 +601,66 @@ static int join_config(struct run_opts *o, json_t *config)
 	return 0;
 }
 
+/* Sets ENV's KEY=VALUE (KV), in place of one with the same KEY. */
+static void set_env(json_t *env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t i, k = eq ? (size_t)(eq - kv) + 1 : strlen(kv);
+	json_t *x;
+
+	json_array_foreach(env, i, x) if (strncmp(json_string_value(x), kv, k) == 0)
+	{
+		json_array_set_new(env, i, json_string(kv));
+		return;
+	}
+	json_array_append_new(env, json_string(kv));
+}
+
+/*
+ * The image's defaults, as podman takes them: the program is its
+ * Entrypoint followed by the command given, or by its Cmd; its Env over
+ * the default environment; its WorkingDir and User (numbers; -w and -u
+ * come after and win).
+ */
+static int image_defaults(struct run_opts *o, char **args, json_t *process)
+{
+	json_t *entry = json_object_get(o->image_config, "Entrypoint");
+	json_t *cmd = json_object_get(o->image_config, "Cmd"), *a = json_array(), *x;
+	const char *cwd = json_string_value(json_object_get(o->image_config, "WorkingDir"));
+	const char *user = json_string_value(json_object_get(o->image_config, "User"));
+	size_t i;
+
+	if (json_is_array(entry))
+		json_array_extend(a, entry);
+	if (args[0] != NULL)
+		for (i = 0; args[i] != NULL; i++)
+			json_array_append_new(a, json_string(args[i]));
+	else if (json_is_array(cmd))
+		json_array_extend(a, cmd);
+	if (json_array_size(a) == 0) {
+		json_decref(a);
+		return refuse("%s: the image has no Cmd or Entrypoint: give a command", o->image);
+	}
+	json_array_foreach(a, i, x) if (!json_is_string(x))
+	{
+		json_decref(a);
+		return refuse("%s: the image's Cmd or Entrypoint holds a non-string", o->image);
+	}
+	json_object_set_new(process, "args", a);
+	json_array_foreach(json_object_get(o->image_config, "Env"), i, x) if (json_is_string(x))
+		set_env(json_object_get(process, "env"), json_string_value(x));
+	if (cwd != NULL && cwd[0] == '/')
+		json_object_set_new(process, "cwd", json_string(cwd));
+	if (user != NULL && user[0] != '\0' && o->user == NULL) {
+		if (strspn(user, "0123456789:") != strlen(user))
+			return refuse("%s: the image's User %s: cell takes numbers (UID[:GID]) "
+				      "only; give -u",
+				      o->image, user);
+		o->user = user;
+	}
+	return 0;
+}
+
 /* The config.json of `cell run`'s flags. */
 static json_t *build_config(struct run_opts *o, char **args, const char *id)
 {
@@ -613,14 +678,16 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 	linux_ = json_object_get(config, "linux");
 	root = json_object_get(config, "root");
 	json_object_set_new(root, "readonly", json_false()); /* the overlay takes the writes */
-	if (args[0] != NULL) {
+	env = json_object_get(process, "env");
+	if (o->image_config != NULL && image_defaults(o, args, process) < 0)
+		goto bad;
+	if (args[0] != NULL && o->image_config == NULL) {
 		a = json_array();
 		for (size_t i = 0; args[i] != NULL; i++)
 			json_array_append_new(a, json_string(args[i]));
 		json_object_set_new(process, "args", a);
 	}
 	json_object_set_new(process, "terminal", json_boolean(o->tty));
-	env = json_object_get(process, "env");
 	json_array_extend(env, o->env);
 	if (o->workdir != NULL)
 		json_object_set_new(process, "cwd", json_string(o->workdir));
@@ -1089,6 +1156,30 @@ static void undo_create(const struct record *r)
 		store_delete(db, r->id, &(struct error){ 0 });
 }
 
+/* IMAGE: its layers become the overlay's lower directories (LOWER), its
+ * config the defaults of the container's. */
+static int use_image(struct run_opts *o, char *lower, size_t size)
+{
+	struct img_store s = { .db = db, .lib = places.lib };
+	struct error err = { 0 };
+	json_t *config;
+	char *text;
+
+	if (store_image_find(db, o->image, o->image_id, sizeof(o->image_id), &err) < 0 ||
+	    img_lowerdirs(&s, o->image_id, lower, size, &err) < 0 ||
+	    store_image_config(db, o->image_id, &text, &err) < 0)
+		return fail_err(&err);
+	config = json_loads(text, 0, NULL);
+	free(text);
+	if (config == NULL)
+		return refuse("%s: the image's config is not JSON", o->image);
+	o->image_config = json_incref(json_object_get(config, "config"));
+	json_decref(config);
+	if (o->image_config == NULL)
+		o->image_config = json_object();
+	return 0;
+}
+
 /* Writes the bundle and the record of a new container. */
 static int make_container(struct run_opts *o, char **args, struct record *r)
 {
@@ -1098,10 +1189,14 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 	struct stat st;
 	bool named = o->name != NULL;
 
-	if (realpath(o->rootfs, rootfs) == NULL || stat(rootfs, &st) < 0)
+	if (o->image != NULL) {
+		if (use_image(o, rootfs, sizeof(rootfs)) < 0)
+			return -1;
+	} else if (realpath(o->rootfs, rootfs) == NULL || stat(rootfs, &st) < 0) {
 		return refuse("--rootfs %s: %s", o->rootfs, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
+	} else if (!S_ISDIR(st.st_mode)) {
 		return refuse("--rootfs %s: not a directory", o->rootfs);
+	}
 	if (named && !valid_name(o->name))
 		return refuse("--name %s: letters, digits and _.- only, starting with a letter or "
 			      "digit",
@@ -1162,6 +1257,9 @@ static int make_container(struct run_opts *o, char **args, struct record *r)
 			snprintf(r->name, sizeof(r->name), "cell_%.12s", r->id);
 		err = (struct error){ 0 };
 	}
+	/* the image cannot go while the container is there */
+	if (o->image != NULL && store_image_use(db, r->id, o->image_id, &err) < 0)
+		goto bad;
 	if (o->upper != NULL && (make_bundle_dir(r, &err) < 0 || link_upper(r, o->upper, &err) < 0))
 		goto bad;
 	if (write_bundle(r, &err) < 0)
@@ -1234,12 +1332,15 @@ static int open_trace(const char *file, struct mon_tracer *t, bool *made)
 }
 
 static const char run_help[] =
-	"Usage: cell run [OPTIONS] [COMMAND [ARG...]]\n"
-	"       cell create [OPTIONS] [COMMAND [ARG...]]\n"
+	"Usage: cell run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+	"       cell run [OPTIONS] --rootfs DIR [COMMAND [ARG...]]\n"
+	"       cell create ... (the same)\n"
 	"\n"
-	"Runs COMMAND (default: sh) in a new container whose root is an overlay:\n"
-	"--rootfs is its read-only lower layer, the container's writes are kept in\n"
-	"/var/lib/cell/containers/ID/upper until `cell rm`. The flags become the\n"
+	"Runs COMMAND in a new container whose root is an overlay: IMAGE's layers\n"
+	"(cell image ls) are its read-only lower layers, and its config gives the\n"
+	"defaults (Entrypoint, Cmd, Env, WorkingDir, User); or --rootfs DIR is the\n"
+	"one lower layer, and COMMAND defaults to sh. The container's writes are\n"
+	"kept in /var/lib/cell/containers/ID/upper until `cell rm`. The flags become the\n"
 	"container's config.json (an OCI bundle beside it; `cell inspect` shows\n"
 	"it), created by the same core as `cell-runc create`. A monitor process\n"
 	"stays with each container: it keeps the logs and records the end.\n"
@@ -1257,7 +1358,7 @@ static const char run_help[] =
 	"                           host mounts below SRC later appears in it, and what\n"
 	"                           it mounts below DST on the host\n"
 	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
-	"  -r, --rootfs DIR         the root file system (default: the toolkit's)\n"
+	"  -r, --rootfs DIR         the root file system, instead of an IMAGE\n"
 	"      --upper DIR          keep its writes in DIR (made if missing), which\n"
 	"                           outlives it, rather than in its bundle\n"
 	"  -n, --hostname NAME      its hostname (default: the id's first 12 digits)\n"
@@ -1372,7 +1473,7 @@ static int cmd_run(int argc, char **argv, bool run)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = run ? "run" : "create";
-	struct run_opts o = { .rootfs = CELL_ROOTFS };
+	struct run_opts o = { 0 };
 	struct mon_tracer tracer = { .fd = -1 };
 	bool trace_made = false;
 	struct record r;
@@ -1569,6 +1670,14 @@ static int cmd_run(int argc, char **argv, bool run)
 		refuse("--ip: a veth of the container's own; not with --network %s", o.network);
 		goto out;
 	}
+	/* podman's form: IMAGE [COMMAND...], or --rootfs DIR [COMMAND...] */
+	if (o.rootfs == NULL) {
+		if (optind >= argc) {
+			refuse("%s: give an IMAGE (cell image ls), or --rootfs DIR", cmd);
+			goto out;
+		}
+		o.image = argv[optind++];
+	}
 	/* bridge, the default: the network cell, on the bridge cell0 */
 	if (o.ip == NULL && (o.network == NULL || strcmp(o.network, "bridge") == 0))
 		o.net_name = STORE_DEFAULT_NET;
@@ -1641,6 +1750,7 @@ out:
 	json_decref(o.write_bps);
 	json_decref(o.ports);
 	json_decref(o.shared);
+	json_decref(o.image_config);
 	return ret;
 }
 
@@ -2103,10 +2213,34 @@ static int do_status(struct record *r, const char *ref, void *arg)
 	return 0;
 }
 
+static int add_name(const char *name, void *arg)
+{
+	json_array_append_new(arg, json_string(name));
+	return 0;
+}
+
+/* "ImageID" and "ImageNames" of R's image (none with --rootfs). */
+static void image_of(const struct record *r, json_t *o)
+{
+	char id[STORE_IMAGE_LEN + 1];
+	json_t *names = json_array();
+
+	if (store_container_image(db, r->id, id, sizeof(id), &(struct error){ 0 }) != 1) {
+		json_decref(names);
+		return;
+	}
+	store_image_names(db, id, add_name, names, &(struct error){ 0 });
+	json_object_set_new(o, "ImageID", json_string(id));
+	json_object_set_new(o, "ImageNames", names);
+}
+
 static int do_inspect(struct record *r, const char *ref, void *arg)
 {
+	json_t *o = probe_inspect(db, &places, r);
+
 	(void)ref;
-	json_array_append_new(arg, probe_inspect(db, &places, r));
+	image_of(r, o);
+	json_array_append_new(arg, o);
 	return 0;
 }
 
@@ -2810,6 +2944,86 @@ static int cmd_trace(int argc, char **argv)
 	return failf("trace: exec %s: %s", path, strerror(errno));
 }
 
+/* ---- commit ---- */
+
+static const char commit_help[] =
+	"Usage: cell commit [-c CHANGE]... [-q] CONTAINER NAME[:TAG]\n"
+	"\n"
+	"A new image: CONTAINER's image and one layer more, made of its overlay's\n"
+	"upper directory, where its writes are (stage 04). A file it deleted is a\n"
+	"whiteout there, a character device 0:0, and becomes OCI's .wh.NAME; a\n"
+	"directory it replaced is opaque (xattr trusted.overlay.opaque) and gets a\n"
+	".wh..wh..opq. Stop the container first for a consistent copy.\n"
+	"\n"
+	"  -c, --change CHANGE   CMD, ENTRYPOINT, ENV, WORKDIR or USER, as podman's\n"
+	"  -q, --quiet           print the id only\n";
+
+static int cmd_commit(int argc, char **argv)
+{
+	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
+					       { "change", required_argument, NULL, 'c' },
+					       { "quiet", no_argument, NULL, 'q' },
+					       { NULL, 0, NULL, 0 } };
+	struct img_store s = { .db = db, .lib = places.lib, .progress = stderr };
+	char base[STORE_IMAGE_LEN + 1], id[STORE_IMAGE_LEN + 1], upper[PATH_MAX + 16];
+	char dir[PATH_MAX];
+	json_t *changes = json_array();
+	struct error err = { 0 };
+	struct record r;
+	int c, ret = EXIT_CELL;
+
+	while ((c = next_opt(argc, argv, "+hc:q", longs)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(commit_help, stdout);
+			ret = 0;
+			goto out;
+		case 'c':
+			json_array_append_new(changes, json_string(optarg));
+			break;
+		case 'q':
+			s.progress = NULL;
+			break;
+		default:
+			usage_error("commit");
+			goto out;
+		}
+	}
+	if (argc - optind != 2) {
+		refuse("commit: give a CONTAINER and a NAME[:TAG]");
+		usage_error("commit");
+		goto out;
+	}
+	if (find(argv[optind], &r, &err) < 0) {
+		fail(&err);
+		goto out;
+	}
+	if (store_container_image(db, r.id, base, sizeof(base), &err) != 1) {
+		if (err.msg[0] == '\0')
+			refuse("commit: container %s was made with --rootfs, not from an image",
+			       r.name);
+		else
+			fail(&err);
+		goto out;
+	}
+	mon_bundle(&places, r.id, dir, sizeof(dir));
+	snprintf(upper, sizeof(upper), "%s/upper", dir);
+	if (realpath(upper, dir) == NULL) {
+		refuse("commit: %s: %s", upper, strerror(errno));
+		goto out;
+	}
+	images_catch_signals();
+	if (img_commit(&s, dir, base, argv[optind + 1], changes, id, &err) < 0) {
+		fail(&err);
+		goto out;
+	}
+	printf("%s\n", id + 7);
+	ret = 0;
+out:
+	json_decref(changes);
+	return ret;
+}
+
 /* ---- the command table ---- */
 
 /* ---- networks ---- */
@@ -3121,6 +3335,9 @@ static const char help[] =
 	"  volume      create, ls, rm: directories kept for containers\n"
 	"  trace       its system calls, seen from the kernel (eBPF: cell-trace)\n"
 	"  web         a page that shows the containers live, with their controls\n"
+	"  image       import, load, save, ls, rm, inspect, history: images\n"
+	"  pull        an image from a registry\n"
+	"  commit      a container's changes as a new image\n"
 	"  runc        runc's command line, for podman and containerd (= cell-runc)\n"
 	"\n"
 	"  --root DIR      the store and bundles (default /var/lib/cell)\n"
@@ -3233,6 +3450,12 @@ int cli_main(int argc, char **argv)
 		ret = web_main(argc, argv, &places, db);
 	else if (strcmp(cmd, "trace") == 0)
 		ret = cmd_trace(argc, argv);
+	else if (strcmp(cmd, "image") == 0)
+		ret = images_main(db, places.lib, argc, argv);
+	else if (strcmp(cmd, "pull") == 0)
+		ret = images_pull(db, places.lib, argc, argv);
+	else if (strcmp(cmd, "commit") == 0)
+		ret = cmd_commit(argc, argv);
 	else
 		ret = failf("%s: not a command (cell --help lists them)", cmd);
 	store_close(db);

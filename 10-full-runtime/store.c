@@ -74,7 +74,30 @@ static const char schema[] =
 	" path TEXT NOT NULL,"
 	" id TEXT NOT NULL,"
 	" made INTEGER NOT NULL,"
-	" PRIMARY KEY (path, id))";
+	" PRIMARY KEY (path, id));"
+	/*
+	 * The images (image.c). An image is its config (the OCI image config's
+	 * text, whose sha256 is its id) and its layers, bottom first, each a
+	 * directory LIB/layers/HEX named by the sha256 of its uncompressed tar
+	 * (the config's rootfs.diff_ids). A name (REPO:TAG or REPO@DIGEST) is
+	 * one image's; a container created from an image is listed with it, so
+	 * that the image cannot go while the container is there.
+	 */
+	"CREATE TABLE IF NOT EXISTS images ("
+	" id TEXT PRIMARY KEY,"
+	" config TEXT NOT NULL,"
+	" created TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS image_layers ("
+	" image TEXT NOT NULL,"
+	" pos INTEGER NOT NULL,"
+	" layer TEXT NOT NULL,"
+	" PRIMARY KEY (image, pos));"
+	"CREATE TABLE IF NOT EXISTS image_names ("
+	" name TEXT PRIMARY KEY,"
+	" image TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS image_users ("
+	" container TEXT PRIMARY KEY,"
+	" image TEXT NOT NULL)";
 
 /* The columns a record is read from, in struct record's order. */
 #define COLUMNS                                                                             \
@@ -301,11 +324,12 @@ int store_change(sqlite3 *db, struct error *err, const char *sql, const char *ty
 
 int store_delete(sqlite3 *db, const char *id, struct error *err)
 {
-	/* one transaction: the container and its subnet go together */
+	/* one transaction: the container, its subnet and its image's hold go together */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "begin");
 	if (store_change(db, err, "DELETE FROM subnets WHERE id = ?1", "s", id) < 0 ||
 	    store_change(db, err, "DELETE FROM ports WHERE id = ?1", "s", id) < 0 ||
+	    store_change(db, err, "DELETE FROM image_users WHERE container = ?1", "s", id) < 0 ||
 	    store_change(db, err, "DELETE FROM containers WHERE id = ?1", "s", id) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
@@ -839,4 +863,237 @@ int store_used_path(sqlite3 *db, const char *path, char *name, size_t size, stru
 	sqlite3_finalize(s);
 	free(quoted);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(db, err, "select");
+}
+
+/* ---- images (image.c keeps their layers; these are their records) ---- */
+
+static int end(sqlite3 *db, int ret, struct error *err)
+{
+	if (ret >= 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		ret = db_fail(db, err, "commit");
+	if (ret < 0)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int store_image_add(sqlite3 *db, const char *id, const char *config, const char *created,
+		    char (*layers)[STORE_LAYER_LEN + 1], int n, const char *const *names,
+		    struct error *err)
+{
+	int ret;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	ret = store_change(db, err,
+			   "INSERT OR IGNORE INTO images (id, config, created) VALUES (?1, ?2, ?3)",
+			   "sss", id, config, created);
+	/* a new row: its layers too (the same id is the same config, so the
+	 * same diff_ids) */
+	for (int i = 0; ret == 1 && i < n; i++)
+		if (store_change(db, err,
+				 "INSERT INTO image_layers (image, pos, layer) VALUES (?1, ?2, ?3)",
+				 "sis", id, (long long)i, layers[i]) < 0)
+			ret = -1;
+	/* a name moves to the new image, as docker's tags do */
+	for (int i = 0; ret >= 0 && names != NULL && names[i] != NULL; i++)
+		if (store_change(db, err,
+				 "INSERT OR REPLACE INTO image_names (name, image) VALUES (?1, ?2)",
+				 "ss", names[i], id) < 0)
+			ret = -1;
+	return end(db, ret, err);
+}
+
+/* The first column of SQL's first row with ?1 = ARG into OUT; the rows seen (up to 2). */
+static int select_text(sqlite3 *db, const char *sql, const char *arg, char *out, size_t size,
+		       struct error *err)
+{
+	sqlite3_stmt *s;
+	int n = 0, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 2)
+		if (n++ == 0)
+			copy_text(out, size, s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "select");
+	return n;
+}
+
+int store_image_find(sqlite3 *db, const char *ref, char *id, size_t size, struct error *err)
+{
+	char with_tag[512];
+	const char *hex = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+	int n;
+
+	n = select_text(db, "SELECT image FROM image_names WHERE name = ?1", ref, id, size, err);
+	if (n != 0)
+		return n < 0 ? -1 : 0;
+	/* NAME is NAME:latest, as podman's */
+	snprintf(with_tag, sizeof(with_tag), "%s:latest", ref);
+	if (strchr(ref, '@') == NULL &&
+	    strchr(strrchr(ref, '/') ? strrchr(ref, '/') : ref, ':') == NULL &&
+	    (n = select_text(db, "SELECT image FROM image_names WHERE name = ?1", with_tag, id,
+			     size, err)) != 0)
+		return n < 0 ? -1 : 0;
+	if (*hex != '\0' && strspn(hex, "0123456789abcdef") == strlen(hex)) {
+		n = select_text(db, "SELECT id FROM images WHERE substr(id, 8, length(?1)) = ?1",
+				hex, id, size, err);
+		if (n == 1 || n < 0)
+			return n < 0 ? -1 : 0;
+		if (n > 1)
+			return err_set(err, "%s: more than one image's id starts so: give more",
+				       ref);
+	}
+	return err_set(err, "no such image: %s", ref);
+}
+
+int store_image_config(sqlite3 *db, const char *id, char **config, struct error *err)
+{
+	char *text;
+	int n;
+
+	text = malloc(STORE_CONFIG_MAX);
+	if (text == NULL)
+		return err_errno(err, ENOMEM, "image %s", id);
+	n = select_text(db, "SELECT config FROM images WHERE id = ?1", id, text, STORE_CONFIG_MAX,
+			err);
+	if (n <= 0) {
+		free(text);
+		return n < 0 ? -1 : err_set(err, "no such image: %s", id);
+	}
+	*config = text;
+	return 0;
+}
+
+int store_image_layers(sqlite3 *db, const char *id, char (*layers)[STORE_LAYER_LEN + 1], int max,
+		       struct error *err)
+{
+	sqlite3_stmt *s;
+	int n = 0, rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT layer FROM image_layers WHERE image = ?1 ORDER BY pos",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < max)
+		copy_text(layers[n++], STORE_LAYER_LEN + 1, s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return err_set(err, "image %s: more than %d layers", id, max);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "select");
+	return n;
+}
+
+int store_image_each(sqlite3 *db,
+		     int (*fn)(const char *name, const char *id, const char *created, void *arg),
+		     void *arg, struct error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* every image with each of its names, one without any once, with a NULL name */
+	if (sqlite3_prepare_v2(
+		    db,
+		    "SELECT n.name, i.id, i.created FROM images i LEFT JOIN image_names n"
+		    " ON n.image = i.id ORDER BY i.created DESC, n.name",
+		    -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1),
+		       (const char *)sqlite3_column_text(s, 2), arg) < 0)
+			break;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "select");
+	return 0;
+}
+
+int store_image_names(sqlite3 *db, const char *id, int (*fn)(const char *name, void *arg),
+		      void *arg, struct error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM image_names WHERE image = ?1 ORDER BY name",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(s, 0), arg) < 0)
+			break;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "select");
+	return 0;
+}
+
+int store_image_use(sqlite3 *db, const char *container, const char *image, struct error *err)
+{
+	int n = store_change(db, err,
+			     "INSERT INTO image_users (container, image) SELECT ?1, id FROM images"
+			     " WHERE id = ?2",
+			     "ss", container, image);
+
+	if (n == 0)
+		return err_set(err, "image %.19s was removed meanwhile", image);
+	return n < 0 ? -1 : 0;
+}
+
+int store_container_image(sqlite3 *db, const char *container, char *image, size_t size,
+			  struct error *err)
+{
+	return select_text(db, "SELECT image FROM image_users WHERE container = ?1", container,
+			   image, size, err);
+}
+
+int store_image_remove(sqlite3 *db, const char *name, const char *id, char *user, size_t size,
+		       struct error *err)
+{
+	int ret, n;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	/* one of several names: the name goes, the image stays */
+	if (name != NULL) {
+		n = select_text(db,
+				"SELECT name FROM image_names WHERE image = (SELECT image FROM"
+				" image_names WHERE name = ?1) AND name != ?1",
+				name, user, size, err);
+		if (n > 0) {
+			ret = store_change(db, err, "DELETE FROM image_names WHERE name = ?1", "s",
+					   name);
+			return end(db, ret < 0 ? -1 : 0, err);
+		}
+		if (n < 0)
+			return end(db, -1, err);
+	}
+	n = select_text(db,
+			"SELECT c.name FROM image_users u JOIN containers c ON c.id = u.container"
+			" WHERE u.image = ?1",
+			id, user, size, err);
+	if (n != 0)
+		return end(db, n < 0 ? -1 : 2, err);
+	ret = store_change(db, err, "DELETE FROM image_names WHERE image = ?1", "s", id) < 0 ||
+			      store_change(db, err, "DELETE FROM image_layers WHERE image = ?1",
+					   "s", id) < 0 ||
+			      store_change(db, err, "DELETE FROM images WHERE id = ?1", "s", id) < 0
+		      ? -1
+		      : 1;
+	return end(db, ret, err);
+}
+
+int store_layer_used(sqlite3 *db, const char *layer, struct error *err)
+{
+	char one[8];
+	int n = select_text(db,
+			    "SELECT 1 FROM image_layers WHERE layer = ?1 UNION ALL"
+			    " SELECT 1 FROM containers WHERE instr(rootfs, ?1) > 0",
+			    layer, one, sizeof(one), err);
+
+	return n < 0 ? -1 : n > 0;
 }

@@ -133,4 +133,47 @@ int store_share_add(sqlite3 *db, const char *path, const char *id, bool made, st
 int store_share_release(sqlite3 *db, const char *id, int (*fn)(const char *path, void *arg),
 			void *arg, struct error *err);
 
+/*
+ * Images (image.c). An image's id is "sha256:" and the hex sha256 of its
+ * config's text; a layer is the hex sha256 of its uncompressed tar, the
+ * name of its directory LIB/layers/HEX. Names are REPO:TAG or REPO@DIGEST.
+ */
+#define STORE_LAYER_LEN	 64
+#define STORE_IMAGE_LEN	 71	   /* sha256:HEX */
+#define STORE_CONFIG_MAX (1 << 20) /* bytes of an image's config */
+
+/* Adds image ID (a new one with its N LAYERS, bottom first) and gives it
+ * NAMES (NULL-terminated, or NULL), taken from any image that had them:
+ * one transaction. */
+int store_image_add(sqlite3 *db, const char *id, const char *config, const char *created,
+		    char (*layers)[STORE_LAYER_LEN + 1], int n, const char *const *names,
+		    struct error *err);
+/* An image by its name (NAME meaning NAME:latest too), its id or a unique
+ * prefix of its hex digits; "no such image: REF" otherwise. */
+int store_image_find(sqlite3 *db, const char *ref, char *id, size_t size, struct error *err);
+/* Its config's text, malloc'd. */
+int store_image_config(sqlite3 *db, const char *id, char **config, struct error *err);
+/* Its layers, bottom first: how many (at most MAX). */
+int store_image_layers(sqlite3 *db, const char *id, char (*layers)[STORE_LAYER_LEN + 1], int max,
+		       struct error *err);
+/* Every image, newest first, once per name (NAME NULL: it has none). */
+int store_image_each(sqlite3 *db,
+		     int (*fn)(const char *name, const char *id, const char *created, void *arg),
+		     void *arg, struct error *err);
+/* The names of image ID. */
+int store_image_names(sqlite3 *db, const char *id, int (*fn)(const char *name, void *arg),
+		      void *arg, struct error *err);
+/* Container CONTAINER is made from IMAGE, which must still be there. */
+int store_image_use(sqlite3 *db, const char *container, const char *image, struct error *err);
+/* The image CONTAINER was made from: 1 and its id, or 0 (--rootfs). */
+int store_container_image(sqlite3 *db, const char *container, char *image, size_t size,
+			  struct error *err);
+/* Removes NAME (if given) and, if that was its last name or no NAME was
+ * given, image ID itself: 0 when only the name went, 1 when the image went,
+ * 2 when a container uses it (USER: its name) and nothing changed. */
+int store_image_remove(sqlite3 *db, const char *name, const char *id, char *user, size_t size,
+		       struct error *err);
+/* Whether an image lists LAYER, or a container's overlay stacks it. */
+int store_layer_used(sqlite3 *db, const char *layer, struct error *err);
+
 #endif

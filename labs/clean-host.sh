@@ -7,9 +7,11 @@
 # (/run/cell/runc/<id> and the cgroups cell/runc/<id>; the people's cell's,
 # whose monitor is gone, settled by cell itself; its bridges cell0 and
 # those of its networks, and its nftables table ip cell, once no container
-# uses them). Only names of exactly that form are touched (not a
-# link cellular0, nor a cgroup cellar or x/cell), and nothing that belongs to
-# a container still running. It says what it removes.
+# uses them), and the temporary directories of stage 10's image store
+# whose process is gone (/var/lib/cell/layers/.tmp-<pid>-<8 hex>). Only
+# names of exactly that form are touched (not a link cellular0, nor a
+# cgroup cellar or x/cell), and nothing that belongs to a container still
+# running. It says what it removes.
 #
 # Exit status: 0 when all of it is gone, 1 when something could not be
 # removed (it says what).
@@ -141,6 +143,21 @@ if ! $left && command -v nft >/dev/null && nft list table ip cell >/dev/null 2>&
 		failed "cannot delete nftables table ip cell"
 	fi
 fi
+
+# Stage 10's image store: an import, commit, pull, load or save works in
+# /var/lib/cell/layers/.tmp-<pid>-<8 hex digits> and removes it when it
+# ends, also on Ctrl-C; one whose process was killed leaves it behind.
+# One whose process lives is at work. The layers themselves
+# (/var/lib/cell/layers/<64 hex digits>) are images' and stay.
+for work in /var/lib/cell/layers/.tmp-*; do
+	[[ ${work##*/} =~ ^\.tmp-([0-9]+)-[0-9a-f]{8}$ ]] && [ -d "$work" ] && [ ! -L "$work" ] || continue
+	if [ -d "/proc/${BASH_REMATCH[1]}" ]; then
+		echo "clean-host: keeping $work: process ${BASH_REMATCH[1]} works in it"
+		continue
+	fi
+	echo "clean-host: removing $work"
+	rm -rf --one-file-system "$work" || failed "cannot remove all of $work"
+done
 
 # In each hierarchy, the cgroups <hierarchy>/cell/<id>, with whatever the
 # container made below them, deepest first (rmdir(2) removes an empty cgroup

@@ -47,18 +47,21 @@ for n in "${stages[@]}"; do
 	# jansson reads config.json, libcap and libseccomp as in 08, SQLite
 	# keeps the people's store, libnl makes the veths, bridges and tc's
 	# queue as in 05; libnftables writes the published ports' rules, and
-	# nft shows them to the tests and the notes; the real clients the
-	# tests drive (podman with conmon, containerd with ctr), and the
-	# runtimes the bench compares with (crun, runc); hyperfine and GNU
-	# time measure it; Graphviz draws cell inspect --graph; libmicrohttpd
-	# serves cell web, whose tests drive Debian's Chromium (python3's
-	# standard library speaks its DevTools protocol) and curl; libbcc
-	# builds cell-trace (cell trace, cell run --trace) against the
-	# kernel's headers, and its tests read the kernel's list of BPF
-	# programs with bpftool
+	# nft shows them to the tests and the notes; libarchive (tar, gzip),
+	# OpenSSL (sha256) and libcurl (a registry's HTTP) keep and fetch
+	# images; the real clients the tests drive (podman with conmon,
+	# containerd with ctr, skopeo, and docker-registry, which serves the
+	# images tests make, python3 a registry that stalls), and the runtimes
+	# the bench compares with (crun, runc); hyperfine and GNU time measure
+	# it; Graphviz draws cell inspect --graph; libmicrohttpd serves cell
+	# web, whose tests drive Debian's Chromium (python3's standard library
+	# speaks its DevTools protocol) and curl; libbcc builds cell-trace
+	# (cell trace, cell run --trace) against the kernel's headers, and its
+	# tests read the kernel's list of BPF programs with bpftool
 	10) packages+=(libjansson-dev libcap-dev libseccomp-dev libsqlite3-dev libnl-route-3-dev
 		libnftables-dev nftables pkg-config podman conmon containerd crun runc hyperfine
-		time graphviz libmicrohttpd-dev chromium python3 curl libbpfcc-dev bpftool)
+		time graphviz libmicrohttpd-dev chromium python3 curl libbpfcc-dev bpftool
+		libarchive-dev libssl-dev libcurl4-openssl-dev skopeo docker-registry)
 		want_headers=true ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk

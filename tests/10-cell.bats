@@ -38,7 +38,7 @@ inspect() { # NAME PATH
 run_sleeping() { # NAME [OPTION...]
 	local name=$1
 	shift
-	cell run -d --name "$name" "$@" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" "$@" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
 	PID=$(inspect "$name" .State.Pid)
 	[ "$PID" -gt 0 ]
 }
@@ -65,7 +65,7 @@ cgroup_dir() { # NAME CONTROLLER
 
 @test "run: the program's output and exit status; --rm leaves no record, bundle or cgroup" {
 	name=c$(rand_token 6)
-	run -7 cell run --rm --name "$name" sh -c 'echo out; echo err >&2; exit 7'
+	run -7 cell run --rootfs "$ROOTFS" --rm --name "$name" sh -c 'echo out; echo err >&2; exit 7'
 	assert_output --partial out
 	assert_output --partial err
 	run cell ps -a --format json
@@ -75,14 +75,14 @@ cgroup_dir() { # NAME CONTROLLER
 }
 
 @test "run: a program that is missing is 127, one that cannot run is 126, a bad flag is 125; nothing is left" {
-	run -127 cell run --rm nosuchprogram
+	run -127 cell run --rootfs "$ROOTFS" --rm nosuchprogram
 	assert_output --partial 'executable file not found'
-	run -126 cell run --rm /etc/passwd
-	run -125 cell run --rm --memory 12XB true
+	run -126 cell run --rootfs "$ROOTFS" --rm /etc/passwd
+	run -125 cell run --rootfs "$ROOTFS" --rm --memory 12XB true
 	assert_output --partial '--memory'
 	run -125 cell run --rm --rootfs /nonexistent true
 	assert_output --partial '/nonexistent'
-	run -125 cell run --rm --restart sometimes true
+	run -125 cell run --rootfs "$ROOTFS" --rm --restart sometimes true
 	assert_output --partial '--restart'
 	run cell ps -aq
 	assert_output ''
@@ -133,7 +133,7 @@ cgroup_dir() { # NAME CONTROLLER
 	name=c$(rand_token 6)
 	# two pipes keep no order between writes of the same instant: the
 	# program lets each line reach the monitor before the next stream
-	cell run --name "$name" sh -c 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three; printf partial' >/dev/null 2>&1
+	cell run --rootfs "$ROOTFS" --name "$name" sh -c 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three; printf partial' >/dev/null 2>&1
 	run cell logs "$name"
 	assert_success
 	assert_output "$(printf 'one\ntwo\nthree\npartial')"
@@ -147,7 +147,7 @@ cgroup_dir() { # NAME CONTROLLER
 	grep -qE '^[^ ]+ stderr F two$' "$LIB/containers/$(inspect "$name" .Id)/ctr.log"
 	grep -qE '^[^ ]+ stdout P partial$' "$LIB/containers/$(inspect "$name" .Id)/ctr.log"
 	# -f follows a running container to its end
-	cell run -d --name "$name-f" sh -c 'echo a; sleep 0.5; echo b' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name-f" sh -c 'echo a; sleep 0.5; echo b' >/dev/null
 	run timeout 10 "$CONTAINER" --root "$LIB" logs -f "$name-f"
 	assert_success
 	assert_output "$(printf 'a\nb')"
@@ -155,7 +155,7 @@ cgroup_dir() { # NAME CONTROLLER
 
 @test "pause freezes every process (the freezer says FROZEN, their CPU time stops); unpause thaws" {
 	name=c$(rand_token 6)
-	cell run -d --name "$name" sh -c 'while :; do :; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" sh -c 'while :; do :; done' >/dev/null
 	PID=$(inspect "$name" .State.Pid)
 	cell pause "$name"
 	freezer=$(cgroup_dir "$name" freezer)
@@ -207,7 +207,7 @@ cgroup_dir() { # NAME CONTROLLER
 	cell stop -t 5 "$name"
 	[ "$(cell status "$name")" = stopped ]
 	[ "$(inspect "$name" .State.ExitCode)" = 0 ] # its TERM trap ran
-	cell run -d --name "$name-k" sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name-k" sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
 	PID=$(inspect "$name-k" .State.Pid)
 	cell stop -t 1 "$name-k"
 	[ "$(inspect "$name-k" .State.ExitCode)" = 137 ]
@@ -238,7 +238,7 @@ cgroup_dir() { # NAME CONTROLLER
 
 @test "--restart on-failure:N: the monitor runs it again N times" {
 	name=c$(rand_token 6)
-	cell run -d --name "$name" --restart on-failure:2 sh -c 'echo run; exit 3' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" --restart on-failure:2 sh -c 'echo run; exit 3' >/dev/null
 	wait_state "$name" stopped
 	[ "$(inspect "$name" .RestartCount)" = 2 ]
 	[ "$(inspect "$name" .State.ExitCode)" = 3 ]
@@ -246,10 +246,10 @@ cgroup_dir() { # NAME CONTROLLER
 }
 
 @test "-i passes stdin; -t gives a terminal, to run and to exec" {
-	run cell run --rm -i sh -c 'read line; echo "got $line"' <<<"hello"
+	run cell run --rootfs "$ROOTFS" --rm -i sh -c 'read line; echo "got $line"' <<<"hello"
 	assert_success
 	assert_output "got hello"
-	run script -qec "$CONTAINER --root $LIB run --rm -it sh -c 'tty; exit 4'" /dev/null </dev/null
+	run script -qec "$CONTAINER --root $LIB run --rootfs $ROOTFS --rm -it sh -c 'tty; exit 4'" /dev/null </dev/null
 	[ "$status" = 4 ]
 	assert_output --partial /dev/pts/0
 	# exec -t: a terminal of its own, in the container's devpts
@@ -269,7 +269,7 @@ cgroup_dir() { # NAME CONTROLLER
 	assert_output --partial "$name"
 	assert_output --partial running
 	[ "$(cell status "$name")" = running ]
-	run -125 cell run --name "$name" true
+	run -125 cell run --rootfs "$ROOTFS" --name "$name" true
 	assert_output --partial 'already in use'
 	run -125 cell start "$name"
 	assert_output --partial 'already running'
@@ -330,12 +330,12 @@ cgroup_dir() { # NAME CONTROLLER
 	[ "$(readlink /proc/$PID/ns/uts)" != "$(readlink /proc/$first/ns/uts)" ]
 	run_sleeping "$name-3" --ipc host
 	[ "$(readlink /proc/$PID/ns/ipc)" = "$(readlink /proc/self/ns/ipc)" ]
-	run -125 cell run --rm --network container:nosuch true
+	run -125 cell run --rootfs "$ROOTFS" --rm --network container:nosuch true
 	assert_output --partial 'no such container'
 }
 
 @test "cell -v traces each step with the stage that teaches it" {
-	run cell -v run --rm true
+	run cell -v run --rootfs "$ROOTFS" --rm true
 	assert_success
 	assert_line '=> overlay (04) ... done'
 	assert_line '=> cgroup (06) ... done'
@@ -358,7 +358,7 @@ cgroup_dir() { # NAME CONTROLLER
 	for i in $(seq 100); do
 		if ((RANDOM % 3)); then
 			# a cell run, somewhere between its start and its end
-			cell run -d sh -c 'while :; do sleep 1; done' >/dev/null 2>&1 &
+			cell run --rootfs "$ROOTFS" -d sh -c 'while :; do sleep 1; done' >/dev/null 2>&1 &
 			victim=$!
 			sleep "0.$(printf %03d $((RANDOM % 300)))"
 			kill -9 "$victim" 2>/dev/null || true
@@ -400,10 +400,10 @@ cgroup_dir() { # NAME CONTROLLER
 	[ -z "$(ls -A "$LIB/containers")" ]
 }
 
-@test "50 cell run -d at once: 50 distinct ids, names and addresses on the bridge, all running and reachable, all removable" {
+@test "50 cell run --rootfs "$ROOTFS" -d at once: 50 distinct ids, names and addresses on the bridge, all running and reachable, all removable" {
 	local i
 	for i in $(seq 50); do
-		cell run -d sh -c 'while :; do sleep 1; done' >"$BATS_TEST_TMPDIR/run.$i" 2>&1 &
+		cell run --rootfs "$ROOTFS" -d sh -c 'while :; do sleep 1; done' >"$BATS_TEST_TMPDIR/run.$i" 2>&1 &
 	done
 	wait
 	cat "$BATS_TEST_TMPDIR"/run.* | grep -vE '^[0-9a-f]{64}$' && fail "a run failed"
@@ -440,12 +440,12 @@ cgroup_dir() { # NAME CONTROLLER
 	assert_output 3
 	run_sleeping "$name-i" --sched idle
 	[ "$(awk '{ print $41 }' /proc/$PID/stat)" = 5 ]
-	run -125 cell run --rm --sched fifo true
+	run -125 cell run --rootfs "$ROOTFS" --rm --sched fifo true
 	assert_output --partial 'fifo:PRIO'
 	if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
 		# a kernel that groups real-time time (CONFIG_RT_GROUP_SCHED, v1):
 		# a new cgroup has none, so the policy is refused without it
-		run -125 cell run --rm --sched fifo:10 true
+		run -125 cell run --rootfs "$ROOTFS" --rm --sched fifo:10 true
 		assert_output --partial '--cpu-rt-runtime'
 		# fields 40 and 41: the priority, the policy (SCHED_FIFO 1, SCHED_RR 2)
 		run_sleeping "$name-f" --sched fifo:10 --cpu-rt-runtime 40000
@@ -464,10 +464,10 @@ cgroup_dir() { # NAME CONTROLLER
 	else
 		# real-time processes are not grouped: the policy alone works, and
 		# real-time time is refused by name
-		run cell run --rm --sched fifo:10 sh -c 'cut -d" " -f40,41 /proc/$$/stat'
+		run cell run --rootfs "$ROOTFS" --rm --sched fifo:10 sh -c 'cut -d" " -f40,41 /proc/$$/stat'
 		assert_success
 		assert_output '10 1'
-		run -125 cell run --rm --cpu-rt-runtime 1000 true
+		run -125 cell run --rootfs "$ROOTFS" --rm --cpu-rt-runtime 1000 true
 		assert_output --partial 'CONFIG_RT_GROUP_SCHED'
 	fi
 }
@@ -475,8 +475,8 @@ cgroup_dir() { # NAME CONTROLLER
 @test "--init: PID 1 reaps orphans and passes signals on to the command" {
 	name=c$(rand_token 6)
 	# an orphan whose PID 1 never waits stays a zombie; cell-init reaps it
-	cell run -d --name "$name" sh -c '(sleep 0.1 &); exec sleep 100' >/dev/null
-	cell run -d --name "$name-i" --init sh -c '(sleep 0.1 &); exec sleep 100' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" sh -c '(sleep 0.1 &); exec sleep 100' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name-i" --init sh -c '(sleep 0.1 &); exec sleep 100' >/dev/null
 	sleep 0.5
 	run cell exec "$name" ps -o stat,comm
 	assert_line --regexp '^Z +sleep'
@@ -487,7 +487,7 @@ cgroup_dir() { # NAME CONTROLLER
 	cell stop -t 10 "$name-i"
 	[ "$(inspect "$name-i" .State.ExitCode)" = 143 ]
 	# the container's copy is bound read-only
-	run cell run --rm --init sh -c 'grep " /run/cell-init " /proc/self/mountinfo'
+	run cell run --rootfs "$ROOTFS" --rm --init sh -c 'grep " /run/cell-init " /proc/self/mountinfo'
 	assert_success
 	assert_output --regexp ' /run/cell-init ro[, ]'
 }
@@ -495,7 +495,7 @@ cgroup_dir() { # NAME CONTROLLER
 @test "-U: root inside is an unprivileged host range; its files are that range's on the host" {
 	name=c$(rand_token 6)
 	# the way to the test's store is closed to others: said in one line
-	run -125 cell run --rm -U true
+	run -125 cell run --rootfs "$ROOTFS" --rm -U true
 	assert_output --partial 'closed to others'
 	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
 	run_sleeping "$name" -U
@@ -527,40 +527,40 @@ cgroup_dir() { # NAME CONTROLLER
 	[ "$(jq -r '.[0].NetInput' <<<"$output")" -gt 0 ]
 	[ "$(jq -r '.[0].NetOutput' <<<"$output")" -gt 0 ]
 	# while it runs the host routes its subnet; stopped, the store keeps it
-	run -125 cell run --rm --ip "$net.77/24" true
+	run -125 cell run --rootfs "$ROOTFS" --rm --ip "$net.77/24" true
 	assert_output --partial 'already routes'
 	cell stop -t 1 "$name"
-	run -125 cell run --rm --ip "$net.77/24" true
+	run -125 cell run --rootfs "$ROOTFS" --rm --ip "$net.77/24" true
 	assert_output --partial "container $name's"
 	host_net=$(ip -o -4 route show scope link | awk '{ print $1; exit }')
 	if [ -n "$host_net" ]; then
-		run -125 cell run --rm --ip "${host_net%.*/*}.77/${host_net#*/}" true
+		run -125 cell run --rootfs "$ROOTFS" --rm --ip "${host_net%.*/*}.77/${host_net#*/}" true
 		assert_output --partial 'already routes'
 	fi
 	cell rm -f "$name"
 	! ip link show "cell-${id:0:8}" 2>/dev/null
 	# the subnet is free again
-	cell run --rm --ip "$net.9/24" true
+	cell run --rootfs "$ROOTFS" --rm --ip "$net.9/24" true
 }
 
 @test "--upper DIR: the writes outlive the container in DIR, the next one sees them; cell's work directory goes with rm" {
 	dir=$BATS_TEST_TMPDIR/keep
 	token=$(rand_token 8)
-	cell run --rm --upper "$dir" sh -c "echo $token >/kept"
+	cell run --rootfs "$ROOTFS" --rm --upper "$dir" sh -c "echo $token >/kept"
 	[ "$(cat "$dir/kept")" = "$token" ]
-	run cell run --rm --upper "$dir" cat /kept
+	run cell run --rootfs "$ROOTFS" --rm --upper "$dir" cat /kept
 	assert_output "$token"
 	[ ! -e "$ROOTFS/kept" ]
 	# nothing of cell's is left beside DIR
 	run ls -A "$BATS_TEST_TMPDIR"
 	refute_output --partial .cell-work
-	run -125 cell run --rm --upper "$ROOTFS/tmp" true
+	run -125 cell run --rootfs "$ROOTFS" --rm --upper "$ROOTFS/tmp" true
 	assert_output --partial 'inside the root file system'
 }
 
 @test "the monitor records an OOM kill: exit 137 and OOMKilled, from the cgroup's own count" {
 	name=c$(rand_token 6)
-	run -137 cell run --name "$name" -m 16m --memory-swap 16m memeat 64
+	run -137 cell run --rootfs "$ROOTFS" --name "$name" -m 16m --memory-swap 16m memeat 64
 	[ "$(inspect "$name" .State.ExitCode)" = 137 ]
 	[ "$(inspect "$name" .State.OOMKilled)" = true ]
 	# a SIGKILL that is not the OOM killer's is not called one

@@ -38,7 +38,7 @@ inspect() { # NAME PATH
 run_server() { # NAME TOKEN [OPTION...]
 	local name=$1 token=$2
 	shift 2
-	cell run -d --name "$name" "$@" nc -ll -p 7 -e echo "$token" >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" "$@" nc -ll -p 7 -e echo "$token" >/dev/null
 	PID=$(inspect "$name" .State.Pid)
 	[ "$PID" -gt 0 ]
 }
@@ -74,14 +74,14 @@ rand_subnet() {
 	[[ $addr == 10.88.*/16 ]]
 	[ "$(cat /proc/sys/net/ipv4/conf/cell0/route_localnet)" = 1 ]
 	# the second one finds the first by its name, in the network's hosts file
-	run cell run --rm --name "$b" sh -c "nc $a 7 </dev/null; grep -w $a /etc/hosts"
+	run cell run --rootfs "$ROOTFS" --rm --name "$b" sh -c "nc $a 7 </dev/null; grep -w $a /etc/hosts"
 	assert_success
 	assert_line --index 0 "$token"
 	assert_line --index 1 --regexp "^${addr%/*}[[:space:]]+$a ${id:0:12}\$"
 	# and the first finds the second's address once it runs, in the same file
 	# (it may well be the address the last one had: eth0's MAC address is
 	# made from it, so that what the first learnt of it stays true)
-	cell run -d --name "$b" sleep 30 >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$b" sleep 30 >/dev/null
 	bpid=$(inspect "$b" .State.Pid)
 	baddr=$(eth0_of "$bpid")
 	[ "$baddr" != "$addr" ]
@@ -105,10 +105,10 @@ rand_subnet() {
 	run host_read 10.88.0.1 "$port"
 	assert_output "$token"
 	# another container on the same host port is refused, naming the first
-	run -125 cell run --rm -p "$port:80" true
+	run -125 cell run --rootfs "$ROOTFS" --rm -p "$port:80" true
 	assert_output "cell: -p: the host's port $port/tcp is container $name's"
 	# -p IP:HOSTPORT:PORT: that address only
-	cell run -d --name "$name-2" -p "10.88.0.1:$((port + 1)):7" nc -ll -p 7 -e echo two >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name-2" -p "10.88.0.1:$((port + 1)):7" nc -ll -p 7 -e echo two >/dev/null
 	run host_read 10.88.0.1 $((port + 1))
 	assert_output two
 	run host_read 127.0.0.1 $((port + 1))
@@ -145,13 +145,13 @@ rand_subnet() {
 	[ "${addr%.*}.0/24" = "$subnet" ]
 	ip -o link show master "$bridge1" | grep -q "cell-"
 	# on the same network by name; from the other network not even by address
-	run cell run --rm --network "$n1" nc "$a" 7
+	run cell run --rootfs "$ROOTFS" --rm --network "$n1" nc "$a" 7
 	assert_output "$token"
-	run cell run --rm --network "$n2" sh -c "nc -w 2 ${addr%/*} 7 </dev/null; ping -c 1 -W 1 ${addr%/*}"
+	run cell run --rootfs "$ROOTFS" --rm --network "$n2" sh -c "nc -w 2 ${addr%/*} 7 </dev/null; ping -c 1 -W 1 ${addr%/*}"
 	refute_output --partial "$token"
 	assert_output --partial '0 packets received'
 	# nor by name: the other network's hosts file has no such name
-	run cell run --rm --network "$n2" nc "$a" 7
+	run cell run --rootfs "$ROOTFS" --rm --network "$n2" nc "$a" 7
 	assert_failure
 	assert_output --partial "bad address"
 	# a network with a container on it stays
@@ -165,13 +165,13 @@ rand_subnet() {
 }
 
 @test "bad network flags: one line naming the flag, status 125, nothing left" {
-	run -125 cell run --rm -p 99999:80 true
+	run -125 cell run --rootfs "$ROOTFS" --rm -p 99999:80 true
 	assert_output 'cell: -p 99999:80: 99999 is not a port (1-65535)'
-	run -125 cell run --rm -p 80:80/sctp true
+	run -125 cell run --rootfs "$ROOTFS" --rm -p 80:80/sctp true
 	assert_output 'cell: -p 80:80/sctp: the protocol is tcp or udp'
-	run -125 cell run --rm -p 8080:80 --network none true
+	run -125 cell run --rootfs "$ROOTFS" --rm -p 8080:80 --network none true
 	assert_output 'cell: -p 8080:80: a port is published to a container on a network, not with none'
-	run -125 cell run --rm --network "nosuch$(rand_token 4)" true
+	run -125 cell run --rootfs "$ROOTFS" --rm --network "nosuch$(rand_token 4)" true
 	assert_output --regexp '^cell: --network nosuch[a-z0-9]+: no such network: nosuch[a-z0-9]+$'
 	run -125 cell network rm cell
 	assert_output 'cell: network rm cell: the default network stays'
@@ -182,10 +182,10 @@ rand_subnet() {
 @test "--network-rate: what the container sends leaves at the rate (tc's tbf on its eth0), within a factor of two" {
 	local port=$((RANDOM % 10000 + 30000))
 	# 8mbit: 1 MB a second; 2 MB take about two seconds, after a 100 kB burst
-	cell run -d --name slow --network-rate 8mbit sleep 60 >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name slow --network-rate 8mbit sleep 60 >/dev/null
 	PID=$(inspect slow .State.Pid)
 	nsenter -t "$PID" -n tc qdisc show dev eth0 | grep -q '^qdisc tbf .* rate 8Mbit'
-	cell run -d --name fast sleep 60 >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name fast sleep 60 >/dev/null
 	for name in slow fast; do
 		# the listener's input never ends: busybox nc stops reading at the
 		# end of its own input
@@ -202,8 +202,8 @@ rand_subnet() {
 	echo "slow: $ms_slow ms, fast: $ms_fast ms" >&3
 	[ "$ms_slow" -ge 950 ] && [ "$ms_slow" -le 3800 ]
 	[ "$ms_fast" -lt 950 ]
-	run -125 cell run --rm --network none --network-rate 1mbit true
+	run -125 cell run --rootfs "$ROOTFS" --rm --network none --network-rate 1mbit true
 	assert_output 'cell: --network-rate 1mbit: limits a container'"'"'s eth0; not with --network none'
-	run -125 cell run --rm --network-rate 10mb true
+	run -125 cell run --rootfs "$ROOTFS" --rm --network-rate 10mb true
 	assert_output --partial 'cell: --network-rate 10mb: give bits per second'
 }

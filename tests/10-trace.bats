@@ -77,11 +77,11 @@ has_tracer() { [ -n "$(tracers)" ]; }
 	# the same calls, all along, in another container and on the host
 	# (seccomp unconfined: docker's profile refuses unshare, setns and mount
 	# before the tracepoint, which then never sees them)
-	cell run -d --name "$other" --seccomp unconfined \
+	cell run --rootfs "$ROOTFS" -d --name "$other" --seccomp unconfined \
 		sh -c 'while :; do syscalls -n 3 /nowhere/x >/dev/null; done' >/dev/null
 	(while :; do "$ROOTFS/usr/local/bin/syscalls" -n 3 /nowhere/x >/dev/null; done) &
 	bg=$!
-	run cell run --rm --seccomp unconfined --trace "$OUT" syscalls -n "$n" /nowhere/x
+	run cell run --rootfs "$ROOTFS" --rm --seccomp unconfined --trace "$OUT" syscalls -n "$n" /nowhere/x
 	kill "$bg"
 	wait "$bg" || true
 	bg=
@@ -108,7 +108,7 @@ has_tracer() { [ -n "$(tracers)" ]; }
 @test "trace: attached to a running container, --calls chooses the calls shown, every call is counted, it ends with the container" {
 	n=$((RANDOM % 40 + 20))
 	name=c$(rand_token 6)
-	cell run -d --name "$name" --seccomp unconfined \
+	cell run --rootfs "$ROOTFS" -d --name "$name" --seccomp unconfined \
 		sh -c "while [ ! -e /go ]; do sleep 0.1; done; exec syscalls -n $n /nowhere/x" >/dev/null
 	pid=$(cell inspect "$name" | jq -r '.[0].State.Pid')
 	before=$(raw_tp_programs)
@@ -138,7 +138,7 @@ has_tracer() { [ -n "$(tracers)" ]; }
 
 @test "trace: Ctrl-C and --duration end it with the counts; the BPF program is gone after; seccomp's refusals come before the tracepoint" {
 	name=c$(rand_token 6)
-	cell run -d --name "$name" sh -c 'while :; do syscalls -n 1 /nowhere/x >/dev/null; sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" sh -c 'while :; do syscalls -n 1 /nowhere/x >/dev/null; sleep 0.1; done' >/dev/null
 	before=$(raw_tp_programs)
 	# job control: a background job of a script starts with SIGINT ignored
 	set -m
@@ -168,7 +168,7 @@ has_tracer() { [ -n "$(tracers)" ]; }
 @test "run --trace: Ctrl-C of the run, and a killed monitor, leave no tracer and no BPF program" {
 	before=$(raw_tp_programs)
 	set -m
-	cell run --rm --trace "$OUT" sh -c 'trap "exit 3" INT; while :; do sleep 0.1; done' &
+	cell run --rootfs "$ROOTFS" --rm --trace "$OUT" sh -c 'trap "exit 3" INT; while :; do sleep 0.1; done' &
 	bg=$!
 	set +m
 	wait_long grep -q '^ *TIME(s) ' "$OUT"
@@ -185,7 +185,7 @@ has_tracer() { [ -n "$(tracers)" ]; }
 	wait_until programs_back
 
 	name=c$(rand_token 6)
-	cell run -d --name "$name" --trace "$OUT" sh -c 'while :; do sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" --trace "$OUT" sh -c 'while :; do sleep 0.1; done' >/dev/null
 	init=$(cell inspect "$name" | jq -r '.[0].State.Pid')
 	monitor=$(ps -o ppid= -p "$init" | tr -d ' ')
 	# the tracer is the monitor's child, beside the init
@@ -203,23 +203,23 @@ has_tracer() { [ -n "$(tracers)" ]; }
 	run -125 cell trace nosuch
 	assert_output 'cell: no such container: nosuch'
 	name=c$(rand_token 6)
-	cell run --name "$name" true
+	cell run --rootfs "$ROOTFS" --name "$name" true
 	run -125 cell trace "$name"
 	assert_output "cell: container $name is not running (stopped)"
 	cell rm "$name" >/dev/null
-	cell run -d --name "$name" sh -c 'while :; do sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" sh -c 'while :; do sleep 0.1; done' >/dev/null
 	run -125 cell trace --calls setns,nosuchcall "$name"
 	assert_output 'cell trace: --calls: "nosuchcall" is not a system call of this machine'
 	run -125 cell trace --duration soon "$name"
 	assert_output 'cell trace: --duration: "soon" is not a number of seconds'
 	host=h$(rand_token 6)
-	cell run -d --name "$host" --pid host sh -c 'while :; do sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$host" --pid host sh -c 'while :; do sleep 0.1; done' >/dev/null
 	run -125 cell trace "$host"
 	[ "${#lines[@]}" = 1 ]
 	assert_output --regexp "^cell trace: process [0-9]+ is in the host's PID namespace"
 	[ -z "$(tracers)" ]
 	cell rm -f "$name" "$host" >/dev/null
-	run -125 cell run --rm --trace /nonexistent/dir/log true
+	run -125 cell run --rootfs "$ROOTFS" --rm --trace /nonexistent/dir/log true
 	assert_output 'cell: --trace /nonexistent/dir/log: No such file or directory'
 	run cell ps -aq
 	assert_output ''

@@ -37,7 +37,7 @@ inspect() { # NAME PATH
 run_sleeping() { # NAME [OPTION...]
 	local name=$1
 	shift
-	cell run -d --network none --name "$name" "$@" sh -c 'while :; do sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --network none --name "$name" "$@" sh -c 'while :; do sleep 0.1; done' >/dev/null
 	PID=$(inspect "$name" .State.Pid)
 	[ "$PID" -gt 0 ]
 }
@@ -49,9 +49,9 @@ mounted_in() { # PID PATH
 
 @test "-v NAME:DST: a named volume outlives its containers; volume ls, rm (refused while a container has it)" {
 	local vol=v$(rand_token 6) token=$(rand_token 12)
-	cell run --rm --network none -v "$vol:/data" sh -c "echo $token >/data/f"
+	cell run --rootfs "$ROOTFS" --rm --network none -v "$vol:/data" sh -c "echo $token >/data/f"
 	[ "$(cat "$LIB/volumes/$vol/_data/f")" = "$token" ]
-	run cell run --rm --network none -v "$vol:/again:ro" sh -c 'cat /again/f; echo x >/again/g'
+	run cell run --rootfs "$ROOTFS" --rm --network none -v "$vol:/again:ro" sh -c 'cat /again/f; echo x >/again/g'
 	assert_output --partial "$token"
 	assert_output --partial 'Read-only file system'
 	run cell volume ls -q
@@ -68,9 +68,9 @@ mounted_in() { # PID PATH
 	[ ! -e "$LIB/volumes/$vol" ]
 	run cell volume ls -q
 	assert_output ''
-	run -125 cell run --rm -v "bad/../x:/data" true
+	run -125 cell run --rootfs "$ROOTFS" --rm -v "bad/../x:/data" true
 	[ "${#lines[@]}" = 1 ]
-	run -125 cell run --rm -v "$vol:/data:rslave" true
+	run -125 cell run --rootfs "$ROOTFS" --rm -v "$vol:/data:rslave" true
 	assert_output "cell: -v $vol:/data:rslave: \"rslave\": the mode is ro, rw or rshared"
 }
 
@@ -116,7 +116,7 @@ mounted_in() { # PID PATH
 	mkdir -p "$src"
 	mount -t tmpfs -o size=1m none "$src"
 	mount --make-private "$src"
-	run -125 cell run --rm -v "$src:/d:rshared" true
+	run -125 cell run --rootfs "$ROOTFS" --rm -v "$src:/d:rshared" true
 	assert_output "cell: -v $src:/d:rshared: $src is a mount point whose propagation is private: mount --make-shared $src first"
 	umount "$src"
 	run cell ps -aq

@@ -93,7 +93,7 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	name=w$(rand_token 6)
 	word=$(rand_token 12)
 	pids=$((RANDOM % 50 + 20))
-	cell run -d --name "$name" --memory 48m --pids-limit "$pids" --cpus 0.5 \
+	cell run --rootfs "$ROOTFS" -d --name "$name" --memory 48m --pids-limit "$pids" --cpus 0.5 \
 		sh -c "echo $word; cpuburn -t 1 & sleep 1000" >/dev/null
 	start_web
 	# the list: the container, running, with its image (the rootfs)
@@ -144,7 +144,7 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 
 @test "web: bad requests are refused and change nothing: no token, a wrong one, another Origin or Host, an unknown id, malformed JSON, a wrong type, a very long URL" {
 	name=w$(rand_token 6)
-	cell run -d --name "$name" sh -c 'while :; do sleep 1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" sh -c 'while :; do sleep 1; done' >/dev/null
 	start_web
 	run curl -sS -w '\n%{http_code}\n' -X POST -H 'Content-Type: application/json' \
 		-d '{"action": "pause"}' "$URL/api/containers/$name"
@@ -194,7 +194,7 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 
 @test "web: actions with the token: pause freezes the cgroup, unpause thaws it, stop ends the init, start runs it again, rm removes it" {
 	name=w$(rand_token 6)
-	cell run -d --name "$name" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
 	start_web
 	run post "$name" pause -H "Origin: $URL"
 	[ "$(status_of "$output")" = 200 ]
@@ -227,7 +227,7 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 @test "web: Chromium renders the container with its CPU graph above zero; a mouse click on pause freezes its cgroup" {
 	command -v chromium >/dev/null || fail "chromium is missing: run make deps"
 	name=w$(rand_token 6)
-	cell run -d --name "$name" cpuburn -t 1 >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" cpuburn -t 1 >/dev/null
 	id=$(inspect "$name" .Id)
 	start_web
 	profile=$BATS_TEST_TMPDIR/chromium
@@ -278,7 +278,7 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 @test "inspect --graph: DOT of the processes, namespaces, cgroup, mounts and veth as the kernel shows them; SVG and PNG drawn by Graphviz" {
 	name=w$(rand_token 6)
 	cidr=$(rand_cidr)
-	cell run -d --name "$name" --ip "$cidr" --pids-limit 77 sh -c 'sleep 1000 & sleep 1000' >/dev/null
+	cell run --rootfs "$ROOTFS" -d --name "$name" --ip "$cidr" --pids-limit 77 sh -c 'sleep 1000 & sleep 1000' >/dev/null
 	pid=$(inspect "$name" .State.Pid)
 	id=$(inspect "$name" .Id)
 	run cell inspect --graph "$name"
