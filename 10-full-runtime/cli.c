@@ -173,7 +173,7 @@ struct run_opts {
 	const char *network, *ipc, *pid, *uts, *sched, *ip, *upper;
 	const char *net_name; /* the network it joins: bridge's, or a created one */
 	json_t *ports;	      /* -p, as given */
-	json_t *shared;	      /* -v SRC:DST:rshared, as [SRC, DST] */
+	json_t *shared;	      /* -v SRC:DST:rshared[,ro], as [SRC, DST, RO] */
 	const char *rate;     /* --network-rate */
 	bool detach, interactive, tty, rm, init, userns;
 	json_t *env, *mounts, *cap_add, *cap_drop;
@@ -293,23 +293,26 @@ static int volume_make(const char *name, char *path, size_t size, struct error *
 }
 
 /*
- * -v SRC:DST[:ro|rw|rshared]: SRC a host path, or the name of a volume.
+ * -v SRC:DST[:MODE[,MODE]]: SRC a host path, or the name of a volume;
+ * MODE ro or rw, and rshared.
  * ro and rw: a bind in config.json, private (rprivate): what either side
  * mounts below it later stays on that side. rshared: a peer of the host's
  * mount of SRC, attached by the monitor (the core's bind would be a copy
  * of a private one): what the host mounts below SRC appears in every such
- * container at once, and what they mount below DST on the host.
+ * container at once, and what they mount below DST on the host; with ro
+ * too, that peer is made read-only (its own flag: the host's stays rw).
  */
 static int volume(const char *text, json_t *mounts, json_t *shared)
 {
 	char *copy = strdup(text), *dst, *mode, src[PATH_MAX];
 	struct error err = { 0 };
-	bool is_mount, is_shared;
+	bool is_mount, is_shared, ro = false, rw = false, rshared = false;
 	int ret = -1;
 
 	dst = strchr(copy, ':');
 	if (dst == NULL) {
-		refuse("-v %s: give HOST-PATH:CONTAINER-PATH[:ro|rshared] or VOLUME:CONTAINER-PATH",
+		refuse("-v %s: give HOST-PATH:CONTAINER-PATH[:MODE] or "
+		       "VOLUME:CONTAINER-PATH[:MODE]",
 		       text);
 		goto out;
 	}
@@ -317,9 +320,23 @@ static int volume(const char *text, json_t *mounts, json_t *shared)
 	mode = strchr(dst, ':');
 	if (mode != NULL)
 		*mode++ = '\0';
-	if (mode != NULL && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0 &&
-	    strcmp(mode, "rshared") != 0) {
-		refuse("-v %s: \"%s\": the mode is ro, rw or rshared", text, mode);
+	for (char *save = NULL, *m = mode != NULL ? strtok_r(mode, ",", &save) : NULL; m != NULL;
+	     m = strtok_r(NULL, ",", &save)) {
+		bool *flag = strcmp(m, "ro") == 0	 ? &ro
+			     : strcmp(m, "rw") == 0	 ? &rw
+			     : strcmp(m, "rshared") == 0 ? &rshared
+							 : NULL;
+
+		if (flag == NULL || *flag) {
+			refuse("-v %s: \"%s\": the mode is ro, rw or rshared, or "
+			       "rshared,ro",
+			       text, m);
+			goto out;
+		}
+		*flag = true;
+	}
+	if (ro && rw) {
+		refuse("-v %s: ro or rw, not both", text);
 		goto out;
 	}
 	if (dst[0] != '/' || strchr(dst, '\n') != NULL) {
@@ -335,7 +352,7 @@ static int volume(const char *text, json_t *mounts, json_t *shared)
 		refuse("-v %s: %s: %s", text, copy, strerror(errno));
 		goto out;
 	}
-	if (mode != NULL && strcmp(mode, "rshared") == 0) {
+	if (rshared) {
 		mnt_point_info(src, &is_mount, &is_shared);
 		if (is_mount && !is_shared) {
 			refuse("-v %s: %s is a mount point whose propagation is private: "
@@ -347,14 +364,13 @@ static int volume(const char *text, json_t *mounts, json_t *shared)
 			refuse("-v %s: no newline in the path", text);
 			goto out;
 		}
-		json_array_append_new(shared, json_pack("[s,s]", src, dst));
+		json_array_append_new(shared, json_pack("[s,s,b]", src, dst, ro));
 		ret = 0;
 		goto out;
 	}
-	json_array_append_new(mounts,
-			      json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination", dst, "type",
-					"bind", "source", src, "options", "rbind", "rprivate",
-					mode != NULL && strcmp(mode, "ro") == 0 ? "ro" : "rw"));
+	json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination", dst,
+						"type", "bind", "source", src, "options", "rbind",
+						"rprivate", ro ? "ro" : "rw"));
 	ret = 0;
 out:
 	free(copy);
@@ -1223,10 +1239,11 @@ static const char run_help[] =
 	"  -e, --env KEY=VALUE      an environment variable (repeat)\n"
 	"  -w, --workdir DIR        its working directory\n"
 	"  -u, --user UID[:GID]     run as this user (numbers)\n"
-	"  -v, --volume SRC:DST[:ro|rshared]  bind a host path, or the volume SRC\n"
-	"                           (cell volume), into it (repeat); rshared: what the\n"
-	"                           host mounts below SRC later appears in it, and what\n"
-	"                           it mounts below DST on the host\n"
+	"  -v, --volume SRC:DST[:ro|rshared|rshared,ro]  bind a host path, or the\n"
+	"                           volume SRC (cell volume), into it (repeat); ro:\n"
+	"                           read-only inside; rshared: what the host mounts\n"
+	"                           below SRC later appears in it, and what it mounts\n"
+	"                           below DST on the host\n"
 	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
 	"  -r, --rootfs DIR         the root file system (default: the toolkit's)\n"
 	"      --upper DIR          keep its writes in DIR (made if missing), which\n"

@@ -603,7 +603,7 @@ static int connect_network(struct mon *m, struct error *err)
 	return ret;
 }
 
-/* The [SRC, DST] pairs of -v SRC:DST:rshared, from config.json's
+/* The [SRC, DST, RO] of each -v SRC:DST:rshared[,ro], from config.json's
  * annotation (a JSON array in a string). */
 static json_t *shared_volumes(const struct places *p, const char *id)
 {
@@ -650,9 +650,10 @@ static int attach_shared(struct mon *m, struct error *err)
 
 	json_array_foreach(list, i, v)
 	{
-		ret = mnt_attach_shared(m->pid, m->host_mnt,
-					json_string_value(json_array_get(v, 0)),
-					json_string_value(json_array_get(v, 1)), err);
+		ret = mnt_attach_shared(
+			m->pid, m->host_mnt, json_string_value(json_array_get(v, 0)),
+			json_string_value(json_array_get(v, 1)),
+			json_array_size(v) > 2 && json_is_true(json_array_get(v, 2)), err);
 		if (ret < 0)
 			break;
 	}
