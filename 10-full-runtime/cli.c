@@ -2087,7 +2087,9 @@ static const char inspect_help[] =
 	"its state, exit status and OOM, times, its config.json, and while it\n"
 	"runs what the kernel shows: its namespaces (inodes of /proc/PID/ns)\n"
 	"beside the host's, cgroup directories and use, processes with their\n"
-	"PIDs on the host and inside, mounts; --ip's addresses.\n\n"
+	"PIDs on the host and inside, mounts; its addresses (Addresses: eth0's,\n"
+	"the host end's; on a network, the network, its bridge and the ports\n"
+	"published).\n\n"
 	"  --graph        the same as a picture, in Graphviz's DOT language:\n"
 	"                 processes, namespaces, cgroup, mounts, the veth\n"
 	"  -o, --output FILE  write it to FILE: .dot as it is, .svg or .png\n"
@@ -2710,7 +2712,7 @@ static int cmd_mount(int argc, char **argv)
 /* ---- networks ---- */
 
 static const char network_help[] =
-	"Usage: cell network create [--subnet CIDR] NAME\n"
+	"Usage: cell network create [--subnet CIDR] [--nat] NAME\n"
 	"       cell network ls [-q] [--format json]\n"
 	"       cell network rm NAME...\n"
 	"\n"
@@ -2720,11 +2722,16 @@ static const char network_help[] =
 	"end is a port of the bridge, and an address leased from the subnet in\n"
 	"the store. Containers on one network reach each other by name (its\n"
 	"hosts file is their /etc/hosts); the host routes nothing from one\n"
-	"network to another (cell's nftables table). The bridge exists while a\n"
-	"container runs on the network.\n"
+	"network to another (cell's nftables table), nor out of the host but\n"
+	"for a network made with --nat. The bridge exists while a container\n"
+	"runs on the network.\n"
 	"\n"
 	"  --subnet CIDR   e.g. 10.90.0.0/24 (default: the first free 10.89.N.0/24);\n"
 	"                  refused if the host routes it, or it overlaps a network\n"
+	"  --nat           outbound access: what the network sends out of the host\n"
+	"                  leaves with the address of the link it leaves through\n"
+	"                  (masquerade); sets net.ipv4.ip_forward to 1, and gives\n"
+	"                  it back its former value when the last such network goes\n"
 	"  -q              names only\n";
 
 /* "10.90.0.0/24": a subnet's address (its host part zero) and prefix */
@@ -2753,8 +2760,10 @@ static int network_create(int argc, char **argv)
 {
 	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
 					       { "subnet", required_argument, NULL, 's' },
+					       { "nat", no_argument, NULL, 'n' },
 					       { NULL, 0, NULL, 0 } };
 	const char *subnet = NULL, *name;
+	bool nat = false;
 	struct store_network n;
 	struct net_addr a;
 	struct error err = { 0 };
@@ -2765,6 +2774,10 @@ static int network_create(int argc, char **argv)
 		if (c == 'h') {
 			fputs(network_help, stdout);
 			return 0;
+		}
+		if (c == 'n') {
+			nat = true;
+			continue;
 		}
 		if (c != 's')
 			return usage_error("network");
@@ -2783,13 +2796,16 @@ static int network_create(int argc, char **argv)
 			     "letter or digit, and not bridge, none or host",
 			     name);
 	st_now(now, sizeof(now));
-	if (store_network_add(db, name, subnet, now, &n, &err) < 0)
+	if (store_network_add(db, name, subnet, nat, now, &n, &err) < 0)
 		return fail(&err);
 	/* a default subnet is checked against the host's routes too */
 	a = (struct net_addr){ .addr = n.net, .host = n.net + 1, .prefix = n.prefix };
 	if ((subnet == NULL && net_check_subnet(&a, NULL, &err) < 0) ||
-	    make_network_dir(name, &err) < 0 || mon_write_hosts(db, &places, name, &err) < 0) {
+	    make_network_dir(name, &err) < 0 || mon_write_hosts(db, &places, name, &err) < 0 ||
+	    (nat && mon_nat_forward(db, true, &err) < 0)) {
 		store_network_rm(db, name, &(struct error){ 0 });
+		if (nat)
+			mon_nat_forward(db, false, &(struct error){ 0 });
 		return fail(&err);
 	}
 	printf("%s\n", name);
@@ -2806,13 +2822,15 @@ static int network_row(const struct store_network *n, void *arg)
 	struct network_list *l = arg;
 
 	if (l->json != NULL)
-		json_array_append_new(l->json, json_pack("{s:s, s:s, s:s, s:i}", "Name", n->name,
-							 "Bridge", n->bridge, "Subnet", n->subnet,
-							 "Containers", n->leases));
+		json_array_append_new(l->json,
+				      json_pack("{s:s, s:s, s:s, s:b, s:i}", "Name", n->name,
+						"Bridge", n->bridge, "Subnet", n->subnet, "Nat",
+						n->nat, "Containers", n->leases));
 	else if (l->quiet)
 		printf("%s\n", n->name);
 	else
-		printf("%-20s %-8s %-18s %d\n", n->name, n->bridge, n->subnet, n->leases);
+		printf("%-20s %-8s %-18s %-4s %d\n", n->name, n->bridge, n->subnet,
+		       n->nat ? "yes" : "no", n->leases);
 	return 0;
 }
 
@@ -2839,7 +2857,8 @@ static int network_ls(int argc, char **argv)
 					: usage_error("network");
 	}
 	if (l.json == NULL && !l.quiet)
-		printf("%-20s %-8s %-18s %s\n", "NAME", "BRIDGE", "SUBNET", "CONTAINERS");
+		printf("%-20s %-8s %-18s %-4s %s\n", "NAME", "BRIDGE", "SUBNET", "NAT",
+		       "CONTAINERS");
 	if (store_network_each(db, network_row, &l, &err) < 0)
 		ret = fail(&err);
 	if (l.json != NULL) {
@@ -2876,7 +2895,8 @@ static int network_rm(int argc, char **argv)
 			continue;
 		}
 		/* a bridge that outlives its last container for a moment */
-		if (net_link_delete(n.bridge, &err) < 0) {
+		if (net_bridge_delete(n.bridge, places.lib, &err) < 0 ||
+		    (n.nat && mon_nat_forward(db, false, &err) < 0)) {
 			ret = fail(&err);
 			continue;
 		}

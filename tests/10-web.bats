@@ -142,6 +142,32 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	[ "$(jq -r '.Samples[-1].Memory' <<<"$s")" -gt 0 ]
 }
 
+@test "web and inspect: a bridge container's address, network and published port, as the kernel has them" {
+	name=b$(rand_token 6)
+	port=$((RANDOM % 10000 + 30000))
+	cell run -d --name "$name" -p "$port:7" sleep 1000 >/dev/null
+	pid=$(inspect "$name" .State.Pid)
+	# what the kernel says: eth0's address inside, the host end's master
+	addr=$(nsenter -t "$pid" -n ip -o -4 addr show dev eth0 | awk '{ print $4 }')
+	[[ $addr == 10.88.*/16 ]]
+	run inspect "$name" .Addresses
+	[ "$(jq -r .eth0 <<<"$output")" = "$addr" ]
+	[ "$(jq -r .Network <<<"$output")" = cell ]
+	[ "$(jq -r .Ports[0] <<<"$output")" = "$port:7/tcp" ]
+	link=$(jq -r .HostEnd.Name <<<"$output")
+	ip -o link show master "$(jq -r .HostEnd.Bridge <<<"$output")" | grep -q "$link@"
+	ip -o -4 addr show dev "$(jq -r .HostEnd.Bridge <<<"$output")" |
+		grep -q "inet $(jq -r .HostEnd.Address <<<"$output") "
+	# the map entry the kernel holds sends the port to that address
+	nft list map ip cell ports | grep -q "tcp . $port : ${addr%/*} . 7"
+	start_web
+	run api "/api/containers/$name"
+	[ "$(status_of "$output")" = 200 ]
+	c=$(body_of "$output")
+	[ "$(jq -r .Addresses.eth0 <<<"$c")" = "$addr" ]
+	[ "$(jq -r '.Addresses.Ports | join(",")' <<<"$c")" = "$port:7/tcp" ]
+}
+
 @test "web: bad requests are refused and change nothing: no token, a wrong one, another Origin or Host, an unknown id, malformed JSON, a wrong type, a very long URL" {
 	name=w$(rand_token 6)
 	cell run -d --name "$name" sh -c 'while :; do sleep 1; done' >/dev/null
