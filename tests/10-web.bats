@@ -250,11 +250,14 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	assert_output ''
 }
 
-@test "web: Chromium renders the container with its CPU graph above zero; a mouse click on pause freezes its cgroup" {
+@test "web: Chromium renders the container with its CPU graph above zero and its address and published port; a mouse click on pause freezes its cgroup" {
 	command -v chromium >/dev/null || fail "chromium is missing: run make deps"
 	name=w$(rand_token 6)
-	cell run -d --name "$name" cpuburn -t 1 >/dev/null
+	port=$((RANDOM % 10000 + 30000))
+	cell run -d --name "$name" -p "$port:7" cpuburn -t 1 >/dev/null
 	id=$(inspect "$name" .Id)
+	pid=$(inspect "$name" .State.Pid)
+	addr=$(nsenter -t "$pid" -n ip -o -4 addr show dev eth0 | awk '{ print $4 }')
 	start_web
 	profile=$BATS_TEST_TMPDIR/chromium
 	mkdir "$profile"
@@ -266,6 +269,8 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	assert_line "listed $name"
 	assert_line --regexp '^cpu-graph [0-9.]+$'
 	assert_line "detail ${id:0:12}"
+	# the panel's addresses: eth0's as the kernel has it, and the port
+	assert_line --regexp "^addresses eth0 $addr on the network cell, .* bridge cell0 10\.88\.0\.1/16; published: host $port -> 7/tcp\$"
 	assert_line 'clicked pause'
 	assert_line 'page-state paused'
 	[ "$(freezer_state "$name")" = FROZEN ]
