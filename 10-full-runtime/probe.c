@@ -547,6 +547,12 @@ static void dot_veth(FILE *f, const json_t *o)
 	fputs("\"];\n  hostend [shape=cds, fillcolor=\"#f3dcee\", label=\"", f);
 	dot_text(f, json_string_value(json_object_get(end, "Name")), 32);
 	fputs("\\n", f);
+	/* on a network, the address is the bridge's: the host end is a port */
+	if (json_object_get(end, "Bridge") != NULL) {
+		fputs("port of ", f);
+		dot_text(f, json_string_value(json_object_get(end, "Bridge")), 32);
+		fputs(" ", f);
+	}
 	dot_text(f, json_string_value(json_object_get(end, "Address")), 64);
 	fputs("\"];\n  eth0 -> hostend [dir=both, label=\"veth pair\"];\n"
 	      "  ns_net -> eth0 [style=dashed, arrowhead=none];\n",

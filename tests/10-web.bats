@@ -160,6 +160,9 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 		grep -q "inet $(jq -r .HostEnd.Address <<<"$output") "
 	# the map entry the kernel holds sends the port to that address
 	nft list map ip cell ports | grep -q "tcp . $port : ${addr%/*} . 7"
+	# the picture: the host end a port of the bridge, not an address of its own
+	run cell inspect --graph "$name"
+	assert_output --partial "label=\"$link\\nport of cell0 10.88.0.1/16\""
 	start_web
 	run api "/api/containers/$name"
 	[ "$(status_of "$output")" = 200 ]
