@@ -175,7 +175,7 @@ struct run_opts {
 	const char *network, *ipc, *pid, *uts, *sched, *ip, *upper, *trace;
 	const char *net_name; /* the network it joins: bridge's, or a created one */
 	json_t *ports;	      /* -p, as given */
-	json_t *shared;	      /* -v SRC:DST:rshared, as [SRC, DST] */
+	json_t *shared;	      /* -v SRC:DST:rshared[,ro], as [SRC, DST, RO] */
 	const char *rate;     /* --network-rate */
 	bool detach, interactive, tty, rm, init, userns;
 	json_t *env, *mounts, *cap_add, *cap_drop;
@@ -298,23 +298,26 @@ static int volume_make(const char *name, char *path, size_t size, struct error *
 }
 
 /*
- * -v SRC:DST[:ro|rw|rshared]: SRC a host path, or the name of a volume.
+ * -v SRC:DST[:MODE[,MODE]]: SRC a host path, or the name of a volume;
+ * MODE ro or rw, and rshared.
  * ro and rw: a bind in config.json, private (rprivate): what either side
  * mounts below it later stays on that side. rshared: a peer of the host's
  * mount of SRC, attached by the monitor (the core's bind would be a copy
  * of a private one): what the host mounts below SRC appears in every such
- * container at once, and what they mount below DST on the host.
+ * container at once, and what they mount below DST on the host; with ro
+ * too, that peer is made read-only (its own flag: the host's stays rw).
  */
 static int volume(const char *text, json_t *mounts, json_t *shared)
 {
 	char *copy = strdup(text), *dst, *mode, src[PATH_MAX];
 	struct error err = { 0 };
-	bool is_mount, is_shared;
+	bool is_mount, is_shared, ro = false, rw = false, rshared = false;
 	int ret = -1;
 
 	dst = strchr(copy, ':');
 	if (dst == NULL) {
-		refuse("-v %s: give HOST-PATH:CONTAINER-PATH[:ro|rshared] or VOLUME:CONTAINER-PATH",
+		refuse("-v %s: give HOST-PATH:CONTAINER-PATH[:MODE] or "
+		       "VOLUME:CONTAINER-PATH[:MODE]",
 		       text);
 		goto out;
 	}
@@ -322,9 +325,23 @@ static int volume(const char *text, json_t *mounts, json_t *shared)
 	mode = strchr(dst, ':');
 	if (mode != NULL)
 		*mode++ = '\0';
-	if (mode != NULL && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0 &&
-	    strcmp(mode, "rshared") != 0) {
-		refuse("-v %s: \"%s\": the mode is ro, rw or rshared", text, mode);
+	for (char *save = NULL, *m = mode != NULL ? strtok_r(mode, ",", &save) : NULL; m != NULL;
+	     m = strtok_r(NULL, ",", &save)) {
+		bool *flag = strcmp(m, "ro") == 0	 ? &ro
+			     : strcmp(m, "rw") == 0	 ? &rw
+			     : strcmp(m, "rshared") == 0 ? &rshared
+							 : NULL;
+
+		if (flag == NULL || *flag) {
+			refuse("-v %s: \"%s\": the mode is ro, rw or rshared, or "
+			       "rshared,ro",
+			       text, m);
+			goto out;
+		}
+		*flag = true;
+	}
+	if (ro && rw) {
+		refuse("-v %s: ro or rw, not both", text);
 		goto out;
 	}
 	if (dst[0] != '/' || strchr(dst, '\n') != NULL) {
@@ -340,7 +357,7 @@ static int volume(const char *text, json_t *mounts, json_t *shared)
 		refuse("-v %s: %s: %s", text, copy, strerror(errno));
 		goto out;
 	}
-	if (mode != NULL && strcmp(mode, "rshared") == 0) {
+	if (rshared) {
 		mnt_point_info(src, &is_mount, &is_shared);
 		if (is_mount && !is_shared) {
 			refuse("-v %s: %s is a mount point whose propagation is private: "
@@ -352,14 +369,13 @@ static int volume(const char *text, json_t *mounts, json_t *shared)
 			refuse("-v %s: no newline in the path", text);
 			goto out;
 		}
-		json_array_append_new(shared, json_pack("[s,s]", src, dst));
+		json_array_append_new(shared, json_pack("[s,s,b]", src, dst, ro));
 		ret = 0;
 		goto out;
 	}
-	json_array_append_new(mounts,
-			      json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination", dst, "type",
-					"bind", "source", src, "options", "rbind", "rprivate",
-					mode != NULL && strcmp(mode, "ro") == 0 ? "ro" : "rw"));
+	json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination", dst,
+						"type", "bind", "source", src, "options", "rbind",
+						"rprivate", ro ? "ro" : "rw"));
 	ret = 0;
 out:
 	free(copy);
@@ -1353,10 +1369,11 @@ static const char run_help[] =
 	"  -e, --env KEY=VALUE      an environment variable (repeat)\n"
 	"  -w, --workdir DIR        its working directory\n"
 	"  -u, --user UID[:GID]     run as this user (numbers)\n"
-	"  -v, --volume SRC:DST[:ro|rshared]  bind a host path, or the volume SRC\n"
-	"                           (cell volume), into it (repeat); rshared: what the\n"
-	"                           host mounts below SRC later appears in it, and what\n"
-	"                           it mounts below DST on the host\n"
+	"  -v, --volume SRC:DST[:ro|rshared|rshared,ro]  bind a host path, or the\n"
+	"                           volume SRC (cell volume), into it (repeat); ro:\n"
+	"                           read-only inside; rshared: what the host mounts\n"
+	"                           below SRC later appears in it, and what it mounts\n"
+	"                           below DST on the host\n"
 	"      --restart POLICY     no, on-failure[:N] or always: the monitor restarts it\n"
 	"  -r, --rootfs DIR         the root file system, instead of an IMAGE\n"
 	"      --upper DIR          keep its writes in DIR (made if missing), which\n"
@@ -2251,7 +2268,9 @@ static const char inspect_help[] =
 	"its state, exit status and OOM, times, its config.json, and while it\n"
 	"runs what the kernel shows: its namespaces (inodes of /proc/PID/ns)\n"
 	"beside the host's, cgroup directories and use, processes with their\n"
-	"PIDs on the host and inside, mounts; --ip's addresses.\n\n"
+	"PIDs on the host and inside, mounts; its addresses (Addresses: eth0's,\n"
+	"the host end's; on a network, the network, its bridge and the ports\n"
+	"published).\n\n"
 	"  --graph        the same as a picture, in Graphviz's DOT language:\n"
 	"                 processes, namespaces, cgroup, mounts, the veth\n"
 	"  -o, --output FILE  write it to FILE: .dot as it is, .svg or .png\n"
@@ -3029,7 +3048,7 @@ out:
 /* ---- networks ---- */
 
 static const char network_help[] =
-	"Usage: cell network create [--subnet CIDR] NAME\n"
+	"Usage: cell network create [--subnet CIDR] [--nat] NAME\n"
 	"       cell network ls [-q] [--format json]\n"
 	"       cell network rm NAME...\n"
 	"\n"
@@ -3039,11 +3058,16 @@ static const char network_help[] =
 	"end is a port of the bridge, and an address leased from the subnet in\n"
 	"the store. Containers on one network reach each other by name (its\n"
 	"hosts file is their /etc/hosts); the host routes nothing from one\n"
-	"network to another (cell's nftables table). The bridge exists while a\n"
-	"container runs on the network.\n"
+	"network to another (cell's nftables table), nor out of the host but\n"
+	"for a network made with --nat. The bridge exists while a container\n"
+	"runs on the network.\n"
 	"\n"
 	"  --subnet CIDR   e.g. 10.90.0.0/24 (default: the first free 10.89.N.0/24);\n"
 	"                  refused if the host routes it, or it overlaps a network\n"
+	"  --nat           outbound access: what the network sends out of the host\n"
+	"                  leaves with the address of the link it leaves through\n"
+	"                  (masquerade); sets net.ipv4.ip_forward to 1, and gives\n"
+	"                  it back its former value when the last such network goes\n"
 	"  -q              names only\n";
 
 /* "10.90.0.0/24": a subnet's address (its host part zero) and prefix */
@@ -3072,8 +3096,10 @@ static int network_create(int argc, char **argv)
 {
 	static const struct option longs[] = { { "help", no_argument, NULL, 'h' },
 					       { "subnet", required_argument, NULL, 's' },
+					       { "nat", no_argument, NULL, 'n' },
 					       { NULL, 0, NULL, 0 } };
 	const char *subnet = NULL, *name;
+	bool nat = false;
 	struct store_network n;
 	struct net_addr a;
 	struct error err = { 0 };
@@ -3084,6 +3110,10 @@ static int network_create(int argc, char **argv)
 		if (c == 'h') {
 			fputs(network_help, stdout);
 			return 0;
+		}
+		if (c == 'n') {
+			nat = true;
+			continue;
 		}
 		if (c != 's')
 			return usage_error("network");
@@ -3102,13 +3132,16 @@ static int network_create(int argc, char **argv)
 			     "letter or digit, and not bridge, none or host",
 			     name);
 	st_now(now, sizeof(now));
-	if (store_network_add(db, name, subnet, now, &n, &err) < 0)
+	if (store_network_add(db, name, subnet, nat, now, &n, &err) < 0)
 		return fail(&err);
 	/* a default subnet is checked against the host's routes too */
 	a = (struct net_addr){ .addr = n.net, .host = n.net + 1, .prefix = n.prefix };
 	if ((subnet == NULL && net_check_subnet(&a, NULL, &err) < 0) ||
-	    make_network_dir(name, &err) < 0 || mon_write_hosts(db, &places, name, &err) < 0) {
+	    make_network_dir(name, &err) < 0 || mon_write_hosts(db, &places, name, &err) < 0 ||
+	    (nat && mon_nat_forward(db, true, &err) < 0)) {
 		store_network_rm(db, name, &(struct error){ 0 });
+		if (nat)
+			mon_nat_forward(db, false, &(struct error){ 0 });
 		return fail(&err);
 	}
 	printf("%s\n", name);
@@ -3125,13 +3158,15 @@ static int network_row(const struct store_network *n, void *arg)
 	struct network_list *l = arg;
 
 	if (l->json != NULL)
-		json_array_append_new(l->json, json_pack("{s:s, s:s, s:s, s:i}", "Name", n->name,
-							 "Bridge", n->bridge, "Subnet", n->subnet,
-							 "Containers", n->leases));
+		json_array_append_new(l->json,
+				      json_pack("{s:s, s:s, s:s, s:b, s:i}", "Name", n->name,
+						"Bridge", n->bridge, "Subnet", n->subnet, "Nat",
+						n->nat, "Containers", n->leases));
 	else if (l->quiet)
 		printf("%s\n", n->name);
 	else
-		printf("%-20s %-8s %-18s %d\n", n->name, n->bridge, n->subnet, n->leases);
+		printf("%-20s %-8s %-18s %-4s %d\n", n->name, n->bridge, n->subnet,
+		       n->nat ? "yes" : "no", n->leases);
 	return 0;
 }
 
@@ -3158,7 +3193,8 @@ static int network_ls(int argc, char **argv)
 					: usage_error("network");
 	}
 	if (l.json == NULL && !l.quiet)
-		printf("%-20s %-8s %-18s %s\n", "NAME", "BRIDGE", "SUBNET", "CONTAINERS");
+		printf("%-20s %-8s %-18s %-4s %s\n", "NAME", "BRIDGE", "SUBNET", "NAT",
+		       "CONTAINERS");
 	if (store_network_each(db, network_row, &l, &err) < 0)
 		ret = fail(&err);
 	if (l.json != NULL) {
@@ -3195,7 +3231,8 @@ static int network_rm(int argc, char **argv)
 			continue;
 		}
 		/* a bridge that outlives its last container for a moment */
-		if (net_link_delete(n.bridge, &err) < 0) {
+		if (net_bridge_delete(n.bridge, places.lib, &err) < 0 ||
+		    (n.nat && mon_nat_forward(db, false, &err) < 0)) {
 			ret = fail(&err);
 			continue;
 		}

@@ -420,6 +420,7 @@ struct port_change {
 	uint32_t addr;
 	bool add;
 	const char *bridge;
+	const char *nat; /* the network's subnet with --nat, or NULL */
 	struct error *err;
 };
 
@@ -431,7 +432,7 @@ static int change_port(const struct net_port *pt, void *arg)
 		return 0;
 	/* the table went (make clean-host) while the bridge stayed: again */
 	*c->err = (struct error){ 0 };
-	if (net_fw_network(c->bridge, true, c->err) < 0)
+	if (net_fw_network(c->bridge, c->nat, true, c->err) < 0)
 		return -1;
 	return net_fw_port(pt, c->addr, c->add, c->err);
 }
@@ -449,26 +450,63 @@ static json_t *load_config(const struct places *p, const char *id, struct error 
 	return config;
 }
 
-/* The bridge of network NAME, and its rules, unless a container joined
+/* The bridge of network OLD, and its rules, unless a container joined
  * it meanwhile; under the store's write lock, so that none joins a
  * bridge that is going. */
-static int drop_bridge(sqlite3 *db, const char *name, const char *bridge, struct error *err)
+static int drop_bridge(sqlite3 *db, const char *owner, const struct store_network *old,
+		       struct error *err)
 {
 	struct store_network n;
+	int mine;
 
 	if (store_begin(db, err) < 0)
 		return -1;
-	if (store_network_get(db, name, &n, &(struct error){ 0 }) == 0 && n.leases > 0) {
+	if (store_network_get(db, old->name, &n, &(struct error){ 0 }) == 0 && n.leases > 0) {
 		store_rollback(db);
 		return 0;
 	}
-	if (net_link_delete(bridge, err) < 0 ||
-	    net_fw_network(bridge, false, &(struct error){ 0 }) < 0 ||
-	    (store_leases_total(db) == 0 && net_fw_remove(err) < 0)) {
+	/* not another store's bridge, nor its rules (cell --root) */
+	mine = net_bridge_delete(old->bridge, owner, err);
+	if (mine < 0 ||
+	    (mine == 1 && net_fw_network(old->bridge, old->nat ? old->subnet : NULL, false,
+					 &(struct error){ 0 }) < 0) ||
+	    net_fw_remove(err) < 0) {
 		store_rollback(db);
 		return -1;
 	}
 	return store_commit(db, err);
+}
+
+/*
+ * step: ip-forward
+ * A --nat network needs the host to route (net.ipv4.ip_forward): the
+ * first one records the value the host had in the store and sets 1; the
+ * last one to go writes the recorded value back, whatever it was. Under
+ * the store's write lock, so that two of them never both record.
+ */
+int mon_nat_forward(sqlite3 *db, bool on, struct error *err)
+{
+	int saved, had, now;
+
+	if (store_begin(db, err) < 0)
+		return -1;
+	had = store_host_get(db, "ip_forward", &saved, err);
+	if (had < 0)
+		goto fail;
+	if (on) {
+		if (net_ip_forward(&now, err) < 0 ||
+		    (had == 0 && store_host_set(db, "ip_forward", now, err) < 0) ||
+		    (now != 1 && net_set_ip_forward(1, err) < 0))
+			goto fail;
+	} else if (had == 1 && store_nat_networks(db) == 0) {
+		if (net_set_ip_forward(saved, err) < 0 ||
+		    store_host_forget(db, "ip_forward", err) < 0)
+			goto fail;
+	}
+	return store_commit(db, err);
+fail:
+	store_rollback(db);
+	return -1;
 }
 
 /*
@@ -512,7 +550,7 @@ int mon_leave_network(sqlite3 *db, const struct places *p, const char *id, int l
 		return 0;
 	if (linger_ms > 0)
 		usleep((useconds_t)linger_ms * 1000);
-	return drop_bridge(db, n.name, n.bridge, err);
+	return drop_bridge(db, p->lib, &n, err);
 }
 
 /*
@@ -543,8 +581,9 @@ static int join_network(struct mon *m, const char *network, json_t *config, stru
 	/* the rules are written with the bridge (nft's library parses and
 	 * sends the whole table: milliseconds that a container joining an
 	 * existing bridge does not spend) */
-	made = net_bridge(n.bridge, &a, err);
-	if (made < 0 || (made == 1 && net_fw_network(n.bridge, true, err) < 0)) {
+	made = net_bridge(n.bridge, &a, m->p->lib, err);
+	if (made < 0 ||
+	    (made == 1 && net_fw_network(n.bridge, n.nat ? n.subnet : NULL, true, err) < 0)) {
 		store_commit(m->db, &(struct error){ 0 });
 		goto undo;
 	}
@@ -558,6 +597,7 @@ static int join_network(struct mon *m, const char *network, json_t *config, stru
 	trace_step(m, "veth", "05");
 	c.addr = addr;
 	c.bridge = n.bridge;
+	c.nat = n.nat ? n.subnet : NULL;
 	if (each_port(config, change_port, &c, err) < 0 ||
 	    mon_write_hosts(m->db, m->p, network, err) < 0)
 		goto undo;
@@ -607,7 +647,7 @@ static int connect_network(struct mon *m, struct error *err)
 	return ret;
 }
 
-/* The [SRC, DST] pairs of -v SRC:DST:rshared, from config.json's
+/* The [SRC, DST, RO] of each -v SRC:DST:rshared[,ro], from config.json's
  * annotation (a JSON array in a string). */
 static json_t *shared_volumes(const struct places *p, const char *id)
 {
@@ -654,9 +694,10 @@ static int attach_shared(struct mon *m, struct error *err)
 
 	json_array_foreach(list, i, v)
 	{
-		ret = mnt_attach_shared(m->pid, m->host_mnt,
-					json_string_value(json_array_get(v, 0)),
-					json_string_value(json_array_get(v, 1)), err);
+		ret = mnt_attach_shared(
+			m->pid, m->host_mnt, json_string_value(json_array_get(v, 0)),
+			json_string_value(json_array_get(v, 1)),
+			json_array_size(v) > 2 && json_is_true(json_array_get(v, 2)), err);
 		if (ret < 0)
 			break;
 	}

@@ -50,6 +50,8 @@ void mon_run_dir(const struct places *p, const char *id, char *out, size_t size)
 void mon_hosts_path(const struct places *p, const char *network, char *out, size_t size);
 /* Writes it again, in place, from the network's leases. */
 int mon_write_hosts(sqlite3 *db, const struct places *p, const char *network, struct error *err);
+/* --nat: ip_forward set (ON), or restored once no --nat network is left. */
+int mon_nat_forward(sqlite3 *db, bool on, struct error *err);
 /* Gives container ID's address back, removes its ports and host end, and
  * the network's bridge (and cell's nftables table) LINGER_MS after the
  * last container, unless another joined meanwhile. Safe to repeat. */

@@ -695,8 +695,10 @@ static int make_dirs(const char *path)
  * namespace: it joins the host's (HOST_MNT) for open_tree, then the
  * container's, whose root it then has, for the directory and move_mount.
  */
-int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst, struct error *err)
+int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst, bool ro,
+		      struct error *err)
 {
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 	char path[64], msg[ERR_MSG_MAX];
 	int report[2], status, tree, ns;
 	ssize_t n;
@@ -721,6 +723,13 @@ int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst,
 		tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
 				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (tree < 0)
+			goto fail;
+		/* ro: the copy's flag, and of the mounts below it now; the
+		 * host's mount stays writable, and a mount that propagates
+		 * later comes with the flags it was made with */
+		what = "mount_setattr (ro)";
+		if (ro &&
+		    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
 			goto fail;
 		what = "join the container's mount namespace";
 		ns = open(path, O_RDONLY | O_CLOEXEC);
@@ -747,5 +756,6 @@ int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst,
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	msg[n > 0 ? n : 0] = '\0';
-	return err_set(err, "-v %s:%s:rshared: %s", src, dst, n > 0 ? msg : "the child failed");
+	return err_set(err, "-v %s:%s:rshared%s: %s", src, dst, ro ? ",ro" : "",
+		       n > 0 ? msg : "the child failed");
 }

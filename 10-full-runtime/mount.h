@@ -35,6 +35,7 @@ void mnt_point_info(const char *path, bool *is, bool *shared);
 int mnt_share_host(const char *path, bool *made, struct error *err);
 /* A peer of the host's mount of SRC (open_tree in HOST_MNT, a descriptor
  * of the host's mount namespace) on DST in PID's mount namespace. */
-int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst, struct error *err);
+int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst, bool ro,
+		      struct error *err);
 
 #endif

@@ -283,7 +283,41 @@ out:
 }
 
 /* step: bridge (10) */
-int net_bridge(const char *bridge, const struct net_addr *a, struct error *err)
+/*
+ * A bridge's alias (IFLA_IFALIAS, `ip link show` prints it) names the
+ * store whose network it is: two stores on one host (cell --root) each
+ * have a network cell on cell0, whose addresses each leases on its own;
+ * the second one finds the bridge another's, and is refused rather than
+ * handing out the same addresses on it.
+ */
+static int bridge_owner(struct nl_sock *sock, struct rtnl_link *link, const char *bridge,
+			const char *owner, struct error *err)
+{
+	struct rtnl_link *change;
+	const char *alias = rtnl_link_get_ifalias(link);
+	char what[64];
+	int nl;
+
+	if (alias != NULL && alias[0] != '\0') {
+		if (strcmp(alias, owner) == 0)
+			return 0;
+		return err_set(err,
+			       "the bridge %s is the network of another store (%s): one store "
+			       "at a time on it; give this one a network of its own "
+			       "(cell network create --subnet CIDR)",
+			       bridge, alias);
+	}
+	change = rtnl_link_alloc();
+	if (change == NULL)
+		return err_set(err, "rtnl_link_alloc: out of memory");
+	rtnl_link_set_ifalias(change, owner);
+	nl = rtnl_link_change(sock, link, change, 0);
+	rtnl_link_put(change);
+	snprintf(what, sizeof(what), "set the alias of %s", bridge);
+	return nl < 0 ? nl_fail(err, nl, what) : 0;
+}
+
+int net_bridge(const char *bridge, const struct net_addr *a, const char *owner, struct error *err)
 {
 	struct rtnl_link *link = NULL;
 	struct nl_sock *sock;
@@ -294,7 +328,8 @@ int net_bridge(const char *bridge, const struct net_addr *a, struct error *err)
 	if (sock == NULL)
 		return -1;
 	if (rtnl_link_get_kernel(sock, 0, bridge, &link) == 0) {
-		ret = 0; /* made for a container before this one: 0 */
+		/* made for a container before this one: 0 */
+		ret = bridge_owner(sock, link, bridge, owner, err);
 		goto out;
 	}
 	/* a new bridge routes its subnet on the host: not one the host
@@ -313,7 +348,15 @@ int net_bridge(const char *bridge, const struct net_addr *a, struct error *err)
 		nl_fail(err, nl, what);
 		goto out;
 	}
-	nl = 0;
+	rtnl_link_put(link);
+	link = NULL;
+	nl = rtnl_link_get_kernel(sock, 0, bridge, &link);
+	if (nl < 0) {
+		nl_fail(err, nl, what);
+		goto out;
+	}
+	if (bridge_owner(sock, link, bridge, owner, err) < 0)
+		goto out;
 	if (add_address(sock, bridge, a->host, a->prefix, err) < 0) {
 		if (err->msg[0] != '\0' && strstr(err->msg, "exists") == NULL)
 			goto out;
@@ -342,6 +385,37 @@ out:
 	rtnl_link_put(link);
 	nl_socket_free(sock);
 	return ret;
+}
+
+int net_bridge_delete(const char *bridge, const char *owner, struct error *err)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sock = open_route(err);
+	const char *alias;
+	char what[64];
+	int nl;
+
+	if (sock == NULL)
+		return -1;
+	nl = rtnl_link_get_kernel(sock, 0, bridge, &link);
+	if (nl < 0) {
+		nl_socket_free(sock);
+		return 0; /* gone already */
+	}
+	alias = rtnl_link_get_ifalias(link);
+	if (alias != NULL && alias[0] != '\0' && strcmp(alias, owner) != 0) {
+		nl = 0; /* another store's */
+	} else {
+		nl = rtnl_link_delete(sock, link);
+		nl = nl < 0 && nl != -NLE_NODEV && nl != -NLE_OBJ_NOTFOUND ? nl : 1;
+	}
+	rtnl_link_put(link);
+	nl_socket_free(sock);
+	if (nl < 0) {
+		snprintf(what, sizeof(what), "delete the bridge %s", bridge);
+		return nl_fail(err, nl, what);
+	}
+	return nl;
 }
 
 int net_link_delete(const char *name, struct error *err)
@@ -482,6 +556,9 @@ int net_parse_rate(const char *text, long long *bytes_per_second, struct error *
  *   same    BRIDGE . BRIDGE for each: what stays on one bridge passes
  *   closed  the bridges of networks without --nat: nothing they send is
  *           routed out, but the answers of published ports
+ *   natnets the subnets of networks made with --nat: what they send out of
+ *           the host through any link but a cell bridge leaves with the
+ *           address of that link (masquerade)
  */
 #define NFT_TABLE "ip " NET_TABLE
 
@@ -494,6 +571,7 @@ static const char nft_setup[] =
 	"add set " NFT_TABLE " bridges { type ifname; }\n"
 	"add set " NFT_TABLE " closed { type ifname; }\n"
 	"add set " NFT_TABLE " same { type ifname . ifname; }\n"
+	"add set " NFT_TABLE " natnets { type ipv4_addr; flags interval; }\n"
 	"add chain " NFT_TABLE " prerouting { type nat hook prerouting priority dstnat; }\n"
 	"add chain " NFT_TABLE " output { type nat hook output priority -100; }\n"
 	"add chain " NFT_TABLE " postrouting { type nat hook postrouting priority srcnat; }\n"
@@ -517,6 +595,8 @@ static const char nft_setup[] =
 	/* a connection from 127.0.0.1 leaves with the bridge's address: the
 	 * container could not answer 127.0.0.1, its own loopback */
 	"add rule " NFT_TABLE " postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
+	/* step: nat (10) */
+	"add rule " NFT_TABLE " postrouting ip saddr @natnets oifname != @bridges masquerade\n"
 	/* a host that loads br_netfilter (docker does) shows these hooks
 	 * the packets a bridge passes between its own ports: in and out
 	 * the same bridge, they stay */
@@ -542,22 +622,22 @@ static int nft_run(const char *cmd, struct error *err)
 	return ret;
 }
 
-int net_fw_network(const char *bridge, bool add, struct error *err)
+int net_fw_network(const char *bridge, const char *nat, bool add, struct error *err)
 {
-	char cmd[sizeof(nft_setup) + 256];
+	char cmd[sizeof(nft_setup) + 384], element[96];
+	const char *verb = add ? "add" : "delete";
 
-	if (add)
-		snprintf(cmd, sizeof(cmd),
-			 "%sadd element " NFT_TABLE " bridges { \"%s\" }\n"
-			 "add element " NFT_TABLE " closed { \"%s\" }\n"
-			 "add element " NFT_TABLE " same { \"%s\" . \"%s\" }\n",
-			 nft_setup, bridge, bridge, bridge, bridge);
+	/* a network with --nat: its subnet in natnets; without: its bridge
+	 * in closed */
+	if (nat != NULL)
+		snprintf(element, sizeof(element), "natnets { %s }", nat);
 	else
-		snprintf(cmd, sizeof(cmd),
-			 "delete element " NFT_TABLE " bridges { \"%s\" }\n"
-			 "delete element " NFT_TABLE " closed { \"%s\" }\n"
-			 "delete element " NFT_TABLE " same { \"%s\" . \"%s\" }\n",
-			 bridge, bridge, bridge, bridge);
+		snprintf(element, sizeof(element), "closed { \"%s\" }", bridge);
+	snprintf(cmd, sizeof(cmd),
+		 "%s%s element " NFT_TABLE " bridges { \"%s\" }\n"
+		 "%s element " NFT_TABLE " %s\n"
+		 "%s element " NFT_TABLE " same { \"%s\" . \"%s\" }\n",
+		 add ? nft_setup : "", verb, bridge, verb, element, verb, bridge, bridge);
 	return nft_run(cmd, err);
 }
 
@@ -582,12 +662,22 @@ int net_fw_port(const struct net_port *p, uint32_t addr, bool add, struct error 
 
 int net_fw_remove(struct error *err)
 {
-	struct error ignored = { 0 };
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	bool empty;
 
-	/* "list" fails when there is no table: nothing to remove */
-	if (nft_run("list table " NFT_TABLE "\n", &ignored) < 0)
+	if (nft == NULL)
+		return err_set(err, "nftables: nft_ctx_new failed");
+	/* "list" fails when there is no table: nothing to remove; the table
+	 * stays while a bridge is in it, another store's too (cell --root) */
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	if (nft_run_cmd_from_buffer(nft, "list set " NFT_TABLE " bridges\n") != 0) {
+		nft_ctx_free(nft);
 		return 0;
-	return nft_run("delete table " NFT_TABLE "\n", err);
+	}
+	empty = strstr(nft_ctx_get_output_buffer(nft), "elements") == NULL;
+	nft_ctx_free(nft);
+	return empty ? nft_run("delete table " NFT_TABLE "\n", err) : 0;
 }
 
 /* [IP:]HOSTPORT:PORT[/tcp|udp] */
@@ -642,4 +732,43 @@ void net_port_text(const struct net_port *p, char *buf, size_t size)
 	net_text(p->host_ip, ip, sizeof(ip));
 	snprintf(buf, size, "%s%s%u:%u/%s", p->host_ip ? ip : "", p->host_ip ? ":" : "",
 		 p->host_port, p->port, p->proto);
+}
+
+/*
+ * net.ipv4.ip_forward (ip-sysctl.rst), read and written for --nat (step
+ * ip-forward, monitor.c): whether the host routes packets
+ * between its interfaces at all. Off, what a --nat network sends towards
+ * another link of the host is dropped before any rule sees it.
+ */
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+
+int net_ip_forward(int *value, struct error *err)
+{
+	char c = 0;
+	int fd = open(IP_FORWARD, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(err, "open " IP_FORWARD);
+	if (read(fd, &c, 1) != 1) {
+		close(fd);
+		return err_sys(err, "read " IP_FORWARD);
+	}
+	close(fd);
+	*value = c == '1';
+	return 0;
+}
+
+int net_set_ip_forward(int value, struct error *err)
+{
+	int fd = open(IP_FORWARD, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(err, "open " IP_FORWARD);
+	if (write(fd, value ? "1" : "0", 1) != 1) {
+		close(fd);
+		return err_sys(err, "write %d to " IP_FORWARD, value);
+	}
+	if (close(fd) < 0)
+		return err_sys(err, "write %d to " IP_FORWARD, value);
+	return 0;
 }

@@ -37,8 +37,12 @@ void net_link_name(const char *id, char *out, size_t size);
 int net_veth(pid_t pid, const char *id, const struct net_addr *a, const char *bridge,
 	     struct error *err);
 /* The bridge BRIDGE with A's host address, up, made unless it exists:
- * 1 when made, 0 when it was there. */
-int net_bridge(const char *bridge, const struct net_addr *a, struct error *err);
+ * 1 when made, 0 when it was there; its alias OWNER (the store's
+ * directory), refused when another store's. */
+int net_bridge(const char *bridge, const struct net_addr *a, const char *owner, struct error *err);
+/* Deletes BRIDGE unless another store than OWNER has it: 1 if deleted,
+ * 0 if gone already or another's. */
+int net_bridge_delete(const char *bridge, const char *owner, struct error *err);
 /* Deletes a link; one already gone is no error. */
 int net_link_delete(const char *name, struct error *err);
 
@@ -59,11 +63,16 @@ void net_port_text(const struct net_port *p, char *buf, size_t size);
 /* cell's nftables table (nft list table ip cell) */
 #define NET_TABLE "cell"
 /* Writes the table's rules (again) and puts BRIDGE in its sets, or takes
- * it out (ADD false). */
-int net_fw_network(const char *bridge, bool add, struct error *err);
+ * it out (ADD false); NAT is the subnet of a network made with --nat
+ * (masqueraded on its way out), NULL for one closed to the outside. */
+int net_fw_network(const char *bridge, const char *nat, bool add, struct error *err);
 /* The map entry that sends P to ADDR's port, or its removal. */
 int net_fw_port(const struct net_port *p, uint32_t addr, bool add, struct error *err);
-/* Deletes the table, once no network is left. */
+/* Deletes the table once no bridge is left in it (of any store). */
 int net_fw_remove(struct error *err);
+
+/* net.ipv4.ip_forward: 0 or 1. */
+int net_ip_forward(int *value, struct error *err);
+int net_set_ip_forward(int value, struct error *err);
 
 #endif

@@ -201,21 +201,60 @@ static json_t *mounts_of(pid_t pid)
 	return list;
 }
 
-/* --ip's addresses: eth0's inside, and the host end's with its name. */
-static json_t *addresses_of(const struct record *r, json_t *config)
+/*
+ * A container's addresses: eth0's inside and the host end's. With --ip,
+ * the host end has the subnet's first address; on a network, it is a
+ * port of the network's bridge, which has it, and the address is the
+ * container's lease; its published ports with it.
+ */
+static json_t *addresses_of(sqlite3 *db, const struct record *r, json_t *config)
 {
-	const char *cidr = json_string_value(
-		json_object_get(json_object_get(config, "annotations"), MON_IP_ANNOTATION));
+	const json_t *notes = json_object_get(config, "annotations");
+	const char *cidr = json_string_value(json_object_get(notes, MON_IP_ANNOTATION));
+	const char *ports = json_string_value(json_object_get(notes, MON_PORTS_ANNOTATION));
 	char host[INET_ADDRSTRLEN], link[IFNAMSIZ], end[INET_ADDRSTRLEN + 4];
+	char mine[INET_ADDRSTRLEN + 4], text[INET_ADDRSTRLEN];
+	struct store_network n;
 	struct net_addr a;
+	struct net_port pt;
+	json_t *o, *list = json_array();
+	uint32_t addr;
 
-	if (cidr == NULL || net_parse_cidr(cidr, &a, &(struct error){ 0 }) < 0)
-		return json_object();
-	net_text(a.host, host, sizeof(host));
-	snprintf(end, sizeof(end), "%s/%d", host, a.prefix);
 	net_link_name(r->id, link, sizeof(link));
-	return json_pack("{s:s, s:{s:s, s:s}}", "eth0", cidr, "HostEnd", "Name", link, "Address",
-			 end);
+	if (cidr != NULL && net_parse_cidr(cidr, &a, &(struct error){ 0 }) == 0) {
+		net_text(a.host, host, sizeof(host));
+		snprintf(end, sizeof(end), "%s/%d", host, a.prefix);
+		json_decref(list);
+		return json_pack("{s:s, s:{s:s, s:s}}", "eth0", cidr, "HostEnd", "Name", link,
+				 "Address", end);
+	}
+	/* a lease: while the container runs on a network */
+	if (store_lease_of(db, r->id, &n, &addr, &(struct error){ 0 }) != 1) {
+		json_decref(list);
+		return json_object();
+	}
+	net_text(addr, text, sizeof(text));
+	snprintf(mine, sizeof(mine), "%s/%d", text, n.prefix);
+	net_text(n.net + 1, host, sizeof(host));
+	snprintf(end, sizeof(end), "%s/%d", host, n.prefix);
+	if (ports != NULL) {
+		char *copy = strdup(ports), *save = NULL;
+
+		for (char *t = copy != NULL ? strtok_r(copy, ",", &save) : NULL; t != NULL;
+		     t = strtok_r(NULL, ",", &save)) {
+			char port[64];
+
+			if (net_parse_port(t, &pt, &(struct error){ 0 }) < 0)
+				continue;
+			net_port_text(&pt, port, sizeof(port));
+			json_array_append_new(list, json_string(port));
+		}
+		free(copy);
+	}
+	o = json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s}, s:o}", "eth0", mine, "Network", n.name,
+		      "Nat", n.nat, "HostEnd", "Name", link, "Bridge", n.bridge, "Address", end,
+		      "Ports", list);
+	return o;
 }
 
 static json_t *processes_of(const struct places *p, const struct record *r)
@@ -286,7 +325,7 @@ json_t *probe_inspect(sqlite3 *db, const struct places *p, const struct record *
 		      r->restarts, "AutoRemove", r->rm, "Tty", r->tty, "Config", config,
 		      "Namespaces", live ? namespaces_of(r->pid) : json_object(), "CgroupPaths",
 		      cgroups, "Mounts", live ? mounts_of(r->pid) : json_array());
-	json_object_set_new(o, "Addresses", addresses_of(r, config));
+	json_object_set_new(o, "Addresses", addresses_of(db, r, config));
 	json_object_set_new(o, "Command", json_string(r->command));
 	/* the host's: those cell runs in (PID 1's may be closed to it, in a
 	 * sandbox) */
@@ -508,6 +547,12 @@ static void dot_veth(FILE *f, const json_t *o)
 	fputs("\"];\n  hostend [shape=cds, fillcolor=\"#f3dcee\", label=\"", f);
 	dot_text(f, json_string_value(json_object_get(end, "Name")), 32);
 	fputs("\\n", f);
+	/* on a network, the address is the bridge's: the host end is a port */
+	if (json_object_get(end, "Bridge") != NULL) {
+		fputs("port of ", f);
+		dot_text(f, json_string_value(json_object_get(end, "Bridge")), 32);
+		fputs(" ", f);
+	}
 	dot_text(f, json_string_value(json_object_get(end, "Address")), 64);
 	fputs("\"];\n  eth0 -> hostend [dir=both, label=\"veth pair\"];\n"
 	      "  ns_net -> eth0 [style=dashed, arrowhead=none];\n",

@@ -52,7 +52,7 @@ static const char schema[] =
 	" bridge TEXT NOT NULL UNIQUE,"
 	" subnet TEXT NOT NULL UNIQUE,"
 	" created TEXT NOT NULL);"
-	"INSERT OR IGNORE INTO networks VALUES ('" STORE_DEFAULT_NET
+	"INSERT OR IGNORE INTO networks (name, bridge, subnet, created) VALUES ('" STORE_DEFAULT_NET
 	"', 'cell0', '" STORE_DEFAULT_SUBNET "', '');"
 	"CREATE TABLE IF NOT EXISTS leases ("
 	" network TEXT NOT NULL,"
@@ -75,6 +75,12 @@ static const char schema[] =
 	" id TEXT NOT NULL,"
 	" made INTEGER NOT NULL,"
 	" PRIMARY KEY (path, id));"
+	/* a host setting cell changed, with the value it had before (restored
+	 * when nothing needs the change any more): ip_forward for --nat */
+	"CREATE TABLE IF NOT EXISTS host ("
+	" key TEXT PRIMARY KEY,"
+	" value INTEGER NOT NULL);"
+
 	/*
 	 * The images (image.c). An image is its config (the OCI image config's
 	 * text, whose sha256 is its id) and its layers, bottom first, each a
@@ -98,6 +104,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS image_users ("
 	" container TEXT PRIMARY KEY,"
 	" image TEXT NOT NULL)";
+
+/* columns added since a store was first made: an error when the column is
+ * there already, which is ignored */
+static const char *const added_columns[] = {
+	"ALTER TABLE networks ADD COLUMN nat INTEGER NOT NULL DEFAULT 0",
+};
 
 /* The columns a record is read from, in struct record's order. */
 #define COLUMNS                                                                             \
@@ -141,6 +153,8 @@ int store_open(const char *lib, sqlite3 **db, struct error *err)
 		sqlite3_close(*db);
 		return -1;
 	}
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++)
+		sqlite3_exec(*db, added_columns[i], NULL, NULL, NULL);
 	return 0;
 }
 
@@ -454,12 +468,13 @@ static void read_network(sqlite3_stmt *s, struct store_network *n)
 	copy_text(n->subnet, sizeof(n->subnet), s, 2);
 	copy_text(n->created, sizeof(n->created), s, 3);
 	n->leases = sqlite3_column_int(s, 4);
+	n->nat = sqlite3_column_int(s, 5) != 0;
 	parse_subnet(n->subnet, &n->net, &n->prefix);
 }
 
 #define NET_COLUMNS                                                                   \
 	"name, bridge, subnet, created, (SELECT COUNT(*) FROM leases WHERE network =" \
-	" networks.name)"
+	" networks.name), nat"
 
 int store_network_get(sqlite3 *db, const char *name, struct store_network *n, struct error *err)
 {
@@ -527,8 +542,8 @@ static int overlaps(sqlite3 *db, uint32_t net, int prefix, char *other, size_t s
 	return found;
 }
 
-int store_network_add(sqlite3 *db, const char *name, const char *subnet, const char *created,
-		      struct store_network *n, struct error *err)
+int store_network_add(sqlite3 *db, const char *name, const char *subnet, bool nat,
+		      const char *created, struct store_network *n, struct error *err)
 {
 	char other[64], bridge[16], text[32];
 	uint32_t net = 0;
@@ -574,9 +589,9 @@ int store_network_add(sqlite3 *db, const char *name, const char *subnet, const c
 	snprintf(text, sizeof(text), "%u.%u.%u.%u/%d", net >> 24, net >> 16 & 255, net >> 8 & 255,
 		 net & 255, prefix);
 	if (store_change(db, err,
-			 "INSERT INTO networks (name, bridge, subnet, created) VALUES"
-			 " (?1, ?2, ?3, ?4)",
-			 "ssss", name, bridge, text, created) < 0) {
+			 "INSERT INTO networks (name, bridge, subnet, created, nat) VALUES"
+			 " (?1, ?2, ?3, ?4, ?5)",
+			 "ssssi", name, bridge, text, created, (long long)nat) < 0) {
 		if (strstr(err->msg, "UNIQUE") != NULL)
 			err_set(err, "the network %s exists", name);
 		goto out;
@@ -675,19 +690,6 @@ int store_release(sqlite3 *db, const char *id, struct store_network *n, struct e
 	if (store_change(db, err, "DELETE FROM leases WHERE id = ?1", "s", id) < 0)
 		return -1;
 	return store_network_get(db, network, n, err) < 0 ? -1 : 1;
-}
-
-int store_leases_total(sqlite3 *db)
-{
-	sqlite3_stmt *s;
-	int n = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM leases", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return n;
 }
 
 int store_hosts(sqlite3 *db, const char *network, char *buf, size_t size, struct error *err)
@@ -1096,4 +1098,71 @@ int store_layer_used(sqlite3 *db, const char *layer, struct error *err)
 			    layer, one, sizeof(one), err);
 
 	return n < 0 ? -1 : n > 0;
+}
+
+int store_nat_networks(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM networks WHERE nat", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int store_host_get(sqlite3 *db, const char *key, int *value, struct error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM host WHERE key = ?1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*value = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "select");
+	return rc == SQLITE_ROW;
+}
+
+int store_host_set(sqlite3 *db, const char *key, int value, struct error *err)
+{
+	return store_change(db, err, "INSERT INTO host VALUES (?1, ?2)", "si", key,
+			    (long long)value) < 0
+		       ? -1
+		       : 0;
+}
+
+int store_host_forget(sqlite3 *db, const char *key, struct error *err)
+{
+	return store_change(db, err, "DELETE FROM host WHERE key = ?1", "s", key) < 0 ? -1 : 0;
+}
+
+int store_lease_of(sqlite3 *db, const char *id, struct store_network *n, uint32_t *addr,
+		   struct error *err)
+{
+	char network[64] = "";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT network, addr FROM leases WHERE id = ?1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, err, "select");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_text(network, sizeof(network), s, 0);
+		*addr = (uint32_t)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : db_fail(db, err, "select");
+	return store_network_get(db, network, n, err) < 0 ? -1 : 1;
 }

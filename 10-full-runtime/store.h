@@ -91,13 +91,21 @@ struct store_network {
 	uint32_t net; /* the subnet's address, host byte order */
 	int prefix;
 	int leases; /* containers running on it */
+	bool nat;   /* --nat: its subnet is masqueraded on its way out */
 };
 /* "no such network: NAME" when it is not there. */
 int store_network_get(sqlite3 *db, const char *name, struct store_network *n, struct error *err);
 /* A new network: the next bridge cell<N>, SUBNET or the first free
  * 10.89.N.0/24; refused when it overlaps another network's. */
-int store_network_add(sqlite3 *db, const char *name, const char *subnet, const char *created,
-		      struct store_network *n, struct error *err);
+int store_network_add(sqlite3 *db, const char *name, const char *subnet, bool nat,
+		      const char *created, struct store_network *n, struct error *err);
+/* Networks made with --nat. */
+int store_nat_networks(sqlite3 *db);
+/* A host setting's value from before cell changed it: 1 and VALUE if
+ * recorded, 0 if not. */
+int store_host_get(sqlite3 *db, const char *key, int *value, struct error *err);
+int store_host_set(sqlite3 *db, const char *key, int value, struct error *err);
+int store_host_forget(sqlite3 *db, const char *key, struct error *err);
 /* Refused while a container runs on it. */
 int store_network_rm(sqlite3 *db, const char *name, struct error *err);
 int store_network_each(sqlite3 *db, int (*fn)(const struct store_network *n, void *arg), void *arg,
@@ -109,8 +117,9 @@ int store_lease(sqlite3 *db, const char *network, const char *id, const char *na
 /* In a transaction: frees ID's address; 1 and its network in N (with
  * the leases left) if it had one, 0 if not. */
 int store_release(sqlite3 *db, const char *id, struct store_network *n, struct error *err);
-/* Leases on every network. */
-int store_leases_total(sqlite3 *db);
+/* Container ID's address and its network: 1 if it holds one, 0 if not. */
+int store_lease_of(sqlite3 *db, const char *id, struct store_network *n, uint32_t *addr,
+		   struct error *err);
 /* NETWORK's /etc/hosts: localhost, then each lease's address, name and
  * short id. */
 int store_hosts(sqlite3 *db, const char *network, char *buf, size_t size, struct error *err);

@@ -194,10 +194,20 @@ async function refreshDetail(all) {
 		ns.appendChild(tr);
 	}
 	const addr = c.Addresses;
-	document.getElementById("d-addr").textContent = addr.eth0
-		? "eth0 " + addr.eth0 + ", veth to the host: " + addr.HostEnd.Name + " " + addr.HostEnd.Address
-		: "no address of its own (--network " + (c.Namespaces.net === c.HostNamespaces.net ? "host" : "none") +
-		  "); no port published";
+	let text;
+	if (!addr.eth0)
+		text = "no address of its own (--network " + (c.Namespaces.net === c.HostNamespaces.net ? "host" : "none") +
+			"); no port published";
+	else if (addr.Network)
+		text = "eth0 " + addr.eth0 + " on the network " + addr.Network + (addr.Nat ? " (--nat)" : "") +
+			", veth " + addr.HostEnd.Name + " a port of the bridge " + addr.HostEnd.Bridge + " " +
+			addr.HostEnd.Address + "; " + (addr.Ports.length
+				? "published: " + addr.Ports.map(p => "host " + p.replace(/:(\d+)\//, " -> $1/")).join(", ")
+				: "no port published");
+	else
+		text = "eth0 " + addr.eth0 + ", veth to the host: " + addr.HostEnd.Name + " " + addr.HostEnd.Address +
+			"; no port published (--ip)";
+	document.getElementById("d-addr").textContent = text;
 	document.getElementById("d-logs").textContent =
 		c.Logs.map(l => l.Time.slice(11, 19) + " " + l.Stream + " " + l.Text).join("\n");
 	await refreshGraph(id);

@@ -118,6 +118,12 @@ fi
 # once none of those bridges is left. Settling (above) removes them when a
 # monitor was killed; a kill -9 between a container's last step and the
 # bridge's removal leaves them.
+# The set natnets of that table (the subnets of --nat networks) goes with
+# it, and a bridge's alias (the store that owns it) with the bridge.
+# net.ipv4.ip_forward is not touched here: a --nat network outlives its
+# containers and needs it; `cell network rm` of the last one gives back the
+# value the store recorded (sqlite3 /var/lib/cell/cell.db 'SELECT * FROM
+# host' shows it).
 bridges=cell0
 if [ -x "$cell" ] && [ -e /var/lib/cell/cell.db ]; then
 	bridges+=" $("$cell" network ls --format json | jq -r '.[].Bridge' | grep -xE 'cell[0-9]+' | tr '\n' ' ')" ||

@@ -16,14 +16,30 @@ setup() {
 	command -v nft >/dev/null || fail "nft is missing: run make deps"
 	need_rootfs
 	LIB=$BATS_TEST_TMPDIR/lib
+	LIB2=$BATS_TEST_TMPDIR/lib2
 	BUSYBOX=$ROOTFS/bin/busybox
 }
 
 teardown() {
-	local id
+	local id n
 	for id in $(cell ps -aq 2>/dev/null); do
 		cell rm -f "$id" >/dev/null || true
 	done
+	for n in $(cell network ls -q 2>/dev/null); do
+		[ "$n" = cell ] || cell network rm "$n" >/dev/null 2>&1 || true
+	done
+	if [ -e "$LIB2" ]; then
+		for id in $("$CONTAINER" --root "$LIB2" ps -aq 2>/dev/null); do
+			"$CONTAINER" --root "$LIB2" rm -f "$id" >/dev/null || true
+		done
+		for n in $("$CONTAINER" --root "$LIB2" network ls -q 2>/dev/null); do
+			[ "$n" = cell ] || "$CONTAINER" --root "$LIB2" network rm "$n" >/dev/null 2>&1 || true
+		done
+	fi
+	outside_remove
+	if [ -n "${FORWARD_BEFORE:-}" ]; then
+		echo "$FORWARD_BEFORE" >/proc/sys/net/ipv4/ip_forward
+	fi
 	cell_teardown
 }
 
@@ -61,6 +77,65 @@ rand_subnet() {
 		ip -o -4 route show | grep -q "^${s%.0}\." || break
 	done
 	echo "$s/24"
+}
+
+# "The outside": a network namespace of the test's own, joined to the host by
+# a veth pair on a random /24 (the host's end .1, the namespace's .2, its
+# default route through the host), with a TCP listener on port 7 that writes
+# each peer's address to $SEEN and answers $TOKEN. Sets OUT_NS, OUT_ADDR,
+# OUT_HOST.
+outside_make() {
+	local subnet base
+	OUT_NS=natout-$(rand_token 6)
+	OUT_LINK=nat-$(rand_token 6)
+	subnet=$(rand_subnet)
+	base=${subnet%.0/24}
+	OUT_HOST=$base.1
+	OUT_ADDR=$base.2
+	SEEN=$BATS_TEST_TMPDIR/seen
+	: >"$SEEN"
+	ip netns add "$OUT_NS"
+	ip link add "$OUT_LINK" type veth peer name eth0 netns "$OUT_NS"
+	ip addr add "$OUT_HOST/24" dev "$OUT_LINK"
+	ip link set "$OUT_LINK" up
+	ip -n "$OUT_NS" addr add "$OUT_ADDR/24" dev eth0
+	ip -n "$OUT_NS" link set eth0 up
+	ip -n "$OUT_NS" link set lo up
+	# a way back to anything, containers' own addresses too: only cell's
+	# rules keep a closed network's packets from arriving here
+	ip -n "$OUT_NS" route add default via "$OUT_HOST"
+	ip netns exec "$OUT_NS" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 7))
+s.listen(8)
+s.settimeout(1)
+open(sys.argv[1] + ".ready", "w").close()
+end = time.time() + 60
+while time.time() < end:
+    try:
+        c, peer = s.accept()
+    except socket.timeout:
+        continue
+    with open(sys.argv[1], "a") as f:
+        f.write(peer[0] + "\n")
+    c.sendall(sys.argv[2].encode() + b"\n")
+    c.close()
+' "$SEEN" "$TOKEN" 3>&- &
+	OUT_PID=$!
+	wait_tenths 50 test -e "$SEEN.ready" || fail "the outside's listener did not start"
+}
+
+outside_remove() {
+	[ -n "${OUT_NS:-}" ] || return 0
+	if [ -n "${OUT_PID:-}" ]; then
+		kill "$OUT_PID" 2>/dev/null || true
+		wait "$OUT_PID" 2>/dev/null || true
+	fi
+	ip netns del "$OUT_NS" 2>/dev/null || true
+	ip link del "$OUT_LINK" 2>/dev/null || true
+	OUT_NS=
 }
 
 @test "bridge (the default): two containers reach each other by name; eth0 a port of cell0; every link, address and rule gone after rm" {
@@ -162,6 +237,87 @@ rand_subnet() {
 	cell network rm "$n1" "$n2"
 	run cell network ls -q
 	assert_output cell
+}
+
+@test "--nat: a network made with it reaches outside the host, masqueraded as the host's address; no other does; ip_forward and the table as they were after rm" {
+	local n=n$(rand_token 6) closed=c$(rand_token 6) other=o$(rand_token 6)
+	TOKEN=$(rand_token 12)
+	! nft list table ip cell 2>/dev/null || skip "cell's nftables table is there already"
+	# the host routes nothing before: cell must turn ip_forward on, and back
+	FORWARD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
+	echo 0 >/proc/sys/net/ipv4/ip_forward
+	outside_make
+	subnet=$(rand_subnet)
+	cell network create --nat --subnet "$subnet" "$n" >/dev/null
+	cell network create "$closed" >/dev/null
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+	run cell network ls --format json
+	[ "$(jq -r ".[] | select(.Name == \"$n\") | .Nat" <<<"$output")" = true ]
+	[ "$(jq -r ".[] | select(.Name == \"$closed\") | .Nat" <<<"$output")" = false ]
+	[ "$(jq -r ".[] | select(.Name == \"cell\") | .Nat" <<<"$output")" = false ]
+	run cell network ls
+	assert_line --regexp "^$n +cell[0-9]+ +${subnet//./\\.} +yes +0\$"
+	# on a network without --nat (the default one, and one made without it),
+	# nothing reaches the outside, though the host forwards now
+	run cell run --rootfs "$ROOTFS" --rm sh -c "nc -w 2 $OUT_ADDR 7 </dev/null"
+	refute_output --partial "$TOKEN"
+	run cell run --rootfs "$ROOTFS" --rm --network "$closed" sh -c "nc -w 2 $OUT_ADDR 7 </dev/null"
+	refute_output --partial "$TOKEN"
+	[ ! -s "$SEEN" ]
+	# on the --nat network it does; the outside sees the host's address on
+	# its link, not the container's
+	cell run --rootfs "$ROOTFS" -d --name a --network "$n" sleep 30 >/dev/null
+	pid=$(inspect a .State.Pid)
+	addr=$(eth0_of "$pid")
+	[ "${addr%.*}.0/24" = "$subnet" ]
+	nft list set ip cell natnets | grep -qF "$subnet"
+	run cell exec a sh -c "nc -w 2 $OUT_ADDR 7 </dev/null"
+	assert_output "$TOKEN"
+	run cat "$SEEN"
+	assert_output "$OUT_HOST"
+	# a second --nat network: ip_forward stays until the last goes
+	cell network create --nat "$other" >/dev/null
+	cell network rm "$other" >/dev/null
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+	bridge=$(jq -r ".[] | select(.Name == \"$n\") | .Bridge" <<<"$(cell network ls --format json)")
+	cell rm -f a >/dev/null
+	wait_tenths 30 sh -c "! ip link show $bridge 2>/dev/null" || fail "$bridge is still there"
+	cell network rm "$n" "$closed" >/dev/null
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
+	! nft list table ip cell 2>/dev/null
+}
+
+@test "two stores (--root): the second is refused cell0 while the first's containers are on it (the bridge's alias names its store); on a network of its own it runs, and cell's table stays for it" {
+	local a=a$(rand_token 6) b=b$(rand_token 6) n=n$(rand_token 6) token=$(rand_token 12)
+	cell2() { "$CONTAINER" --root "$LIB2" "$@"; }
+	run_server "$a" "$token"
+	# the kernel's record of whose bridge it is
+	ip -d link show cell0 | grep -q "alias $LIB\$"
+	run -125 cell2 run --rm true
+	assert_output "cell: the bridge cell0 is the network of another store ($LIB): one store at a time on it; give this one a network of its own (cell network create --subnet CIDR)"
+	# nothing of the refused one is left: no lease, no link, no container
+	[ "$(ip -o link show master cell0 | wc -l)" = 1 ]
+	run cell2 ps -aq
+	assert_output ''
+	# the second store on a network of its own reaches nothing of the first
+	subnet=$(rand_subnet)
+	cell2 network create --subnet "$subnet" "$n" >/dev/null
+	cell2 run -d --name "$b" --network "$n" sleep 30 >/dev/null
+	bpid=$("$CONTAINER" --root "$LIB2" inspect "$b" | jq -r '.[0].State.Pid')
+	baddr=$(eth0_of "$bpid")
+	[ "${baddr%.*}.0/24" = "$subnet" ]
+	# the first store's last container goes: cell0 with it, not the table
+	# that holds the second's bridge
+	cell rm -f "$a" >/dev/null
+	wait_tenths 30 sh -c '! ip link show cell0 2>/dev/null' || fail "cell0 is still there"
+	bridge=$(cell2 network ls --format json | jq -r ".[] | select(.Name == \"$n\") | .Bridge")
+	nft list set ip cell bridges | grep -q "\"$bridge\""
+	# and now cell0 is free for the second store
+	run cell2 run --rm sh -c 'ip -o -4 addr show dev eth0'
+	assert_output --partial 'inet 10.88.'
+	cell2 rm -f "$b" >/dev/null
+	wait_tenths 30 sh -c "! ip link show $bridge 2>/dev/null" || fail "$bridge is still there"
+	wait_tenths 30 sh -c '! nft list table ip cell 2>/dev/null' || fail "cell's table is still there"
 }
 
 @test "bad network flags: one line naming the flag, status 125, nothing left" {

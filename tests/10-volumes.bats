@@ -71,7 +71,9 @@ mounted_in() { # PID PATH
 	run -125 cell run --rootfs "$ROOTFS" --rm -v "bad/../x:/data" true
 	[ "${#lines[@]}" = 1 ]
 	run -125 cell run --rootfs "$ROOTFS" --rm -v "$vol:/data:rslave" true
-	assert_output "cell: -v $vol:/data:rslave: \"rslave\": the mode is ro, rw or rshared"
+	assert_output "cell: -v $vol:/data:rslave: \"rslave\": the mode is ro, rw or rshared, or rshared,ro"
+	run -125 cell run --rootfs "$ROOTFS" --rm -v "$vol:/data:ro,rw" true
+	assert_output "cell: -v $vol:/data:ro,rw: ro or rw, not both"
 }
 
 @test "-v SRC:DST:rshared: a mount made later on the host appears in every running container that shares SRC, not in a private bind; nothing they mount leaks back but below the shared one" {
@@ -107,6 +109,30 @@ mounted_in() { # PID PATH
 	umount "$src/disk"
 	cell rm -f one two three >/dev/null
 	# the last container sharing it took cell's mount of SRC with it
+	wait_tenths 30 sh -c "! awk -v p='$src' '\$5 == p' /proc/1/mountinfo | grep -q ." ||
+		fail "$src is still a mount point"
+}
+
+@test "-v SRC:DST:rshared,ro: a write inside is refused (EROFS), the host's mount stays writable, and a mount made later on the host still appears" {
+	local src=$BATS_TEST_TMPDIR/shared token=$(rand_token 12)
+	mkdir -p "$src/disk"
+	run_sleeping one -v "$src:/mnt/shared:rshared,ro"
+	one=$PID
+	# the container's mount of it is read-only, as its mountinfo says
+	awk '$5 == "/mnt/shared" { print $6 }' "/proc/$one/mountinfo" | grep -q '^ro'
+	run cell exec one sh -c "echo x >/mnt/shared/f"
+	assert_failure
+	assert_output --partial 'Read-only file system'
+	[ ! -e "$src/f" ]
+	# the host's stays writable, and its files are seen inside
+	echo "$token" >"$src/g"
+	run cell exec one cat /mnt/shared/g
+	assert_output "$token"
+	# still a peer: the host's later mount appears
+	mount -t tmpfs -o size=1m "tok$token" "$src/disk"
+	wait_tenths 20 mounted_in "$one" /mnt/shared/disk || fail "no /mnt/shared/disk in one"
+	umount "$src/disk"
+	cell rm -f one >/dev/null
 	wait_tenths 30 sh -c "! awk -v p='$src' '\$5 == p' /proc/1/mountinfo | grep -q ." ||
 		fail "$src is still a mount point"
 }

@@ -142,6 +142,35 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	[ "$(jq -r '.Samples[-1].Memory' <<<"$s")" -gt 0 ]
 }
 
+@test "web and inspect: a bridge container's address, network and published port, as the kernel has them" {
+	name=b$(rand_token 6)
+	port=$((RANDOM % 10000 + 30000))
+	cell run --rootfs "$ROOTFS" -d --name "$name" -p "$port:7" sleep 1000 >/dev/null
+	pid=$(inspect "$name" .State.Pid)
+	# what the kernel says: eth0's address inside, the host end's master
+	addr=$(nsenter -t "$pid" -n ip -o -4 addr show dev eth0 | awk '{ print $4 }')
+	[[ $addr == 10.88.*/16 ]]
+	run inspect "$name" .Addresses
+	[ "$(jq -r .eth0 <<<"$output")" = "$addr" ]
+	[ "$(jq -r .Network <<<"$output")" = cell ]
+	[ "$(jq -r .Ports[0] <<<"$output")" = "$port:7/tcp" ]
+	link=$(jq -r .HostEnd.Name <<<"$output")
+	ip -o link show master "$(jq -r .HostEnd.Bridge <<<"$output")" | grep -q "$link@"
+	ip -o -4 addr show dev "$(jq -r .HostEnd.Bridge <<<"$output")" |
+		grep -q "inet $(jq -r .HostEnd.Address <<<"$output") "
+	# the map entry the kernel holds sends the port to that address
+	nft list map ip cell ports | grep -q "tcp . $port : ${addr%/*} . 7"
+	# the picture: the host end a port of the bridge, not an address of its own
+	run cell inspect --graph "$name"
+	assert_output --partial "label=\"$link\\nport of cell0 10.88.0.1/16\""
+	start_web
+	run api "/api/containers/$name"
+	[ "$(status_of "$output")" = 200 ]
+	c=$(body_of "$output")
+	[ "$(jq -r .Addresses.eth0 <<<"$c")" = "$addr" ]
+	[ "$(jq -r '.Addresses.Ports | join(",")' <<<"$c")" = "$port:7/tcp" ]
+}
+
 @test "web: bad requests are refused and change nothing: no token, a wrong one, another Origin or Host, an unknown id, malformed JSON, a wrong type, a very long URL" {
 	name=w$(rand_token 6)
 	cell run --rootfs "$ROOTFS" -d --name "$name" sh -c 'while :; do sleep 1; done' >/dev/null
@@ -224,11 +253,14 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	assert_output ''
 }
 
-@test "web: Chromium renders the container with its CPU graph above zero; a mouse click on pause freezes its cgroup" {
+@test "web: Chromium renders the container with its CPU graph above zero and its address and published port; a mouse click on pause freezes its cgroup" {
 	command -v chromium >/dev/null || fail "chromium is missing: run make deps"
 	name=w$(rand_token 6)
-	cell run --rootfs "$ROOTFS" -d --name "$name" cpuburn -t 1 >/dev/null
+	port=$((RANDOM % 10000 + 30000))
+	cell run --rootfs "$ROOTFS" -d --name "$name" -p "$port:7" cpuburn -t 1 >/dev/null
 	id=$(inspect "$name" .Id)
+	pid=$(inspect "$name" .State.Pid)
+	addr=$(nsenter -t "$pid" -n ip -o -4 addr show dev eth0 | awk '{ print $4 }')
 	start_web
 	profile=$BATS_TEST_TMPDIR/chromium
 	mkdir "$profile"
@@ -240,6 +272,8 @@ freezer_state() { # NAME: FROZEN or THAWED, from the kernel
 	assert_line "listed $name"
 	assert_line --regexp '^cpu-graph [0-9.]+$'
 	assert_line "detail ${id:0:12}"
+	# the panel's addresses: eth0's as the kernel has it, and the port
+	assert_line --regexp "^addresses eth0 $addr on the network cell, .* bridge cell0 10\.88\.0\.1/16; published: host $port -> 7/tcp\$"
 	assert_line 'clicked pause'
 	assert_line 'page-state paused'
 	[ "$(freezer_state "$name")" = FROZEN ]

@@ -13,6 +13,7 @@ what it saw, one fact per line:
     listed NAME            the container's row, with its name as shown
     cpu-graph PIXELS       the height of the row's CPU line above zero
     detail ID12            the container's panel, opened by a click on its row
+    addresses TEXT         the panel's line of addresses and published ports
     clicked pause          a mouse click on the panel's pause button
     page-state paused      the state the page shows after it
 
@@ -162,6 +163,9 @@ def main():
                            "document.getElementById('detail').hidden ? ''"
                            " : document.getElementById('d-id').textContent")
         print("detail", shown, flush=True)
+        addresses = b.wait_for("the panel's addresses",
+                               "document.getElementById('d-addr').textContent")
+        print("addresses", addresses, flush=True)
         if shot:
             # the panel filled: its CPU chart, processes and picture
             b.wait_for("the panel's chart, processes and picture",
