@@ -293,7 +293,7 @@ outside_remove() {
 	run_server "$a" "$token"
 	# the kernel's record of whose bridge it is
 	ip -d link show cell0 | grep -q "alias $LIB\$"
-	run -125 cell2 run --rm true
+	run -125 cell2 run --rootfs "$ROOTFS" --rm true
 	assert_output "cell: the bridge cell0 is the network of another store ($LIB): one store at a time on it; give this one a network of its own (cell network create --subnet CIDR)"
 	# nothing of the refused one is left: no lease, no link, no container
 	[ "$(ip -o link show master cell0 | wc -l)" = 1 ]
@@ -302,7 +302,7 @@ outside_remove() {
 	# the second store on a network of its own reaches nothing of the first
 	subnet=$(rand_subnet)
 	cell2 network create --subnet "$subnet" "$n" >/dev/null
-	cell2 run -d --name "$b" --network "$n" sleep 30 >/dev/null
+	cell2 run --rootfs "$ROOTFS" -d --name "$b" --network "$n" sleep 30 >/dev/null
 	bpid=$("$CONTAINER" --root "$LIB2" inspect "$b" | jq -r '.[0].State.Pid')
 	baddr=$(eth0_of "$bpid")
 	[ "${baddr%.*}.0/24" = "$subnet" ]
@@ -313,7 +313,7 @@ outside_remove() {
 	bridge=$(cell2 network ls --format json | jq -r ".[] | select(.Name == \"$n\") | .Bridge")
 	nft list set ip cell bridges | grep -q "\"$bridge\""
 	# and now cell0 is free for the second store
-	run cell2 run --rm sh -c 'ip -o -4 addr show dev eth0'
+	run cell2 run --rootfs "$ROOTFS" --rm sh -c 'ip -o -4 addr show dev eth0'
 	assert_output --partial 'inet 10.88.'
 	cell2 rm -f "$b" >/dev/null
 	wait_tenths 30 sh -c "! ip link show $bridge 2>/dev/null" || fail "$bridge is still there"
