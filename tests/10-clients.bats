@@ -159,8 +159,16 @@ prun() { podman run --network none --cgroup-parent /cell/podman "$@"; }
 
 @test "podman run -it: a terminal through --console-socket" {
 	command -v script >/dev/null || skip "script (util-linux) is missing"
-	# script gives podman a terminal; the container's shell sees one too
-	run script -qec "'$DIR/podman' run -it --rm --network none --cgroup-parent /cell/podman cell/busybox sh -c 'tty; [ -t 0 ] && echo on-a-terminal'" /dev/null
+	local holder
+	# script gives podman a terminal; the container's shell sees one too.
+	# Its input stays open until the end: an EOF typed into the terminal
+	# before the shell has written would end the attach first.
+	mkfifo "$BATS_TEST_TMPDIR/input"
+	sleep 60 >"$BATS_TEST_TMPDIR/input" 3>&- &
+	holder=$!
+	run script -qec "'$DIR/podman' run -it --rm --network none --cgroup-parent /cell/podman cell/busybox sh -c 'tty; [ -t 0 ] && echo on-a-terminal'" /dev/null <"$BATS_TEST_TMPDIR/input"
+	kill "$holder"
+	wait "$holder" || true
 	assert_success
 	assert_output --partial /dev/pts/0
 	assert_output --partial on-a-terminal
