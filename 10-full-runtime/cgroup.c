@@ -1048,6 +1048,25 @@ static int rt_children(const char *dir, long long *total, struct error *err)
 	return 0;
 }
 
+/* RUNTIME into LEVEL's cpu.rt_runtime_us. A child removed a moment ago
+ * may still count in the kernel's sum (its task group goes once the
+ * cgroup is offline, after an RCU grace period), which refuses a value
+ * below that sum meanwhile (EINVAL, or EBUSY): it is tried again for a
+ * while. */
+static int rt_write(const char *level, long long runtime, struct error *err)
+{
+	long long deadline = now_ms() + RMDIR_WAIT_MS;
+	long pause = 1;
+
+	for (;;) {
+		if (cg_write_path(level, "cpu.rt_runtime_us", err, "%lld", runtime) == 0)
+			return 0;
+		if ((err->errnum != EINVAL && err->errnum != EBUSY) || now_ms() >= deadline)
+			return -1;
+		back_off(&pause);
+	}
+}
+
 /* Each level of cell's own above the container's directory DIR (hierarchy
  * mounted at MOUNT) gets what its children hold, plus RUNTIME per PERIOD
  * when GROW: top down, then DIR its RUNTIME; else (a container has gone)
@@ -1088,7 +1107,7 @@ static int rt_fit(const char *mount, const char *dir, long long runtime, long lo
 		ret = rt_children(level, &children, err);
 		children += runtime > 0 ? rt_scaled(level, runtime, period) : 0;
 		if (ret == 0 && children != now)
-			ret = cg_write_path(level, "cpu.rt_runtime_us", err, "%lld", children);
+			ret = rt_write(level, children, err);
 	}
 	if (grow && ret == 0)
 		ret = cg_write_path(dir, "cpu.rt_runtime_us", err, "%lld", runtime);
