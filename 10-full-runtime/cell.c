@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rootless.h"
 #include "runc.h"
 
 extern char **environ;
@@ -126,6 +127,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cell: run from a sealed copy of itself: %s\n", strerror(errno));
 		return 1;
 	}
+	/* the holder of an ordinary user's namespace (rootless.c) */
+	if (strcmp(name, "cell-pause") == 0)
+		return rl_pause();
 	/* cell-runc, or cell-runc-san (the sanitizer build's link) */
 	if (strncmp(name, "cell-runc", strlen("cell-runc")) == 0)
 		return runc_main(argc, argv);

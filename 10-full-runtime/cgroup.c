@@ -45,6 +45,10 @@
 #define RMDIR_WAIT_MS  1000
 /* Walks down a cgroup path another runtime may be removing (cg_create) */
 #define CREATE_TRIES   5
+/* why a rootless container has no cgroup (keep_writable) */
+#define ROOTLESS_NO_LIMITS                                                                \
+	"a rootless container has a cgroup only in a cgroup v2 subtree delegated to its " \
+	"user, and this host delegates none (limits, pause and stats need one)"
 
 /* The v1 controllers, as cgroups(7) lists them: a v1 mount's other super
  * options (rw, name=systemd, clone_children...) are not controllers. */
@@ -318,6 +322,68 @@ static void add_v1(struct cgroup *cg, const char *point, char *opts)
 	cg->n++;
 }
 
+/* The cgroup of PID in the v2 tree, from /proc/PID/cgroup. */
+static int v2_cgroup_of(pid_t pid, char *out, size_t size, struct error *err);
+
+/* The highest directory of the v2 tree at MOUNT above this process's own
+ * cgroup whose owner is this process's user and whose cgroup.procs it may
+ * write, in OUT ("" when none is). */
+static void find_delegated(const char *mount, char *out, size_t size)
+{
+	char own[PATH_MAX], dir[PATH_MAX * 2], *slash;
+	struct stat st;
+
+	out[0] = '\0';
+	if (v2_cgroup_of(getpid(), own, sizeof(own), &(struct error){ 0 }) < 0)
+		return;
+	while (own[0] == '/' && own[1] != '\0') {
+		snprintf(dir, sizeof(dir), "%s%s", mount, own);
+		if (stat(dir, &st) < 0 || st.st_uid != geteuid())
+			break;
+		snprintf(dir, sizeof(dir), "%s%s/cgroup.procs", mount, own);
+		if (access(dir, W_OK) < 0)
+			break;
+		snprintf(out, size, "%s", own);
+		slash = strrchr(own, '/');
+		*slash = '\0';
+	}
+}
+
+/*
+ * step: cgroup-delegated
+ * Root of a user namespace only (rootless), the runtime may write where
+ * the host lets its user: in no v1 hierarchy (each directory there is the
+ * host root's), and in the v2 tree only below a subtree delegated to the
+ * user: systemd's user@UID.service, or a directory an administrator gave
+ * the user with its cgroup.procs, cgroup.subtree_control and
+ * cgroup.threads (cgroup-v2.rst, "Delegation"). That subtree is the
+ * highest directory above the caller's own cgroup that the user owns. The
+ * v1 hierarchies are dropped; the v2 tree is kept, so that a container's
+ * cgroup made from inside the subtree is found from anywhere. Where none
+ * can be made, a container has no cgroup, and a limit asked of it is
+ * refused by name (cg_create(), need()).
+ */
+static void keep_writable(struct cgroup *cg)
+{
+	char procs[PATH_MAX];
+	int kept = 0;
+
+	for (int i = 0; i < cg->n; i++) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->h[i].mount);
+		cg->rootless = cg->rootless || access(procs, W_OK) < 0;
+	}
+	if (!cg->rootless)
+		return;
+	for (int i = 0; i < cg->n; i++) {
+		if (!cg->h[i].v2)
+			continue;
+		find_delegated(cg->h[i].mount, cg->delegated, sizeof(cg->delegated));
+		cg->h[kept++] = cg->h[i];
+		break;
+	}
+	cg->n = kept;
+}
+
 /*
  * step: cgroup-detect
  * /proc/self/mountinfo lists the cgroup file systems. A v1 hierarchy
@@ -371,6 +437,7 @@ int cg_detect(struct cgroup *cg, struct error *err)
 	if (cg->n == 0)
 		return err_set(err, "no cgroup file system is mounted (/proc/self/mountinfo lists "
 				    "none; try mount -t cgroup2 none /sys/fs/cgroup)");
+	keep_writable(cg);
 	return 0;
 }
 
@@ -568,7 +635,7 @@ static int inherit_cpuset(const char *dir, struct error *err)
  * exist: /cell/runc is shared by all containers, and a client may reuse
  * a leaf (podman does).
  */
-static int make_tree(const struct cg_hierarchy *h, const char *path, int *first_made,
+static int make_tree(const struct cg_hierarchy *h, const char *path, size_t from, int *first_made,
 		     struct error *err)
 {
 	bool cpuset = !h->v2 && in_list(h->controllers, "cpuset");
@@ -576,10 +643,13 @@ static int make_tree(const struct cg_hierarchy *h, const char *path, int *first_
 	size_t len, n;
 	int depth = 0;
 
-	if (make_path(dir, sizeof(dir), err, "%s", h->mount) < 0)
+	/* the levels above FROM exist, and are not ours to change */
+	if (make_path(dir, sizeof(dir), err, "%s%.*s", h->mount, (int)from, path) < 0)
 		return -1;
 	len = strlen(dir);
-	for (const char *p = path; *p == '/'; p += n, depth++) {
+	for (size_t i = 0; i < from; i++)
+		depth += path[i] == '/';
+	for (const char *p = path + from; *p == '/'; p += n, depth++) {
 		n = strcspn(p + 1, "/") + 1;
 		if (h->v2 && enable_controllers(dir, err) < 0)
 			return -1;
@@ -633,19 +703,28 @@ static void unmake_tree(const struct cg_hierarchy *h, const char *path, int firs
  */
 int cg_create(struct cgroup *cg, const char *path, struct error *err)
 {
+	size_t from = strlen(cg->delegated);
 	int first_made[CG_MAX_HIERARCHIES];
 
 	if (path[0] != '/' || path[1] == '\0')
 		return err_set(err, "cgroup path \"%s\": not below the root", path);
 	if (make_path(cg->path, sizeof(cg->path), err, "%s", path) < 0)
 		return -1;
+	/* rootless outside a delegated subtree: no cgroup (runc's choice too) */
+	if (cg->rootless && (from == 0 || strncmp(path, cg->delegated, from) != 0))
+		return 0;
 	for (int i = 0; i < cg->n; i++) {
 		struct cg_hierarchy *h = &cg->h[i];
 		int ret;
 
 		first_made[i] = -1;
 		for (int tries = 1;; tries++) {
-			ret = make_tree(h, path, &first_made[i], err);
+			ret = make_tree(h, path,
+					from > 0 && strncmp(path, cg->delegated, from) == 0 &&
+							path[from] == '/'
+						? from
+						: 0,
+					&first_made[i], err);
 			if (ret == 0 || (err->errnum != ENOENT && err->errnum != ENODEV) ||
 			    tries == CREATE_TRIES)
 				break;
@@ -734,6 +813,10 @@ static const struct cg_hierarchy *need(const struct apply *a, const char *contro
 	int on;
 	FILE *f;
 
+	if ((h == NULL || h->dir[0] == '\0') && a->cg->rootless) {
+		err_set(a->err, "%s: %s", field, ROOTLESS_NO_LIMITS);
+		return NULL;
+	}
 	if (h == NULL) {
 		f = fopen("/proc/cgroups", "re");
 		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
@@ -1575,7 +1658,11 @@ static int apply_devices(const struct apply *a)
 	size_t count;
 	int ret;
 
-	if (!a->res->has_devices)
+	/* A user namespace's root may make no device node at all, and may not
+	 * load the program v2 needs: runc and crun leave the rules out there,
+	 * and so does cell (the nodes a rootless container has are bound
+	 * from the host, with the host's owners and modes). */
+	if (!a->res->has_devices || a->cg->rootless)
 		return 0;
 	h = need(a, "devices", "linux.resources.devices");
 	if (h == NULL)
@@ -1648,6 +1735,14 @@ int cg_apply(const struct cgroup *cg, const struct resources_spec *res, struct e
 }
 
 /* ---- joining, freezing, listing ---- */
+
+bool cg_exists(const struct cgroup *cg)
+{
+	for (int i = 0; i < cg->n; i++)
+		if (cg->h[i].dir[0] != '\0')
+			return true;
+	return false;
+}
 
 /*
  * step: cgroup-join
@@ -1732,7 +1827,7 @@ int cg_enter_exec(const struct cgroup *cg, pid_t pid, pid_t init, struct error *
 		if (write_file(path, below, err) < 0)
 			return -1;
 	}
-	if (joined == 0)
+	if (joined == 0 && !cg->rootless)
 		return err_set(err, "cgroup %s: gone from every hierarchy", cg->path);
 	return 0;
 }
@@ -1742,6 +1837,10 @@ static const struct cg_hierarchy *freezer(const struct cgroup *cg, struct error 
 {
 	const struct cg_hierarchy *h = hierarchy_of(cg, "freezer");
 
+	if ((h == NULL || h->dir[0] == '\0') && cg->rootless) {
+		err_set(err, "the freezer: %s", ROOTLESS_NO_LIMITS);
+		return NULL;
+	}
 	if (h == NULL) {
 		err_set(err, "the freezer controller is not mounted");
 		return NULL;
@@ -2118,9 +2217,10 @@ int cg_mount(const struct cgroup *cg, int target_fd, bool cgroupns, unsigned int
 	char names[sizeof(cg->h[0].controllers)], *save;
 	int fs_fd, tmp_fd = -1, sub_fd, ret = -1;
 
-	if (cg->n == 0)
+	/* rootless with no cgroup: the tmpfs alone, empty, says so inside */
+	if (cg->n == 0 && !cg->rootless)
 		return err_set(err, "no cgroup hierarchy to mount");
-	if (cg->n == 1 && cg->h[0].v2) {
+	if (cg->n == 1 && cg->h[0].v2 && (!cg->rootless || cg_exists(cg))) {
 		sub_fd = open_hierarchy(&cg->h[0], cgroupns, attr, err);
 		if (sub_fd < 0)
 			return -1;
@@ -2155,6 +2255,8 @@ int cg_mount(const struct cgroup *cg, int target_fd, bool cgroupns, unsigned int
 	for (int i = 0; i < cg->n; i++) {
 		const struct cg_hierarchy *h = &cg->h[i];
 
+		if (cg->rootless && h->dir[0] == '\0')
+			continue;
 		if (mkdirat(tmp_fd, dir_name(h), 0755) < 0) {
 			err_sys(err, "mkdir %s in the cgroup tmpfs", dir_name(h));
 			goto out;

@@ -32,9 +32,15 @@ struct cgroup {
 	struct cg_hierarchy h[CG_MAX_HIERARCHIES];
 	int n;
 	char path[PATH_MAX]; /* the path below each hierarchy's root, e.g. /cell/runc/ID */
+	/* Rootless (root of a user namespace only): true, and the v2 subtree
+	 * delegated to the user ("" when the host delegates none); h then
+	 * holds the v2 tree alone, or nothing. */
+	bool rootless;
+	char delegated[PATH_MAX];
 };
 
-/* Finds the hierarchies from /proc/self/mountinfo. */
+/* Finds the hierarchies from /proc/self/mountinfo: those this process
+ * may write (every one for the host's root; see cg->rootless). */
 int cg_detect(struct cgroup *cg, struct error *err);
 /* Turns linux.cgroupsPath (absolute, relative, or systemd's slice:prefix:name)
  * into a path below the roots; DEFAULT_PATH when it is NULL. */
@@ -46,6 +52,9 @@ int cg_create(struct cgroup *cg, const char *path, struct error *err);
 int cg_open(struct cgroup *cg, const char *path, struct error *err);
 /* Writes linux.resources; a field the host cannot enforce is an error naming it. */
 int cg_apply(const struct cgroup *cg, const struct resources_spec *res, struct error *err);
+/* Whether the container has a directory in some hierarchy (a rootless
+ * container may have none). */
+bool cg_exists(const struct cgroup *cg);
 /* Moves PID into the container's cgroup in every hierarchy. */
 int cg_enter(const struct cgroup *cg, pid_t pid, struct error *err);
 /* The same for a process exec'd into a running container whose init is

@@ -52,6 +52,7 @@
 #include "mount.h"
 #include "net.h"
 #include "probe.h"
+#include "rootless.h"
 #include "spec.h"
 #include "state.h"
 #include "store.h"
@@ -67,6 +68,7 @@
 static struct places places;
 static sqlite3 *db;
 static bool verbose;
+static bool rootless; /* an ordinary user's cell, root of the user's namespace */
 
 /* ---- errors and small helpers ---- */
 
@@ -177,6 +179,7 @@ struct run_opts {
 	json_t *ports;	      /* -p, as given */
 	json_t *shared;	      /* -v SRC:DST:rshared[,ro], as [SRC, DST, RO] */
 	const char *rate;     /* --network-rate */
+	const char *slirp;    /* --network slirp4netns[:OPTIONS]: its options, or NULL */
 	bool detach, interactive, tty, rm, init, userns;
 	json_t *env, *mounts, *cap_add, *cap_drop;
 	json_t *resources; /* linux.resources */
@@ -578,27 +581,13 @@ static int make_network_dir(const char *name, struct error *err)
 	return 0;
 }
 
-/* --network bridge|NAME: the network's name and ports for the monitor,
- * and the network's hosts file on /etc/hosts (read-only: the network's,
- * written by cell alone). */
-static int join_config(struct run_opts *o, json_t *config)
+/* -p's ports, for the monitor, as one annotation: "P1,P2..." */
+static int ports_note(struct run_opts *o, json_t *notes)
 {
-	json_t *notes = object_at(config, "annotations"), *v;
-	struct store_network n;
-	struct error err = { 0 };
-	char hosts[PATH_MAX], *ports = NULL, *grown;
+	char *ports = NULL, *grown;
 	size_t i, len = 0;
+	json_t *v;
 
-	if (store_network_get(db, o->net_name, &n, &err) < 0)
-		return refuse("--network %s: %s", o->net_name, err.msg);
-	mon_hosts_path(&places, o->net_name, hosts, sizeof(hosts));
-	if (make_network_dir(o->net_name, &err) < 0 ||
-	    mon_write_hosts(db, &places, o->net_name, &err) < 0)
-		return fail_err(&err);
-	json_array_append_new(json_object_get(config, "mounts"),
-			      json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination", "/etc/hosts",
-					"type", "bind", "source", hosts, "options", "bind", "ro"));
-	json_object_set_new(notes, MON_NET_ANNOTATION, json_string(o->net_name));
 	json_array_foreach(o->ports, i, v)
 	{
 		const char *t = json_string_value(v);
@@ -615,6 +604,46 @@ static int join_config(struct run_opts *o, json_t *config)
 		json_object_set_new(notes, MON_PORTS_ANNOTATION, json_string(ports));
 	free(ports);
 	return 0;
+}
+
+/* --network bridge|NAME: the network's name and ports for the monitor,
+ * and the network's hosts file on /etc/hosts (read-only: the network's,
+ * written by cell alone). */
+static int join_config(struct run_opts *o, json_t *config)
+{
+	json_t *notes = object_at(config, "annotations");
+	struct store_network n;
+	struct error err = { 0 };
+	char hosts[PATH_MAX];
+
+	if (store_network_get(db, o->net_name, &n, &err) < 0)
+		return refuse("--network %s: %s", o->net_name, err.msg);
+	mon_hosts_path(&places, o->net_name, hosts, sizeof(hosts));
+	if (make_network_dir(o->net_name, &err) < 0 ||
+	    mon_write_hosts(db, &places, o->net_name, &err) < 0)
+		return fail_err(&err);
+	json_array_append_new(json_object_get(config, "mounts"),
+			      json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination", "/etc/hosts",
+					"type", "bind", "source", hosts, "options", "bind", "ro"));
+	json_object_set_new(notes, MON_NET_ANNOTATION, json_string(o->net_name));
+	return ports_note(o, notes);
+}
+
+/* --network slirp4netns[:allow_host_loopback=true|false] (rootless's
+ * default, podman's name and option): its options and ports for the
+ * monitor, which starts it. */
+static int slirp_config(struct run_opts *o, json_t *config)
+{
+	const char *opts = o->slirp;
+
+	if (opts[0] != '\0' && strcmp(opts, "allow_host_loopback=true") != 0 &&
+	    strcmp(opts, "allow_host_loopback=false") != 0)
+		return refuse("--network slirp4netns:%s: the option cell knows is "
+			      "allow_host_loopback=true|false",
+			      opts);
+	json_object_set_new(object_at(config, "annotations"), MON_SLIRP_ANNOTATION,
+			    json_string(opts));
+	return ports_note(o, object_at(config, "annotations"));
 }
 
 /* Sets ENV's KEY=VALUE (KV), in place of one with the same KEY. */
@@ -729,8 +758,8 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 	json_object_set_new(config, "hostname", json_string(o->hostname ? o->hostname : host));
 	mounts = json_object_get(config, "mounts");
 	json_array_extend(mounts, o->mounts);
-	if (namespace_flag(config, "--network", "network", "net", o->net_name ? NULL : o->network,
-			   true) < 0 ||
+	if (namespace_flag(config, "--network", "network", "net",
+			   o->net_name || o->slirp ? NULL : o->network, true) < 0 ||
 	    namespace_flag(config, "--ipc", "ipc", "ipc", o->ipc, false) < 0 ||
 	    namespace_flag(config, "--pid", "pid", "pid", o->pid, false) < 0 ||
 	    namespace_flag(config, "--uts", "uts", "uts", o->uts, false) < 0)
@@ -757,7 +786,8 @@ static json_t *build_config(struct run_opts *o, char **args, const char *id)
 	if (o->ip != NULL)
 		json_object_set_new(object_at(config, "annotations"), MON_IP_ANNOTATION,
 				    json_string(o->ip));
-	if (o->net_name != NULL && join_config(o, config) < 0)
+	if ((o->net_name != NULL && join_config(o, config) < 0) ||
+	    (o->slirp != NULL && slirp_config(o, config) < 0))
 		goto bad;
 	if (o->rate != NULL)
 		json_object_set_new(object_at(config, "annotations"), MON_RATE_ANNOTATION,
@@ -1385,7 +1415,11 @@ static const char run_help[] =
 	"                           signals on; the command is its child\n"
 	"      --network MODE       bridge (default: the network cell, bridge cell0,\n"
 	"                           10.88.0.0/16), NAME (cell network create), none\n"
-	"                           (loopback only), host, container:NAME\n"
+	"                           (loopback only), host, container:NAME,\n"
+	"                           slirp4netns[:allow_host_loopback=true] (the default\n"
+	"                           of an ordinary user's cell: tap0 10.0.2.100/24, the\n"
+	"                           user's own sockets outside; 10.0.2.2 leads to the\n"
+	"                           host's 127.0.0.1 only when allowed)\n"
 	"  -p, --publish [IP:]HOSTPORT:PORT[/tcp|udp]  the host's port (on every\n"
 	"                           address, 127.0.0.1 too, or on IP) to the container's\n"
 	"      --network-rate RATE  what it sends leaves at RATE at most (tc's tbf on\n"
@@ -1695,18 +1729,39 @@ static int cmd_run(int argc, char **argv, bool run)
 		}
 		o.image = argv[optind++];
 	}
+	/* rootless: slirp4netns, the default (a bridge and a veth on the host
+	 * need root there) */
+	if (rootless && o.network == NULL && o.ip == NULL)
+		o.network = "slirp4netns";
+	if (o.network != NULL && strncmp(o.network, "slirp4netns", 11) == 0 &&
+	    (o.network[11] == '\0' || o.network[11] == ':'))
+		o.slirp = o.network[11] == ':' ? o.network + 12 : "";
 	/* bridge, the default: the network cell, on the bridge cell0 */
-	if (o.ip == NULL && (o.network == NULL || strcmp(o.network, "bridge") == 0))
+	else if (o.ip == NULL && (o.network == NULL || strcmp(o.network, "bridge") == 0))
 		o.net_name = STORE_DEFAULT_NET;
 	else if (o.network != NULL && strcmp(o.network, "none") != 0 &&
 		 strcmp(o.network, "host") != 0 && strncmp(o.network, "container:", 10) != 0)
 		o.net_name = o.network;
+	if (rootless && (o.net_name != NULL || o.ip != NULL || o.rate != NULL || o.userns)) {
+		const char *flag = o.network;
+
+		if (o.ip != NULL)
+			flag = "--ip";
+		else if (o.rate != NULL)
+			flag = "--network-rate";
+		else if (o.userns)
+			flag = "-U (rootless cell is a user namespace already)";
+		refuse("%s: not for a rootless container (it needs root on the host); its "
+		       "network is slirp4netns (the default), none, host or container:NAME",
+		       flag);
+		goto out;
+	}
 	if (o.rate != NULL && o.net_name == NULL && o.ip == NULL) {
 		refuse("--network-rate %s: limits a container's eth0; not with --network %s",
 		       o.rate, o.network);
 		goto out;
 	}
-	if (json_array_size(o.ports) > 0 && o.net_name == NULL) {
+	if (json_array_size(o.ports) > 0 && o.net_name == NULL && o.slirp == NULL) {
 		refuse("-p %s: a port is published to a container on a network, not with %s",
 		       json_string_value(json_array_get(o.ports, 0)), o.ip ? "--ip" : o.network);
 		goto out;
@@ -3381,7 +3436,46 @@ static const char help[] =
 	"  --runroot DIR   the runtime state (default /run/cell)\n"
 	"  -v, --verbose   trace each step with the stage that teaches it\n"
 	"\n"
+	"An ordinary user's cell is rootless: root of a user namespace of the\n"
+	"user's own (held by cell-pause; /etc/subuid's range mapped with\n"
+	"newuidmap), its store in ~/.local/share/cell, its state in\n"
+	"$XDG_RUNTIME_DIR/cell (or /tmp/cell-run-UID), its network slirp4netns,\n"
+	"its limits only in a cgroup v2 subtree delegated to the user.\n"
+	"\n"
 	"Lab notes: 10-full-runtime/README.md.\n";
+
+/*
+ * An ordinary user's cell joins the user's namespace (rootless.c), then
+ * runs itself again there, its places given: a program's memory belongs
+ * to the user namespace it was started in, and only a process with
+ * CAP_SYS_PTRACE there may open /proc/PID/ns/ of a process that is not
+ * dumpable, as a container's init is until its program runs
+ * (ptrace(2), "Ptrace access mode checking"). Started anew inside, cell,
+ * its monitors and their inits belong to the user's namespace, whose root
+ * slirp4netns and `cell exec` are.
+ */
+static int enter_user_namespace(int argc, char **argv)
+{
+	char **again = calloc((size_t)argc + 5, sizeof(*again));
+	struct error err = { 0 };
+
+	if (again == NULL)
+		return failf("out of memory");
+	if (rl_enter(places.run, stderr, &err) < 0) {
+		free(again);
+		return fail(&err);
+	}
+	again[0] = argv[0];
+	again[1] = "--root";
+	again[2] = places.lib;
+	again[3] = "--runroot";
+	again[4] = places.run;
+	memcpy(again + 5, argv + 1, (size_t)argc * sizeof(*again));
+	execv("/proc/self/exe", again);
+	err_sys(&err, "run cell again in the user's namespace (/proc/self/exe)");
+	free(again);
+	return fail(&err);
+}
 
 int cli_main(int argc, char **argv)
 {
@@ -3392,9 +3486,16 @@ int cli_main(int argc, char **argv)
 					       { "version", no_argument, NULL, 'V' },
 					       { NULL, 0, NULL, 0 } };
 	const char *lib = "/var/lib/cell", *run = "/run/cell", *cmd;
+	char user_lib[PLACE_MAX], user_run[PLACE_MAX];
+	bool lib_given = false, run_given = false;
 	struct error err = { 0 };
 	int c, ret;
 
+	int orig_argc = argc;
+	char **orig_argv = argv;
+
+	/* as an ordinary user, and again once in the user's namespace */
+	rootless = geteuid() != 0 || rl_in_user_ns();
 	while ((c = getopt_long(argc, argv, "+hv", longs, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -3402,9 +3503,11 @@ int cli_main(int argc, char **argv)
 			return 0;
 		case 'R':
 			lib = optarg;
+			lib_given = true;
 			break;
 		case 'r':
 			run = optarg;
+			run_given = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -3421,6 +3524,12 @@ int cli_main(int argc, char **argv)
 		fputs(help, stderr);
 		return EXIT_CELL;
 	}
+	if (rootless && (!lib_given || !run_given)) {
+		if (rl_places(user_lib, user_run, sizeof(user_lib), &err) < 0)
+			return fail(&err);
+		lib = lib_given ? lib : user_lib;
+		run = run_given ? run : user_run;
+	}
 	if (lib[0] != '/' || run[0] != '/')
 		return failf("--root and --runroot: give absolute paths");
 	if (strlen(lib) >= PLACE_MAX || strlen(run) >= PLACE_MAX)
@@ -3436,9 +3545,7 @@ int cli_main(int argc, char **argv)
 		return 0;
 	}
 	if (geteuid() != 0)
-		return failf("%s: run cell as root (rootless cell is not there yet; stage 07 "
-			     "runs rootless)",
-			     cmd);
+		return enter_user_namespace(orig_argc, orig_argv);
 	if (store_open(places.lib, &db, &err) < 0)
 		return fail(&err);
 	if (strcmp(cmd, "run") == 0)

@@ -59,6 +59,7 @@
 #include "container.h"
 #include "mount.h"
 #include "ns.h"
+#include "rootless.h"
 #include "security.h"
 #include "term.h"
 
@@ -547,7 +548,8 @@ static int init_main(void *arg)
 {
 	const struct init_args *a = arg;
 	const struct spec *spec = a->spec;
-	bool userns = spec->ns[NS_USER].wanted;
+	/* in a user namespace, new or the rootless runtime's own */
+	bool userns = spec->ns[NS_USER].wanted || rl_in_user_ns();
 	char state[16384], program[PATH_MAX], fifo[64];
 	/* the trace stream is close-on-exec, as every descriptor is made
 	 * before execve: it serves the runtime's steps only */
@@ -715,8 +717,13 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 	/* step: cgroup (06): made and limited while still empty */
 	if (cg_detect(&cg, err) < 0)
 		goto out;
-	snprintf(default_path, sizeof(default_path), "%s/%s",
-		 o->cgroup_base != NULL ? o->cgroup_base : "/cell/runc", o->id);
+	/* rootless, below the subtree the host delegated to the user */
+	if (snprintf(default_path, sizeof(default_path), "%s%s/%s", cg.delegated,
+		     o->cgroup_base != NULL ? o->cgroup_base : "/cell/runc",
+		     o->id) >= (int)sizeof(default_path)) {
+		err_errno(err, ENAMETOOLONG, "the cgroup below %s", cg.delegated);
+		goto out;
+	}
 	if (cg_resolve_path(spec.cgroups_path, default_path, st.cgroup_path, sizeof(st.cgroup_path),
 			    err) < 0)
 		goto out;
@@ -761,7 +768,8 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 		goto out;
 	args.spec = &spec;
 	args.cg = &cg;
-	args.setgroups_denied = spec.ns[NS_USER].wanted && geteuid() != 0;
+	args.setgroups_denied =
+		(spec.ns[NS_USER].wanted && geteuid() != 0) || rl_setgroups_denied();
 	args.sync_fd = sv[1];
 
 	/* step: clone: the init, in its new namespaces at once */
@@ -940,6 +948,64 @@ out:
 
 /* ---- kill, pause, pids, update ---- */
 
+/*
+ * The container's processes: its cgroup's. A rootless container on a host
+ * that delegates no cgroup has none; there they are the processes of its
+ * init's PID namespace (the init alone when it shares the caller's), found
+ * in /proc by the namespace's inode.
+ */
+static int container_pids(const struct state *st, const struct cgroup *cg, pid_t **pids, size_t *n,
+			  struct error *err)
+{
+	char path[64], init_ns[64], own_ns[64], ns[64];
+	size_t cap = 0;
+	struct dirent *e;
+	ssize_t len;
+	DIR *d;
+
+	if (cg_exists(cg) || !cg->rootless)
+		return cg_pids(cg, pids, n, err);
+	*pids = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", st->pid);
+	len = readlink(path, init_ns, sizeof(init_ns) - 1);
+	if (len < 0)
+		return err_sys(err, "readlink %s", path);
+	init_ns[len] = '\0';
+	len = readlink("/proc/self/ns/pid", own_ns, sizeof(own_ns) - 1);
+	own_ns[len < 0 ? 0 : len] = '\0';
+	d = opendir("/proc");
+	if (d == NULL)
+		return err_sys(err, "opendir /proc");
+	while ((e = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
+
+		if (pid <= 0 || (strcmp(init_ns, own_ns) == 0 && pid != st->pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+		len = readlink(path, ns, sizeof(ns) - 1);
+		if (len < 0)
+			continue;
+		ns[len] = '\0';
+		if (strcmp(ns, init_ns) != 0)
+			continue;
+		if (*n == cap) {
+			pid_t *more = realloc(*pids, (cap = cap ? cap * 2 : 16) * sizeof(**pids));
+
+			if (more == NULL) {
+				closedir(d);
+				free(*pids);
+				*pids = NULL;
+				return err_sys(err, "the container's processes");
+			}
+			*pids = more;
+		}
+		(*pids)[(*n)++] = pid;
+	}
+	closedir(d);
+	return 0;
+}
+
 int ctr_kill(const char *root, const char *id, int sig, bool all, struct error *err)
 {
 	struct cgroup cg = { 0 };
@@ -957,7 +1023,7 @@ int ctr_kill(const char *root, const char *id, int sig, bool all, struct error *
 					      : err_sys(err, "kill %d", st.pid);
 		return 0;
 	}
-	if (open_cgroup(&st, &cg, err) < 0 || cg_pids(&cg, &pids, &n, err) < 0)
+	if (open_cgroup(&st, &cg, err) < 0 || container_pids(&st, &cg, &pids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		kill(pids[i], sig);
@@ -999,7 +1065,7 @@ int ctr_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct e
 		return 0;
 	if (open_cgroup(&st, &cg, err) < 0)
 		return -1;
-	return cg_pids(&cg, pids, n, err);
+	return container_pids(&st, &cg, pids, n, err);
 }
 
 int ctr_update(const char *root, const char *id, const struct resources_spec *res,
@@ -1057,10 +1123,11 @@ int ctr_delete(const char *root, const char *id, bool force, struct error *err)
 
 		if (status == CTR_PAUSED)
 			cg_freeze(&cg, false, &(struct error){ 0 });
+		if (container_pids(&st, &cg, &pids, &n, &(struct error){ 0 }) < 0)
+			n = 0;
 		kill(st.pid, SIGKILL);
-		if (cg_pids(&cg, &pids, &n, &(struct error){ 0 }) == 0)
-			for (size_t i = 0; i < n; i++)
-				kill(pids[i], SIGKILL);
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
 		free(pids);
 		/* up to 10 s for the kernel to finish it */
 		for (int i = 0; i < 1000 && st_start_time(st.pid) == st.start_time; i++)
@@ -1163,7 +1230,8 @@ int ctr_exec(const struct ctr_exec_opts *o, int *status_out, struct error *err)
 		if (expect_msg(sync[1], MSG_GO, NULL, 0, "runtime", err) < 0)
 			_exit(1);
 		if (prepare_process(o->process, spec.seccomp, console, false,
-				    userns && geteuid() != 0, program, sizeof(program), err) < 0)
+				    (userns && geteuid() != 0) || rl_setgroups_denied(), program,
+				    sizeof(program), err) < 0)
 			goto child_fail;
 		send_msg(sync[1], MSG_READY, NULL);
 		exec_program(o->process, spec.seccomp, program, 3 + o->preserve_fds);

@@ -250,6 +250,7 @@ struct mon {
 	int host_mnt;			 /* the host's mount namespace (shared volumes) */
 	const struct mon_tracer *tracer; /* --trace, or NULL */
 	pid_t tracer_pid;		 /* cell-trace while it runs, else 0 */
+	struct net_slirp slirp;		 /* slirp4netns while it runs (pid 0: none) */
 	struct client clients[MAX_CLIENTS];
 	int n_clients;
 };
@@ -608,11 +609,40 @@ undo:
 	return -1;
 }
 
+struct forward {
+	const char *api;
+	struct error *err;
+};
+
+static int forward_port(const struct net_port *pt, void *arg)
+{
+	const struct forward *f = arg;
+
+	return net_slirp_forward(f->api, pt, f->err);
+}
+
+/* slirp4netns on the init's network namespace, and -p's ports through it */
+static int connect_slirp(struct mon *m, json_t *config, const char *opts, struct error *err)
+{
+	char api[sizeof(m->dir) + 8];
+
+	snprintf(api, sizeof(api), "%s/slirp", m->dir);
+	if (net_slirp_start(m->pid, api, strcmp(opts, "allow_host_loopback=true") == 0, &m->slirp,
+			    err) < 0)
+		return -1;
+	trace_step(m, "slirp4netns", "10");
+	if (each_port(config, forward_port, &(struct forward){ api, err }, err) < 0) {
+		net_slirp_stop(&m->slirp);
+		return -1;
+	}
+	return 0;
+}
+
 /* step: veth (05): the annotation --ip or --network wrote, made real once
  * the init's network namespace exists and before the program starts */
 static int connect_network(struct mon *m, struct error *err)
 {
-	const char *cidr, *network, *rate;
+	const char *cidr, *network, *rate, *slirp;
 	long long bytes;
 	struct net_addr a;
 	json_t *config, *notes;
@@ -624,7 +654,10 @@ static int connect_network(struct mon *m, struct error *err)
 	notes = json_object_get(config, "annotations");
 	cidr = json_string_value(json_object_get(notes, MON_IP_ANNOTATION));
 	network = json_string_value(json_object_get(notes, MON_NET_ANNOTATION));
-	if (cidr != NULL) {
+	slirp = json_string_value(json_object_get(notes, MON_SLIRP_ANNOTATION));
+	if (slirp != NULL) {
+		ret = connect_slirp(m, config, slirp, err);
+	} else if (cidr != NULL) {
 		ret = net_parse_cidr(cidr, &a, err) < 0 ||
 				      net_veth(m->pid, m->r.id, &a, NULL, err) < 0
 			      ? -1
@@ -829,6 +862,7 @@ static int create_container(struct mon *m, struct error *err)
 	if (set_stdio(child, err) < 0 || ctr_create(&o, &m->pid, err) < 0)
 		goto out;
 	if (connect_network(m, err) < 0 || attach_shared(m, err) < 0 || start_tracer(m, err) < 0) {
+		net_slirp_stop(&m->slirp);
 		ctr_delete(m->core, m->r.id, true, &(struct error){ 0 });
 		goto out;
 	}
@@ -1238,7 +1272,8 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 			 .tracer = tracer,
 			 .log_fd = -1,
 			 .listen_fd = -1,
-			 .host_mnt = -1 };
+			 .host_mnt = -1,
+			 .slirp = { .exit_fd = -1 } };
 	int keep[] = { report, trace != NULL ? fileno(trace) : -1,
 		       tracer != NULL ? tracer->fd : -1 };
 	struct error err = { 0 };
@@ -1287,6 +1322,7 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 
 		status = watch(&m);
 		stop_tracer(&m);
+		net_slirp_stop(&m.slirp);
 		close_stdio(&m);
 		code = ended(&m, status, &oom);
 		again = wants_restart(&m, code);

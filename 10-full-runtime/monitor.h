@@ -31,6 +31,8 @@ struct places {
  * its published ports (-p, separated by commas). */
 #define MON_NET_ANNOTATION    "run.cell.network"
 #define MON_PORTS_ANNOTATION  "run.cell.ports"
+/* ... and the one that asks for slirp4netns, with its options */
+#define MON_SLIRP_ANNOTATION  "run.cell.slirp4netns"
 /* --network-rate, as given (10mbit) */
 #define MON_RATE_ANNOTATION   "run.cell.rate"
 /* -v SRC:DST:rshared, as a JSON array of [SRC, DST] */

@@ -165,8 +165,8 @@ static int fs_error(int fsfd, struct error *err, const char *call, const char *w
  * mount: fsopen, one fsconfig per option ("size=64k" a string, "newinstance"
  * a flag), then fsmount with the mount's attributes.
  */
-static int new_fs(const char *type, const char *source, const char *data, unsigned long flags,
-		  struct error *err)
+static int new_fs_without(const char *type, const char *source, const char *data,
+			  unsigned long flags, const char *skip, struct error *err)
 {
 	char *opts = data != NULL ? strdup(data) : NULL, *opt, *save = NULL;
 	int fsfd, mfd = -1;
@@ -186,6 +186,9 @@ static int new_fs(const char *type, const char *source, const char *data, unsign
 		char *value = strchr(opt, '=');
 		int rc;
 
+		if (value != NULL && skip != NULL && strncmp(opt, skip, strlen(skip)) == 0 &&
+		    opt + strlen(skip) == value)
+			continue;
 		if (value != NULL) {
 			*value++ = '\0';
 			rc = fsconfig(fsfd, FSCONFIG_SET_STRING, opt, value, 0);
@@ -209,6 +212,23 @@ static int new_fs(const char *type, const char *source, const char *data, unsign
 out:
 	free(opts);
 	close(fsfd);
+	return mfd;
+}
+
+/* new_fs_without() with every option. devpts's gid=5 (tty) is refused,
+ * at fsconfig or at create depending on the kernel, where the user
+ * namespace maps no such group (a rootless one of a single id): the ptys
+ * are then the creator's group, as with runc and crun. */
+static int new_fs(const char *type, const char *source, const char *data, unsigned long flags,
+		  struct error *err)
+{
+	int mfd = new_fs_without(type, source, data, flags, NULL, err);
+
+	if (mfd < 0 && err->errnum == EINVAL && strcmp(type, "devpts") == 0 && data != NULL &&
+	    strstr(data, "gid=") != NULL) {
+		*err = (struct error){ 0 };
+		mfd = new_fs_without(type, source, data, flags, "gid", err);
+	}
 	return mfd;
 }
 

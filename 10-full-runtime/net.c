@@ -16,11 +16,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -420,11 +428,17 @@ int net_bridge_delete(const char *bridge, const char *owner, struct error *err)
 
 int net_link_delete(const char *name, struct error *err)
 {
-	struct rtnl_link *link = rtnl_link_alloc();
-	struct nl_sock *sock = open_route(err);
+	struct rtnl_link *link;
+	struct nl_sock *sock;
 	char what[64];
 	int nl = -NLE_NOMEM;
 
+	/* none by that name: nothing to ask of the kernel (which would
+	 * refuse a rootless cell the question itself) */
+	if (if_nametoindex(name) == 0 && errno == ENODEV)
+		return 0;
+	link = rtnl_link_alloc();
+	sock = open_route(err);
 	if (sock != NULL && link != NULL) {
 		rtnl_link_set_name(link, name);
 		nl = rtnl_link_delete(sock, link);
@@ -771,4 +785,167 @@ int net_set_ip_forward(int value, struct error *err)
 	if (close(fd) < 0)
 		return err_sys(err, "write %d to " IP_FORWARD, value);
 	return 0;
+}
+
+/* ---- slirp4netns: a rootless container's network ---- */
+
+#define SLIRP_READY_MS 5000
+
+/*
+ * step: slirp4netns (10)
+ * A rootless cell may make no veth on the host: the host's network
+ * namespace is not its user namespace's. slirp4netns (Debian's package,
+ * podman's rootless network before pasta) gives the container a tap
+ * device whose frames it turns into ordinary socket calls of the user's on
+ * the host: the container reaches what the user reaches, and nothing
+ * reaches the container but the ports forwarded through its API socket.
+ * Its options, from slirp4netns(1): --configure sets tap0's address and
+ * route in the namespace itself, --enable-sandbox and --enable-seccomp
+ * confine slirp4netns, --disable-host-loopback keeps the host's 127.0.0.1
+ * out of reach (10.0.2.2 would lead there), --ready-fd writes "1" once it
+ * runs, --exit-fd makes it end when the pipe's other end closes: with the
+ * monitor, even a killed one.
+ */
+int net_slirp_start(pid_t pid, const char *api, bool host_loopback, struct net_slirp *s,
+		    struct error *err)
+{
+	char target[16], text[8], *argv[16];
+	struct pollfd p;
+	int exit_pipe[2], ready[2], argc = 0;
+	ssize_t n = 0;
+
+	*s = (struct net_slirp){ .exit_fd = -1 };
+	/* udev makes it 0666; a host without udev may leave it root's alone */
+	if (access("/dev/net/tun", R_OK | W_OK) < 0)
+		return err_sys(err, "slirp4netns needs /dev/net/tun, which you may not open (udev "
+				    "makes it mode 0666: chmod 0666 /dev/net/tun as root), or "
+				    "--network none");
+	argv[argc++] = "slirp4netns";
+	argv[argc++] = "--configure";
+	argv[argc++] = "--mtu=65520";
+	if (!host_loopback)
+		argv[argc++] = "--disable-host-loopback";
+	argv[argc++] = "--enable-sandbox";
+	argv[argc++] = "--enable-seccomp";
+	argv[argc++] = "--exit-fd=3";
+	argv[argc++] = "--ready-fd=4";
+	argv[argc++] = "--api-socket";
+	argv[argc++] = (char *)api;
+	argv[argc++] = target;
+	argv[argc++] = "tap0";
+	argv[argc] = NULL;
+	snprintf(target, sizeof(target), "%d", (int)pid);
+	if (pipe2(exit_pipe, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		close(exit_pipe[0]);
+		close(exit_pipe[1]);
+		return err_sys(err, "pipe");
+	}
+	unlink(api);
+	s->pid = fork();
+	if (s->pid == 0) {
+		/* its two ends on 3 and 4, nothing else of the monitor's: not
+		 * even 0-2, which may be the container's output pipes while it
+		 * is created (the monitor waits for their end) */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int exit_fd = fcntl(exit_pipe[0], F_DUPFD, 10);
+		int ready_fd = fcntl(ready[1], F_DUPFD, 10);
+
+		null = null < 0 ? -1 : fcntl(null, F_DUPFD, 10);
+		if (exit_fd < 0 || ready_fd < 0 || null < 0 || dup2(exit_fd, 3) < 0 ||
+		    dup2(ready_fd, 4) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(null, 2) < 0)
+			_exit(126);
+		syscall(SYS_close_range, 5, ~0U, 0);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(exit_pipe[0]);
+	close(ready[1]);
+	if (s->pid < 0) {
+		close(exit_pipe[1]);
+		close(ready[0]);
+		s->pid = 0;
+		return err_sys(err, "fork slirp4netns");
+	}
+	s->exit_fd = exit_pipe[1];
+	p = (struct pollfd){ .fd = ready[0], .events = POLLIN };
+	if (poll(&p, 1, SLIRP_READY_MS) == 1)
+		n = read(ready[0], text, sizeof(text));
+	close(ready[0]);
+	if (n > 0 && text[0] == '1')
+		return 0;
+	net_slirp_stop(s);
+	return err_set(err, "slirp4netns did not come up (is Debian's slirp4netns installed? "
+			    "cell runs it from PATH)");
+}
+
+int net_slirp_forward(const char *api, const struct net_port *p, struct error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char host[INET_ADDRSTRLEN] = "0.0.0.0", answer[1024], what[64], *request;
+	json_t *reply, *error;
+	size_t len = 0;
+	ssize_t n;
+	int fd, ret = -1;
+
+	net_port_text(p, what, sizeof(what));
+	if (p->host_ip != 0)
+		net_text(p->host_ip, host, sizeof(host));
+	if (strlen(api) >= sizeof(sa.sun_path))
+		return err_errno(err, ENAMETOOLONG, "-p %s: %s", what, api);
+	strcpy(sa.sun_path, api);
+	/* one request per connection, answered in JSON (slirp4netns(1), "API") */
+	reply = json_pack("{s:s, s:{s:s, s:s, s:i, s:i}}", "execute", "add_hostfwd", "arguments",
+			  "proto", p->proto, "host_addr", host, "host_port", (int)p->host_port,
+			  "guest_port", (int)p->port);
+	request = json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (request == NULL || fd < 0) {
+		err_sys(err, "-p %s: the request to slirp4netns", what);
+		goto out;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request) ||
+	    shutdown(fd, SHUT_WR) < 0) {
+		err_sys(err, "-p %s: slirp4netns's API %s", what, api);
+		goto out;
+	}
+	while (len < sizeof(answer) - 1 &&
+	       (n = read(fd, answer + len, sizeof(answer) - 1 - len)) > 0)
+		len += (size_t)n;
+	answer[len] = '\0';
+	reply = json_loads(answer, 0, NULL);
+	error = json_object_get(reply, "error");
+	if (reply == NULL)
+		err_set(err, "-p %s: slirp4netns answered \"%s\"", what, answer);
+	else if (error != NULL)
+		err_set(err, "-p %s: slirp4netns: %s", what,
+			json_string_value(json_object_get(error, "desc")) ?: "refused");
+	else
+		ret = 0;
+	json_decref(reply);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(request);
+	return ret;
+}
+
+void net_slirp_stop(struct net_slirp *s)
+{
+	if (s->pid <= 0)
+		return;
+	close(s->exit_fd);
+	/* it ends within milliseconds of the pipe's end; the monitor may
+	 * have reaped it already (ECHILD) */
+	for (int i = 0; i < 100 && waitpid(s->pid, NULL, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (waitpid(s->pid, NULL, WNOHANG) == 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+	}
+	*s = (struct net_slirp){ .exit_fd = -1 };
 }

@@ -75,4 +75,24 @@ int net_fw_remove(struct error *err);
 int net_ip_forward(int *value, struct error *err);
 int net_set_ip_forward(int value, struct error *err);
 
+/*
+ * slirp4netns, the network of a rootless container: a user-mode TCP/IP
+ * stack behind a tap device in the container's namespace, its sockets the
+ * user's own on the host. It lives while EXIT_FD (the write end of a pipe
+ * it watches) is open.
+ */
+struct net_slirp {
+	pid_t pid; /* 0: none */
+	int exit_fd;
+};
+/* Starts it on PID's network namespace (tap0, 10.0.2.100/24 through
+ * 10.0.2.2) with its API on the socket API; HOST_LOOPBACK lets 10.0.2.2
+ * reach the host's 127.0.0.1. Returns once it is ready. */
+int net_slirp_start(pid_t pid, const char *api, bool host_loopback, struct net_slirp *s,
+		    struct error *err);
+/* -p: P's host port forwarded to the container, through the API. */
+int net_slirp_forward(const char *api, const struct net_port *p, struct error *err);
+/* Ends it (closes EXIT_FD and waits). */
+void net_slirp_stop(struct net_slirp *s);
+
 #endif

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "rootless.h"
 #include "state.h"
 
 int st_root(const char *given, char *out, size_t size, struct error *err)
@@ -31,7 +32,7 @@ int st_root(const char *given, char *out, size_t size, struct error *err)
 
 	if (given != NULL)
 		n = snprintf(out, size, "%s", given);
-	else if (geteuid() == 0)
+	else if (geteuid() == 0 && !rl_in_user_ns())
 		n = snprintf(out, size, "/run/cell/runc");
 	else if (xdg != NULL && xdg[0] == '/')
 		n = snprintf(out, size, "%s/cell/runc", xdg);

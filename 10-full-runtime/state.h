@@ -30,8 +30,9 @@ struct state {
 	uid_t owner;
 };
 
-/* The runtime's root: --root, else /run/cell/runc (root) or
- * $XDG_RUNTIME_DIR/cell/runc (an ordinary user). */
+/* The runtime's root: --root, else /run/cell/runc (the host's root) or
+ * $XDG_RUNTIME_DIR/cell/runc (an ordinary user, or root of a user
+ * namespace only: rootless podman's runtime). */
 int st_root(const char *given, char *out, size_t size, struct error *err);
 /* Checks an id: letters, digits and ._- only, as runc asks. */
 int st_check_id(const char *id, struct error *err);

@@ -1,0 +1,49 @@
+/*
+ * rootless.h: cell for an ordinary user (podman's rootless mode): the
+ * user's own places, and one user namespace of the user's, with the
+ * subordinate ids of /etc/subuid and /etc/subgid mapped, that every cell
+ * command of that user joins and is root in.
+ */
+#ifndef CELL_ROOTLESS_H
+#define CELL_ROOTLESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+
+/* The ids of a user namespace: 0 is the user, 1.. the subordinate range
+ * (count 0 when there is none: one id alone). */
+struct rl_ids {
+	unsigned int id, first, count;
+};
+
+/* Where an ordinary user's cell keeps things: LIB, what outlives a
+ * reboot ($XDG_DATA_HOME/cell, or ~/.local/share/cell), and RUN, what a
+ * reboot forgets ($XDG_RUNTIME_DIR/cell, or /tmp/cell-run-UID, made
+ * 0700 and checked to be the user's own). */
+int rl_places(char *lib, char *run, size_t size, struct error *err);
+
+/* The subordinate range of the calling user in FILE (/etc/subuid or
+ * /etc/subgid): its first entry by name or by number. */
+int rl_subids(const char *file, unsigned int id, struct rl_ids *out, struct error *err);
+
+/* Joins the user's namespace (made first, held by a cell-pause process
+ * whose pid is in RUN/pause.pid, when none lives), so that the caller is
+ * root in it. A notice goes to NOTICE when the namespace is made with one
+ * id alone (no subordinate range). */
+int rl_enter(const char *run, FILE *notice, struct error *err);
+
+/* Whether this process is root of a user namespace only, not of the host
+ * (its uid_map is not the whole identity map). */
+bool rl_in_user_ns(void);
+
+/* The main of cell-pause: sleeps until killed. */
+int rl_pause(void) __attribute__((noreturn));
+
+/* Whether setgroups(2) is denied in this process's user namespace (one
+ * made by an ordinary user with a single id mapped). */
+bool rl_setgroups_denied(void);
+
+#endif

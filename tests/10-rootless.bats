@@ -1,0 +1,316 @@
+#!/usr/bin/env bats
+# Stage 10: rootless cell. An ordinary user that each test creates (useradd
+# gives it a subordinate range in /etc/subuid and /etc/subgid) runs cell with
+# no root step at all; the test, as root, reads what the kernel shows: the
+# uid_map and gid_map of the container's init, the owners of the image's
+# files on the host, bytes through slirp4netns to a listener on the host's
+# loopback, the cgroup files of a delegated v2 subtree (in the cgroup v2 VM),
+# and the user's processes after `cell rm -f`. The user, its home (where its
+# images live) and its runtime directory are removed after each test.
+
+: "${CELL_BINARY:=container}"
+CELL_BINARY=${CELL_BINARY/container/cell}
+load helper
+
+RUNC_BIN=$(dirname "$CONTAINER")/cell-runc${CELL_BINARY#cell}
+
+setup() {
+	cell_setup
+	need_rootfs memeat
+	command -v jq >/dev/null || fail "jq is missing: run make deps"
+	command -v newuidmap >/dev/null || fail "newuidmap is missing: run make deps (uidmap)"
+	command -v slirp4netns >/dev/null || fail "slirp4netns is missing: run make deps"
+	user= tun_mode= cgroup_dir= disk_mnt=
+	# a directory the test's user can read (bats's own is root's alone)
+	share=$(mktemp -d /tmp/cellr.XXXXXX)
+	chmod 755 "$share"
+}
+
+teardown() {
+	local id
+	if [ -n "$user" ]; then
+		for id in $(rcell ps -aq 2>/dev/null); do
+			rcell rm -f "$id" >/dev/null 2>&1 || true
+		done
+		[ ! -x "$share/podman" ] || "$share/podman" system reset -f >/dev/null 2>&1 || true
+		# cell-pause, and whatever a failed test left running
+		pkill -KILL -u "$user" 2>/dev/null || true
+		wait_until bash -c "! pgrep -u $user >/dev/null" || true
+		[ -z "$disk_mnt" ] || umount "$disk_mnt"
+		userdel -r "$user" >/dev/null 2>&1 || true
+		rm -rf "/tmp/cell-run-$uid" "/tmp/podman-run-$uid" "/tmp/containers-user-$uid"
+	fi
+	if [ -n "$cgroup_dir" ]; then
+		find "$cgroup_dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	fi
+	[ -z "$tun_mode" ] || chmod "$tun_mode" /dev/net/tun
+	rm -rf "$share"
+	cell_teardown
+}
+
+# An ordinary user of this test only, with a random uid and a home; with
+# --no-subids a system account, which useradd gives no subordinate range.
+# Sets user, uid, gid, home, and sub_uid/sub_gid ("FIRST COUNT", or "").
+make_user() { # [--no-subids]
+	local i system=()
+	for i in $(seq 50); do
+		uid=$((RANDOM % 20000 + 40000))
+		getent passwd "$uid" >/dev/null || break
+	done
+	user=cellr$uid
+	[ "${1:-}" != --no-subids ] || system=(-r)
+	useradd "${system[@]}" -m -U -u "$uid" -s /bin/sh "$user" || fail "useradd $user failed"
+	gid=$(id -g "$user")
+	home=$(getent passwd "$user" | cut -d: -f6)
+	sub_uid=$(awk -F: -v u="$user" '$1 == u { print $2, $3; exit }' /etc/subuid)
+	sub_gid=$(awk -F: -v u="$user" '$1 == u { print $2, $3; exit }' /etc/subgid)
+	# In the VM the home is on the guest's root, an overlay, which overlayfs
+	# refuses as an upper layer: the user's store goes on the scratch disk.
+	if [ -n "${CELL_VM_DISK:-}" ]; then
+		mkfs.ext4 -q -F "$CELL_VM_DISK"
+		disk_mnt=$home/.local/share
+		mkdir -p "$disk_mnt"
+		mount "$CELL_VM_DISK" "$disk_mnt"
+		chown "$uid:$gid" "$home/.local" "$disk_mnt"
+	fi
+}
+
+# A command as the user: a fresh environment (no XDG_RUNTIME_DIR unless
+# given: the state then goes to /tmp/cell-run-UID), from /.
+as_user() {
+	(cd / && setpriv --reuid="$uid" --regid="$gid" --init-groups \
+		env -i HOME="$home" USER="$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@")
+}
+rcell() { as_user "$CONTAINER" "$@"; }
+
+# A map file, its columns separated by single spaces.
+map_of() { # FILE
+	awk '{ $1 = $1; print }' "$1"
+}
+
+# Whether the user has no process left but cell-pause, which holds its
+# namespace (a monitor ends a moment after it has recorded the end).
+only_pause_left() {
+	[ "$(ps -u "$user" -o comm= | sort -u)" = cell-pause ]
+}
+
+init_of() { # NAME
+	rcell inspect "$1" | jq -r '.[0].State.Pid'
+}
+
+# Accepts one connection on 127.0.0.1:PORT (for 30 s at most) and writes
+# what it sent to FILE; in the background, its output away from bats.
+listen_once() { # PORT FILE
+	python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+s.settimeout(30)
+c, _ = s.accept()
+open(sys.argv[2], "wb").write(c.recv(4096))' "$1" "$2" >/dev/null 2>&1 3>&- &
+}
+
+# slirp4netns opens /dev/net/tun as the user: udev makes it 0666, a host
+# without udev (this one) may leave it root's alone; given back after.
+open_tun() {
+	tun_mode=$(stat -c %a /dev/net/tun)
+	chmod 0666 /dev/net/tun
+}
+
+@test "rootless: an ordinary user runs, execs, logs, stops and removes, root of its full subordinate range" {
+	local pid
+	make_user
+	[ -n "$sub_uid" ] && [ -n "$sub_gid" ] || fail "useradd gave $user no subordinate range"
+	run rcell run -d --name one --network none --rootfs "$ROOTFS" \
+		sh -c 'echo started; while :; do sleep 0.1; done'
+	assert_success
+	pid=$(init_of one)
+	# the kernel's maps: 0 is the user, 1... the subordinate range
+	assert_equal "$(map_of "/proc/$pid/uid_map")" "$(printf '0 %s 1\n1 %s %s' "$uid" $sub_uid)"
+	assert_equal "$(map_of "/proc/$pid/gid_map")" "$(printf '0 %s 1\n1 %s %s' "$gid" $sub_gid)"
+	[ "$(ns_of "$pid" user)" != "$(ns_of $$ user)" ] || fail "the host's user namespace"
+	# on the host the init is the user's, with no capability there
+	assert_equal "$(stat -c %u "/proc/$pid")" "$uid"
+	run rcell exec one sh -c 'id -u; grep -c . /proc/self/uid_map'
+	assert_success
+	assert_output "$(printf '0\n2')"
+	run rcell logs one
+	assert_output started
+	run rcell ps -q
+	assert_output "$(rcell inspect one | jq -r '.[0].Id[:12]')"
+	# the user's places: the store in its home, the state in /tmp/cell-run-UID
+	[ -n "$(find "$home/.local/share/cell" -maxdepth 1 -name '*.db')" ]
+	[ "$(stat -c '%u %a' "/tmp/cell-run-$uid")" = "$uid 700" ]
+	[ -n "$(ls "/tmp/cell-run-$uid/containers")" ]
+	run rcell stop -t 1 one
+	assert_success
+	[ ! -e "/proc/$pid" ]
+	run rcell rm one
+	assert_success
+	assert_equal "$(rcell ps -aq)" ""
+	# nothing of the user's is left but the namespace's holder
+	wait_until only_pause_left
+	assert_equal "$(ls -A "/tmp/cell-run-$uid/containers")" ""
+}
+
+@test "rootless images: a file of uid 1000 in an image is 1000's inside, and the subordinate range's on the host" {
+	local dir=$share/img token first gfirst f
+	make_user
+	token=$(rand_token 12)
+	first=${sub_uid% *} gfirst=${sub_gid% *}
+	cp -a "$ROOTFS" "$dir"
+	mkdir -p "$dir/home/u1000"
+	echo "$token" >"$dir/home/u1000/mine"
+	chown -R 1000:1001 "$dir/home/u1000"
+	tar -C "$dir" --numeric-owner -cf "$share/img.tar" .
+	run rcell image import "$share/img.tar" rl/img
+	assert_success
+	run rcell run --rm --network none rl/img sh -c \
+		'stat -c "%u %g" /home/u1000/mine /bin/busybox; cat /home/u1000/mine'
+	assert_success
+	assert_output "$(printf '1000 1001\n0 0\n%s' "$token")"
+	# the layer as the kernel keeps it: the range's ids, and the user's own for root's
+	f=$(find "$home/.local/share/cell/layers" -path '*/home/u1000/mine')
+	assert_equal "$(stat -c '%u %g' "$f")" "$((first + 999)) $((gfirst + 1000))"
+	f=$(find "$home/.local/share/cell/layers" -path '*/bin/busybox')
+	assert_equal "$(stat -c '%u %g' "$f")" "$uid $gid"
+	run rcell image rm rl/img
+	assert_success
+}
+
+@test "rootless without a subordinate range: the user's own id alone is mapped, with a notice once" {
+	make_user --no-subids
+	[ -z "$sub_uid" ] || fail "useradd -r gave $user a subordinate range"
+	run rcell run --rm --network none --rootfs "$ROOTFS" sh -c 'cat /proc/self/uid_map /proc/self/setgroups'
+	assert_success
+	assert_line --index 0 --partial "no range for $user: one id is mapped, yours"
+	assert_equal "$(awk '{ $1 = $1; print }' <<<"${lines[1]}")" "0 $uid 1"
+	assert_line --index 2 deny
+	# the namespace is made once: the next command says nothing
+	run rcell ps -a
+	refute_output --partial "one id"
+}
+
+@test "rootless networking: slirp4netns reaches the host's loopback only when allowed, -p forwards, and it ends with the container" {
+	local port port2 hp token pid
+	make_user
+	open_tun
+	token=$(rand_token 12)
+	port=$((RANDOM % 10000 + 20000)) port2=$((port + 1)) hp=$((port + 2))
+	# listeners on the host's loopback alone, as the test's own
+	listen_once "$port" "$BATS_TEST_TMPDIR/got"
+	listen_once "$port2" "$BATS_TEST_TMPDIR/got2"
+	wait_until bash -c "ss -ltn | grep -q 127.0.0.1:$port2"
+	run rcell run --rm --network slirp4netns:allow_host_loopback=true --rootfs "$ROOTFS" \
+		sh -c "ip -4 -o addr show tap0 | awk '{ print \$4 }'; echo $token | nc 10.0.2.2 $port"
+	assert_success
+	assert_output 10.0.2.100/24
+	wait_until grep -qx "$token" "$BATS_TEST_TMPDIR/got"
+	# by default (podman's too) 10.0.2.2 does not lead to the host's loopback
+	run rcell run --rm --rootfs "$ROOTFS" sh -c "echo $token | nc -w 2 10.0.2.2 $port2"
+	assert_failure
+	[ ! -s "$BATS_TEST_TMPDIR/got2" ]
+	# -p: the host's port, as the user's own socket, forwarded inside
+	run rcell run -d --name web -p "127.0.0.1:$hp:8000" --rootfs "$ROOTFS" \
+		sh -c "mkdir /www; echo $token >/www/t; exec httpd -f -p 8000 -h /www"
+	assert_success
+	wait_until bash -c "curl -sf http://127.0.0.1:$hp/t | grep -qx $token"
+	pid=$(pgrep -u "$user" -x slirp4netns)
+	[ -n "$pid" ] || fail "no slirp4netns of $user's"
+	# it is the user's, in the user's namespace, with the container's network
+	assert_equal "$(stat -c %u "/proc/$pid")" "$uid"
+	run rcell rm -f web
+	assert_success
+	wait_until bash -c "! pgrep -u $user -x slirp4netns"
+	run curl -s -m 2 "http://127.0.0.1:$hp/t"
+	assert_failure
+}
+
+@test "rootless without a delegated cgroup: a limit and pause are refused by name, and nothing is left" {
+	make_user --no-subids
+	run -125 rcell run --rm --network none -m 64m --rootfs "$ROOTFS" true
+	assert_output --partial "a rootless container has a cgroup only in a cgroup v2 subtree delegated to its user"
+	assert_output --partial memory
+	assert_equal "$(rcell ps -aq)" ""
+	rcell run -d --name p --network none --rootfs "$ROOTFS" sleep 100 >/dev/null
+	run -125 rcell pause p
+	assert_output --partial "the freezer: a rootless container has a cgroup only"
+	[ "$(rcell inspect p | jq -r '.[0].State.Status')" = running ]
+	run rcell rm -f p
+	assert_success
+	wait_until only_pause_left
+}
+
+@test "rootless cgroup v2 delegation: the container's cgroup is in the user's subtree, and its memory limit holds" {
+	local pid name=m$(rand_token 6)
+	grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
+		skip "needs a cgroup v2 host (make test runs this in the cgroup v2 VM)"
+	make_user --no-subids
+	# what systemd does for user@UID.service: a directory of the user's,
+	# with the files that move processes and hand controllers down
+	cgroup_dir=/sys/fs/cgroup/cellr$uid
+	mkdir -p "$cgroup_dir/session"
+	chown "$uid:$gid" "$cgroup_dir" "$cgroup_dir/cgroup.procs" "$cgroup_dir/cgroup.subtree_control" \
+		"$cgroup_dir/cgroup.threads" "$cgroup_dir/session" "$cgroup_dir/session/cgroup.procs"
+	# the user's commands start in the subtree's leaf
+	in_session() { sh -c 'echo $$ >"$0/session/cgroup.procs" && exec "$@"' "$cgroup_dir" "$@"; }
+	run in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
+		PATH=/usr/bin:/bin "$CONTAINER" run -d --name "$name" --network none -m 32m \
+		--memory-swap 32m --rootfs "$ROOTFS" sleep 100
+	assert_success
+	pid=$(init_of "$name")
+	assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "/cellr$uid/cell/ctr/$(rcell inspect "$name" | jq -r '.[0].Id')"
+	assert_equal "$(cat "$cgroup_dir/cell/ctr/"*/memory.max)" 33554432
+	rcell rm -f "$name" >/dev/null
+	[ ! -e "$cgroup_dir/cell" ]
+	# the limit holds: the kernel's OOM killer ends what goes past it
+	run -137 in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
+		PATH=/usr/bin:/bin "$CONTAINER" run --name "$name" --network none -m 16m \
+		--memory-swap 16m --rootfs "$ROOTFS" memeat 64
+	assert_equal "$(rcell inspect "$name" | jq -r '.[0].State.OOMKilled')" true
+	rcell rm "$name" >/dev/null
+}
+
+@test "rootless podman runs its containers with cell-runc: run --rm, exit status, run -d, exec, logs, stop, rm" {
+	local pid
+	make_user
+	tar -C "$ROOTFS" -cf "$share/rootfs.tar" .
+	# the host's limits (its hard nofile is below podman's default), no systemd
+	cat >"$share/containers.conf" <<-EOF
+		[containers]
+		default_ulimits = ["nofile=1024:20000", "nproc=32768:32768"]
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+	EOF
+	cat >"$share/podman" <<-EOF
+		#!/bin/sh
+		export CONTAINERS_CONF=$share/containers.conf
+		exec podman --storage-driver vfs --runtime $RUNC_BIN "\$@"
+	EOF
+	chmod 755 "$share/podman" "$share/containers.conf"
+	rpodman() { as_user "$share/podman" "$@"; }
+	rpodman import -q "$share/rootfs.tar" cell/busybox >/dev/null
+	run rpodman run --rm --network none cell/busybox sh -c 'id -u; grep -c . /proc/self/uid_map'
+	assert_success
+	assert_output "$(printf '0\n2')"
+	run rpodman run --rm --network none cell/busybox sh -c 'exit 7'
+	assert_failure 7
+	run rpodman run -d --name d --network none cell/busybox sh -c 'echo up; while :; do sleep 0.1; done'
+	assert_success
+	pid=$(rpodman inspect -f '{{.State.Pid}}' d)
+	# cell-runc made it: its state.json names the init the kernel runs
+	assert_equal "$(find / -xdev -path "*/cell/runc/*/state.json" -user "$uid" 2>/dev/null |
+		xargs jq -r .pid)" "$pid"
+	run rpodman exec d sh -c 'echo in; id -u'
+	assert_output "$(printf 'in\n0')"
+	run rpodman logs d
+	assert_output up
+	run rpodman stop -t 1 d
+	assert_success
+	[ ! -e "/proc/$pid" ]
+	run rpodman rm d
+	assert_success
+}
