@@ -130,8 +130,7 @@ static int expect_msg(int fd, char type, char *buf, size_t size, const char *pee
 	return 0;
 }
 
-/* Closes every descriptor from FIRST up, except the KEEP ones. */
-static void close_fds_except(int first, const int *keep, size_t n)
+void ctr_close_fds_except(int first, const int *keep, size_t n)
 {
 	int sorted[8];
 	size_t m = 0;
@@ -139,6 +138,7 @@ static void close_fds_except(int first, const int *keep, size_t n)
 	for (size_t i = 0; i < n && m < 8; i++)
 		if (keep[i] >= first)
 			sorted[m++] = keep[i];
+	/* in order, so that the ranges between them can be closed */
 	for (size_t i = 1; i < m; i++)
 		for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
 			int t = sorted[j];
@@ -559,7 +559,7 @@ static int init_main(void *arg)
 	int root_fd, fd;
 
 	/* step: close-fds: nothing of the runtime's but what it passes on */
-	close_fds_except(3 + a->opts->preserve_fds, keep, 4);
+	ctr_close_fds_except(3 + a->opts->preserve_fds, keep, 4);
 	reset_signals();
 	/* a process of the container must not read this one's memory or
 	 * descriptors through /proc before it runs the user's program */
@@ -1209,7 +1209,7 @@ int ctr_exec(const struct ctr_exec_opts *o, int *status_out, struct error *err)
 			console = o->console_fd;
 		keep[0] = sync[1];
 		keep[1] = console;
-		close_fds_except(3 + o->preserve_fds, keep, 2);
+		ctr_close_fds_except(3 + o->preserve_fds, keep, 2);
 		reset_signals();
 		if ((o->console_socket != NULL && console < 0) || ns_enter(st.pid, err) < 0)
 			goto child_fail;

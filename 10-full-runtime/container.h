@@ -75,6 +75,9 @@ int ctr_cgroup(const char *root, const char *id, struct cgroup *cg, struct error
  * state.json: ROOT/ID, and the cgroup BASE/ID with the processes in it. */
 int ctr_remove_leftovers(const char *root, const char *id, const char *cgroup_base,
 			 struct error *err);
+/* Closes every descriptor from FIRST up, except the N in KEEP (at most
+ * 8; the ones below FIRST, -1 among them, are passed by). */
+void ctr_close_fds_except(int first, const int *keep, size_t n);
 /* Calls FN for each container under ROOT (ids in directory order). */
 int ctr_list(const char *root, int (*fn)(const struct state *st, void *arg), void *arg,
 	     struct error *err);

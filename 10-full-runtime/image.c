@@ -903,24 +903,21 @@ static int check_name(const char *name, struct error *err)
 
 /* ---- import and commit ---- */
 
-int img_import(const struct img_store *s, const char *src, const char *name, json_t *changes,
-	       char id[STORE_IMAGE_LEN + 1], struct error *err)
+/*
+ * What import and commit share: CONFIG (which this consumes), with
+ * CHANGES applied, gets one layer more, made of SRC, a directory or
+ * (SRC_IS_TAR) a tar; its history says BY, at CREATED; it becomes the
+ * image ID, named NAME when it is not NULL.
+ */
+static int add_top_layer(const struct img_store *s, json_t *config, json_t *changes,
+			 const char *src, bool src_is_tar, const char *created, const char *by,
+			 const char *name, char id[STORE_IMAGE_LEN + 1], struct error *err)
 {
-	char tar[PATH_MAX + 16], hex[HEX_LEN + 1], created[40], by[PATH_MAX + 32], full[512];
+	char tar[PATH_MAX + 16], hex[HEX_LEN + 1], diff[80], full[512];
 	const char *names[2] = { NULL, NULL };
 	struct work w;
-	struct stat st;
-	json_t *config;
 	int ret;
 
-	if (check_name(name, err) < 0)
-		return -1;
-	if (stat(src, &st) < 0)
-		return err_sys(err, "%s", src);
-	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return err_set(err, "%s: neither a directory nor a tar", src);
-	now_text(created, sizeof(created));
-	config = new_config(created);
 	if (apply_changes(config, changes, err) < 0) {
 		json_decref(config);
 		return -1;
@@ -929,21 +926,18 @@ int img_import(const struct img_store *s, const char *src, const char *name, jso
 		json_decref(config);
 		return work_end(&w, -1, err);
 	}
-	snprintf(tar, sizeof(tar), "%s/layer.tar", w.dir);
-	if (S_ISDIR(st.st_mode))
-		ret = tar_dir(src, tar, hex, err);
-	else
+	if (src_is_tar) {
 		ret = snprintf(tar, sizeof(tar), "%s", src) < 0 ? -1 : 0;
+	} else {
+		snprintf(tar, sizeof(tar), "%s/layer.tar", w.dir);
+		ret = tar_dir(src, tar, hex, err);
+	}
 	if (ret == 0)
 		ret = add_layer(s, &w, tar, NULL, hex, err);
 	if (ret == 0) {
-		char diff[80];
-
 		snprintf(diff, sizeof(diff), "sha256:%s", hex);
-		json_array_append_new(
-			json_object_get(json_object_get(config, "rootfs"), "diff_ids"),
-			json_string(diff));
-		snprintf(by, sizeof(by), "cell image import %s", src);
+		json_array_append_new(json_object_get(object_at(config, "rootfs"), "diff_ids"),
+				      json_string(diff));
 		add_history(config, created, by);
 		if (name != NULL) {
 			img_normalize(name, full, sizeof(full));
@@ -955,14 +949,29 @@ int img_import(const struct img_store *s, const char *src, const char *name, jso
 	return work_end(&w, ret, err);
 }
 
+int img_import(const struct img_store *s, const char *src, const char *name, json_t *changes,
+	       char id[STORE_IMAGE_LEN + 1], struct error *err)
+{
+	char created[40], by[PATH_MAX + 32];
+	struct stat st;
+
+	if (check_name(name, err) < 0)
+		return -1;
+	if (stat(src, &st) < 0)
+		return err_sys(err, "%s", src);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return err_set(err, "%s: neither a directory nor a tar", src);
+	now_text(created, sizeof(created));
+	snprintf(by, sizeof(by), "cell image import %s", src);
+	return add_top_layer(s, new_config(created), changes, src, S_ISREG(st.st_mode), created, by,
+			     name, id, err);
+}
+
 int img_commit(const struct img_store *s, const char *upper, const char *base, const char *name,
 	       json_t *changes, char id[STORE_IMAGE_LEN + 1], struct error *err)
 {
-	char tar[PATH_MAX + 16], hex[HEX_LEN + 1], created[40], diff[80], full[512], *text = NULL;
-	const char *names[2] = { NULL, NULL };
+	char created[40], *text = NULL;
 	json_t *config;
-	struct work w;
-	int ret;
 
 	if (check_name(name, err) < 0 || store_image_config(s->db, base, &text, err) < 0)
 		return -1;
@@ -972,31 +981,8 @@ int img_commit(const struct img_store *s, const char *upper, const char *base, c
 		return err_set(err, "image %.19s: its config is not JSON", base);
 	now_text(created, sizeof(created));
 	json_object_set_new(config, "created", json_string(created));
-	if (apply_changes(config, changes, err) < 0) {
-		json_decref(config);
-		return -1;
-	}
-	if (work_begin(s, &w, LOCK_SH, err) < 0) {
-		json_decref(config);
-		return work_end(&w, -1, err);
-	}
-	snprintf(tar, sizeof(tar), "%s/layer.tar", w.dir);
-	ret = tar_dir(upper, tar, hex, err);
-	if (ret == 0)
-		ret = add_layer(s, &w, tar, hex, hex, err);
-	if (ret == 0) {
-		snprintf(diff, sizeof(diff), "sha256:%s", hex);
-		json_array_append_new(json_object_get(object_at(config, "rootfs"), "diff_ids"),
-				      json_string(diff));
-		add_history(config, created, "cell commit");
-		if (name != NULL) {
-			img_normalize(name, full, sizeof(full));
-			names[0] = full;
-		}
-		ret = finish(s, &w, config, names, id, err);
-	}
-	json_decref(config);
-	return work_end(&w, ret, err);
+	return add_top_layer(s, config, changes, upper, false, created, "cell commit", name, id,
+			     err);
 }
 
 /* ---- blobs from a registry or a layout ---- */

@@ -1239,30 +1239,6 @@ static void run_dir_parents(const struct places *p)
 	mkdir(dir, 0700);
 }
 
-/* Closes every descriptor from 3 up but the N in KEEP (the caller's
- * store, its files: the monitor opens its own); -1s in KEEP are skipped. */
-static void close_inherited(int *keep, int n)
-{
-	unsigned int from = 3;
-
-	/* in order, so that the ranges between them can be closed */
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	for (int i = 0; i < n; i++) {
-		if (keep[i] < (int)from)
-			continue;
-		if ((unsigned int)keep[i] > from)
-			syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
-		from = (unsigned int)keep[i] + 1;
-	}
-	syscall(SYS_close_range, from, ~0U, 0);
-}
-
 static void monitor_main(const struct places *p, const struct record *r, FILE *trace,
 			 const struct mon_tracer *tracer, int report)
 {
@@ -1283,7 +1259,8 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 
 	setsid();
 	prctl(PR_SET_NAME, "cell-monitor", 0, 0, 0);
-	close_inherited(keep, sizeof(keep) / sizeof(keep[0]));
+	/* the caller's store, its files: the monitor opens its own */
+	ctr_close_fds_except(3, keep, sizeof(keep) / sizeof(keep[0]));
 	/* nothing of the caller's but the report pipe, the steps' trace and
 	 * --trace's file: its
 	 * stdout must not wait for the monitor to end ($(cell run -d ...)) */

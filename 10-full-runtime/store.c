@@ -253,9 +253,13 @@ int store_insert(sqlite3 *db, const struct record *r, const char *config, struct
 	return 0;
 }
 
-/* Runs SQL with ?1 = ARG and reads the rows into R; the number read (up to 2). */
-static int select_rows(sqlite3 *db, const char *sql, const char *arg, struct record *r,
-		       struct error *err)
+/*
+ * Runs SQL with ?1 = ARG and reads its first row: into the record R, or
+ * when R is NULL its first column into TEXT (SIZE bytes). The number of
+ * rows seen, up to 2, so that a caller can tell one from several.
+ */
+static int select_first(sqlite3 *db, const char *sql, const char *arg, struct record *r, char *text,
+			size_t size, struct error *err)
 {
 	sqlite3_stmt *s;
 	int n = 0, rc;
@@ -263,13 +267,30 @@ static int select_rows(sqlite3 *db, const char *sql, const char *arg, struct rec
 	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_fail(db, err, "select");
 	sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 2)
-		if (n++ == 0)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 2) {
+		if (n++ > 0)
+			continue;
+		if (r != NULL)
 			read_row(s, r);
+		else
+			copy_text(text, size, s, 0);
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, err, "select");
 	return n;
+}
+
+static int select_rows(sqlite3 *db, const char *sql, const char *arg, struct record *r,
+		       struct error *err)
+{
+	return select_first(db, sql, arg, r, NULL, 0, err);
+}
+
+static int select_text(sqlite3 *db, const char *sql, const char *arg, char *out, size_t size,
+		       struct error *err)
+{
+	return select_first(db, sql, arg, NULL, out, size, err);
 }
 
 int store_find(sqlite3 *db, const char *ref, struct record *r, struct error *err)
@@ -339,21 +360,16 @@ int store_change(sqlite3 *db, struct error *err, const char *sql, const char *ty
 int store_delete(sqlite3 *db, const char *id, struct error *err)
 {
 	/* one transaction: the container, its subnet and its image's hold go together */
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, err, "begin");
+	if (store_begin(db, err) < 0)
+		return -1;
 	if (store_change(db, err, "DELETE FROM subnets WHERE id = ?1", "s", id) < 0 ||
 	    store_change(db, err, "DELETE FROM ports WHERE id = ?1", "s", id) < 0 ||
 	    store_change(db, err, "DELETE FROM image_users WHERE container = ?1", "s", id) < 0 ||
 	    store_change(db, err, "DELETE FROM containers WHERE id = ?1", "s", id) < 0) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(db);
 		return -1;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(db, err, "commit");
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	return store_commit(db, err);
 }
 
 int store_claim_subnet(sqlite3 *db, const char *id, const char *subnet, struct error *err)
@@ -448,6 +464,17 @@ int store_commit(sqlite3 *db, struct error *err)
 void store_rollback(sqlite3 *db)
 {
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Ends the transaction store_begin() began: commits when RET is not
+ * negative, and then returns RET; rolls back otherwise. */
+static int end(sqlite3 *db, int ret, struct error *err)
+{
+	if (ret < 0) {
+		store_rollback(db);
+		return ret;
+	}
+	return store_commit(db, err) < 0 ? -1 : ret;
 }
 
 static int parse_subnet(const char *text, uint32_t *net, int *prefix)
@@ -869,15 +896,6 @@ int store_used_path(sqlite3 *db, const char *path, char *name, size_t size, stru
 
 /* ---- images (image.c keeps their layers; these are their records) ---- */
 
-static int end(sqlite3 *db, int ret, struct error *err)
-{
-	if (ret >= 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		ret = db_fail(db, err, "commit");
-	if (ret < 0)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return ret;
-}
-
 int store_image_add(sqlite3 *db, const char *id, const char *config, const char *created,
 		    char (*layers)[STORE_LAYER_LEN + 1], int n, const char *const *names,
 		    struct error *err)
@@ -903,25 +921,6 @@ int store_image_add(sqlite3 *db, const char *id, const char *config, const char 
 				 "ss", names[i], id) < 0)
 			ret = -1;
 	return end(db, ret, err);
-}
-
-/* The first column of SQL's first row with ?1 = ARG into OUT; the rows seen (up to 2). */
-static int select_text(sqlite3 *db, const char *sql, const char *arg, char *out, size_t size,
-		       struct error *err)
-{
-	sqlite3_stmt *s;
-	int n = 0, rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, err, "select");
-	sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 2)
-		if (n++ == 0)
-			copy_text(out, size, s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, err, "select");
-	return n;
 }
 
 int store_image_find(sqlite3 *db, const char *ref, char *id, size_t size, struct error *err)

@@ -13,27 +13,8 @@
 CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
-setup() {
-	cell_setup
-	command -v jq >/dev/null || fail "jq is missing: run make deps"
-	need_rootfs
-	LIB=$BATS_TEST_TMPDIR/lib
-}
-
-teardown() {
-	local id
-	for id in $(cell ps -aq 2>/dev/null); do
-		cell rm -f "$id" >/dev/null || true
-	done
-	cell_teardown
-}
-
-cell() { "$CONTAINER" --root "$LIB" "$@"; }
-
-# A field of `cell inspect NAME`, by a jq path.
-inspect() { # NAME PATH
-	cell inspect "$1" | jq -r ".[0]$2"
-}
+setup() { cell_store_setup; }
+teardown() { cell_store_teardown; }
 
 # Runs NAME detached with a shell that waits for ever; sets PID to its
 # init's host PID.

@@ -13,28 +13,19 @@ CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {
-	cell_setup
-	command -v jq >/dev/null || fail "jq is missing: run make deps"
-	need_rootfs
-	LIB=$BATS_TEST_TMPDIR/lib
+	cell_store_setup
 	T=$BATS_TEST_TMPDIR
 	REG_PID=
 }
 
 teardown() {
-	local id
-	for id in $(cell ps -aq 2>/dev/null); do
-		cell rm -f "$id" >/dev/null || true
-	done
 	if [ -n "$REG_PID" ]; then
 		kill "$REG_PID" 2>/dev/null || true
 		wait "$REG_PID" 2>/dev/null || true
 	fi
 	[ -z "${PODMAN_DIR:-}" ] || podman_here system reset -f >/dev/null 2>&1 || true
-	cell_teardown
+	cell_store_teardown
 }
-
-cell() { "$CONTAINER" --root "$LIB" "$@"; }
 
 # The layer directories of the store, one per line.
 layer_dirs() { find "$LIB/layers" -mindepth 1 -maxdepth 1 -regextype posix-extended \

@@ -11,42 +11,35 @@ CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {
-	cell_setup
-	command -v jq >/dev/null || fail "jq is missing: run make deps"
+	cell_store_setup
 	command -v nft >/dev/null || fail "nft is missing: run make deps"
-	need_rootfs
-	LIB=$BATS_TEST_TMPDIR/lib
 	LIB2=$BATS_TEST_TMPDIR/lib2
 	BUSYBOX=$ROOTFS/bin/busybox
 }
 
-teardown() {
-	local id n
-	for id in $(cell ps -aq 2>/dev/null); do
-		cell rm -f "$id" >/dev/null || true
-	done
-	for n in $(cell network ls -q 2>/dev/null); do
-		[ "$n" = cell ] || cell network rm "$n" >/dev/null 2>&1 || true
-	done
+teardown() { cell_store_teardown remove_the_rest; }
+
+# What teardown removes once LIB's containers are gone: LIB's networks,
+# LIB2's containers and networks, the outside namespace; and ip_forward
+# as it was.
+remove_the_rest() {
+	remove_networks "$LIB"
 	if [ -e "$LIB2" ]; then
-		for id in $("$CONTAINER" --root "$LIB2" ps -aq 2>/dev/null); do
-			"$CONTAINER" --root "$LIB2" rm -f "$id" >/dev/null || true
-		done
-		for n in $("$CONTAINER" --root "$LIB2" network ls -q 2>/dev/null); do
-			[ "$n" = cell ] || "$CONTAINER" --root "$LIB2" network rm "$n" >/dev/null 2>&1 || true
-		done
+		cell_store_empty "$LIB2"
+		remove_networks "$LIB2"
 	fi
 	outside_remove
 	if [ -n "${FORWARD_BEFORE:-}" ]; then
 		echo "$FORWARD_BEFORE" >/proc/sys/net/ipv4/ip_forward
 	fi
-	cell_teardown
 }
 
-cell() { "$CONTAINER" --root "$LIB" "$@"; }
-
-inspect() { # NAME PATH
-	cell inspect "$1" | jq -r ".[0]$2"
+# Removes every network of the store at ROOT but its default one, cell.
+remove_networks() { # ROOT
+	local n
+	for n in $("$CONTAINER" --root "$1" network ls -q 2>/dev/null); do
+		[ "$n" = cell ] || "$CONTAINER" --root "$1" network rm "$n" >/dev/null 2>&1 || true
+	done
 }
 
 # Runs NAME detached, serving TOKEN to each TCP connection on port 7;

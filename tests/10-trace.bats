@@ -13,11 +13,8 @@ CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {
-	cell_setup
-	need_rootfs syscalls
+	cell_store_setup syscalls
 	command -v bpftool >/dev/null || fail "bpftool is missing: run make deps"
-	command -v jq >/dev/null || fail "jq is missing: run make deps"
-	LIB=$BATS_TEST_TMPDIR/lib
 	TRACER=$(dirname "$CONTAINER")/cell-trace
 	[ -x "$TRACER" ] || fail "$TRACER is not built: run make"
 	OUT=$BATS_TEST_TMPDIR/trace.out
@@ -25,18 +22,13 @@ setup() {
 }
 
 teardown() {
-	local id pid
+	local pid
 	for pid in $bg $noise; do
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	for id in $(cell ps -aq 2>/dev/null); do
-		cell rm -f "$id" >/dev/null || true
-	done
-	cell_teardown
+	cell_store_teardown
 }
-
-cell() { "$CONTAINER" --root "$LIB" "$@"; }
 
 # The count a trace's table gives CALL (0 when it is not listed).
 count_of() { # FILE CALL

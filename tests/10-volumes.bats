@@ -9,29 +9,15 @@
 CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
-setup() {
-	cell_setup
-	command -v jq >/dev/null || fail "jq is missing: run make deps"
-	need_rootfs
-	LIB=$BATS_TEST_TMPDIR/lib
-}
+setup() { cell_store_setup; }
+teardown() { cell_store_teardown unmount_left; }
 
-teardown() {
-	local id
-	for id in $(cell ps -aq 2>/dev/null); do
-		cell rm -f "$id" >/dev/null || true
-	done
-	# a mount a failed test left below its directories
+# The mounts a failed test left below its directories, once its containers
+# are gone.
+unmount_left() {
 	grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/1/mountinfo | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
-	cell_teardown
-}
-
-cell() { "$CONTAINER" --root "$LIB" "$@"; }
-
-inspect() { # NAME PATH
-	cell inspect "$1" | jq -r ".[0]$2"
 }
 
 run_sleeping() { # NAME [OPTION...]

@@ -12,30 +12,17 @@ CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {
-	cell_setup
-	command -v jq >/dev/null || fail "jq is missing: run make deps"
+	cell_store_setup cpuburn
 	command -v curl >/dev/null || fail "curl is missing: run make deps"
-	need_rootfs cpuburn
-	LIB=$BATS_TEST_TMPDIR/lib
 	WEB=
 }
 
 teardown() {
-	local id
 	if [ -n "$WEB" ]; then
 		kill "$WEB" 2>/dev/null || true
 		wait "$WEB" 2>/dev/null || true
 	fi
-	for id in $(cell ps -aq 2>/dev/null); do
-		cell rm -f "$id" >/dev/null || true
-	done
-	cell_teardown
-}
-
-cell() { "$CONTAINER" --root "$LIB" "$@"; }
-
-inspect() { # NAME PATH
-	cell inspect "$1" | jq -r ".[0]$2"
+	cell_store_teardown
 }
 
 # Starts cell web on a port the kernel picks; sets WEB (its pid), URL

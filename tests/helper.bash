@@ -381,3 +381,50 @@ assert_notes_markers_exist() {
 	done
 	[ ${#missing[@]} -eq 0 ] || fail "the notes cite step markers the code lacks: ${missing[*]}"
 }
+
+# ---- stage 10: a cell store of the test's own ----
+#
+# The people's tests of stage 10 (10-cell, 10-images, 10-network,
+# 10-volumes, 10-web, 10-trace) give each test a store of its own, LIB
+# (cell --root: the database, bundles, images, volumes), in the test's
+# directory; the runtime state stays in /run/cell and the cgroups in
+# cell/ctr/ID, where the leak check looks. A file's setup() calls
+# cell_store_setup first and its teardown() cell_store_teardown last, with
+# the file's own steps around them.
+
+# cell_setup; then jq (cell inspect's JSON is read with it), the root
+# file system holding the given workloads, and LIB.
+cell_store_setup() { # [WORKLOAD...]
+	cell_setup
+	command -v jq >/dev/null || fail "jq is missing: run make deps"
+	need_rootfs "$@"
+	LIB=$BATS_TEST_TMPDIR/lib
+}
+
+# cell on the test's store.
+cell() { "$CONTAINER" --root "$LIB" "$@"; }
+
+# A field of `cell inspect NAME`, by a jq path.
+inspect() { # NAME PATH
+	cell inspect "$1" | jq -r ".[0]$2"
+}
+
+# Removes every container of the store at ROOT (LIB when none is given),
+# running or not: rm -f lets each one's resources go the way cell frees them.
+cell_store_empty() { # [ROOT]
+	local root=${1:-$LIB} id
+	for id in $("$CONTAINER" --root "$root" ps -aq 2>/dev/null); do
+		"$CONTAINER" --root "$root" rm -f "$id" >/dev/null || true
+	done
+}
+
+# Removes the test's containers; then runs COMMAND, what the file's
+# teardown has to do once they are gone (it must not fail); then the leak
+# check (cell_teardown).
+cell_store_teardown() { # [COMMAND [ARG...]]
+	cell_store_empty
+	if [ $# -gt 0 ]; then
+		"$@"
+	fi
+	cell_teardown
+}

@@ -101,6 +101,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	struct timeval tv = { .tv_sec = TIMEOUT_SEC };
 	char name[INET_ADDRSTRLEN + 8], buf[512];
+	const char *ip;
 	long port = DEFAULT_PORT;
 	ssize_t n;
 	int opt, fd;
@@ -116,16 +117,13 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (argc - optind != 1) {
-		warnx(argc == optind ? "missing ADDR" : "too many arguments");
-		try_help();
-	}
-	if (inet_pton(AF_INET, argv[optind], &addr.sin_addr) != 1) {
-		warnx("\"%s\" is not an IPv4 address (try 10.200.7.2)", argv[optind]);
+	ip = one_operand(argc, argv, "ADDR");
+	if (inet_pton(AF_INET, ip, &addr.sin_addr) != 1) {
+		warnx("\"%s\" is not an IPv4 address (try 10.200.7.2)", ip);
 		try_help();
 	}
 	addr.sin_port = htons((uint16_t)port);
-	snprintf(name, sizeof(name), "%s:%ld", argv[optind], port);
+	snprintf(name, sizeof(name), "%s:%ld", ip, port);
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

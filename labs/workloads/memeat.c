@@ -70,11 +70,7 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (argc - optind != 1) {
-		warnx(argc == optind ? "missing MIB" : "too many arguments");
-		try_help();
-	}
-	mib = number_arg("MIB", argv[optind], 1, MAX_MIB);
+	mib = number_arg("MIB", one_operand(argc, argv, "MIB"), 1, MAX_MIB);
 
 	size = (size_t)mib << 20;
 	page = sysconf(_SC_PAGESIZE);

@@ -71,11 +71,7 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (argc - optind != 1) {
-		warnx(argc == optind ? "missing PATH" : "too many arguments");
-		try_help();
-	}
-	path = argv[optind];
+	path = one_operand(argc, argv, "PATH");
 
 	for (long i = 0; i < rounds; i++) {
 		fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);

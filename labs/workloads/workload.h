@@ -1,7 +1,8 @@
 /*
  * workload.h - the helpers the workload programs share: a usage error, no
- * stray operands, and a range-checked number. Each program still builds from its one .c file
- * plus this header, statically, with nothing else to link.
+ * stray operands or exactly one, and a range-checked number. Each program
+ * still builds from its one .c file plus this header, statically, with
+ * nothing else to link.
  */
 #ifndef CELL_WORKLOAD_H
 #define CELL_WORKLOAD_H
@@ -26,6 +27,20 @@ static inline void no_operands(int argc, char **argv)
 		warnx("unexpected argument \"%s\"", argv[optind]);
 		try_help();
 	}
+}
+
+/* After the options: a program that takes one operand, named WHAT in its
+ * usage, refuses none or more; the operand. */
+static inline const char *one_operand(int argc, char **argv, const char *what)
+{
+	if (argc - optind != 1) {
+		if (argc == optind)
+			warnx("missing %s", what);
+		else
+			warnx("too many arguments");
+		try_help();
+	}
+	return argv[optind];
 }
 
 /* The whole decimal number S given for WHAT (an option, or an operand),
