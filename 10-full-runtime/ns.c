@@ -150,8 +150,7 @@ out:
 	return -1;
 }
 
-/* One write: the kernel takes a map whole or not at all (user_namespaces(7)). */
-static int write_proc(pid_t pid, const char *file, const char *text, struct error *err)
+int ns_write_proc(pid_t pid, const char *file, const char *text, struct error *err)
 {
 	char path[64];
 	size_t len = strlen(text);
@@ -201,13 +200,13 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err)
 		return 0;
 	if (format_map(spec->uid_mappings, spec->n_uid_mappings, text, sizeof(text)) < 0)
 		return err_set(err, "linux.uidMappings: too many entries");
-	if (write_proc(pid, "uid_map", text, err) < 0)
+	if (ns_write_proc(pid, "uid_map", text, err) < 0)
 		return err_prefix(err, "linux.uidMappings");
-	if (geteuid() != 0 && write_proc(pid, "setgroups", "deny", err) < 0)
+	if (geteuid() != 0 && ns_write_proc(pid, "setgroups", "deny", err) < 0)
 		return -1;
 	if (format_map(spec->gid_mappings, spec->n_gid_mappings, text, sizeof(text)) < 0)
 		return err_set(err, "linux.gidMappings: too many entries");
-	if (write_proc(pid, "gid_map", text, err) < 0)
+	if (ns_write_proc(pid, "gid_map", text, err) < 0)
 		return err_prefix(err, "linux.gidMappings");
 	return 0;
 }

@@ -27,6 +27,10 @@ int ns_enter(pid_t pid, struct error *err);
  * (stage 07); "deny" in setgroups first when the caller is not root. */
 int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err);
 
+/* TEXT into /proc/PID/FILE in one write: the kernel takes a map whole or
+ * not at all (user_namespaces(7)). */
+int ns_write_proc(pid_t pid, const char *file, const char *text, struct error *err);
+
 /* In the init: lo up in a network namespace of the container's own. */
 int ns_loopback_up(const struct spec *spec, struct error *err);
 

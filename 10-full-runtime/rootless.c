@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ns.h"
 #include "rootless.h"
 
 #define PAUSE_NAME "cell-pause"
@@ -276,25 +277,6 @@ static int map_helper(const char *helper, pid_t pid, const struct rl_ids *ids, s
 	return 0;
 }
 
-static int write_proc(pid_t pid, const char *file, const char *text, struct error *err)
-{
-	char path[64];
-	size_t len = strlen(text);
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(err, "open %s", path);
-	if (write(fd, text, len) != (ssize_t)len) {
-		err_sys(err, "write %s", path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 /* The maps of PID's new namespace: the subordinate ranges through the
  * helpers, or the caller's own ids alone (then setgroups(2) is denied
  * first, as the kernel requires of an unprivileged gid_map). */
@@ -316,11 +298,11 @@ static int write_maps(pid_t pid, FILE *notice, struct error *err)
 			"become nobody's)\n",
 			why.msg);
 	snprintf(text, sizeof(text), "0 %u 1\n", (unsigned int)getuid());
-	if (write_proc(pid, "uid_map", text, err) < 0 ||
-	    write_proc(pid, "setgroups", "deny", err) < 0)
+	if (ns_write_proc(pid, "uid_map", text, err) < 0 ||
+	    ns_write_proc(pid, "setgroups", "deny", err) < 0)
 		return -1;
 	snprintf(text, sizeof(text), "0 %u 1\n", (unsigned int)getgid());
-	return write_proc(pid, "gid_map", text, err);
+	return ns_write_proc(pid, "gid_map", text, err);
 }
 
 /*

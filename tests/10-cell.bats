@@ -9,8 +9,6 @@
 # the cgroup v2 VM, whose kernel has no bridge module: their containers
 # have --network none, the network being none of their business.
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() { cell_store_setup; }

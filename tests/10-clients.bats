@@ -6,26 +6,13 @@
 # containerd's root, state and socket, and their cgroups under /cell, which
 # the leak check watches and the teardown removes.
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
-
-RUNC_BIN=$(dirname "$CONTAINER")/cell-runc${CELL_BINARY#cell}
 
 setup_file() {
 	local dir=$BATS_FILE_TMPDIR
 	command -v podman >/dev/null || return 0
-	# a containers.conf with the limits this host allows (its hard nofile
-	# is lower than podman's default) and no systemd to ask
-	cat >"$dir/containers.conf" <<-EOF
-		[containers]
-		default_ulimits = ["nofile=1024:20000", "nproc=32768:32768"]
-		[engine]
-		cgroup_manager = "cgroupfs"
-		events_logger = "file"
-		events_logfile_path = "$dir/events.log"
-		tmp_dir = "$dir/podman-tmp"
-	EOF
+	write_containers_conf "$dir/containers.conf" "events_logfile_path = \"$dir/events.log\"" \
+		"tmp_dir = \"$dir/podman-tmp\""
 	# podman with the test's storage and cell-runc, as a program of its own
 	# (script and wait_until run it in other shells)
 	cat >"$dir/podman" <<-EOF

@@ -5,12 +5,7 @@
 # mountinfo, cgroup files, the errno of a filtered call. The leak check of
 # helper.bash runs around every test (the default cgroups are /cell/runc/ID).
 
-# The stage's binary is cell (cell-san in make check), not container.
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
-
-RUNC_BIN=$(dirname "$CONTAINER")/cell-runc${CELL_BINARY#cell}
 
 setup() {
 	cell_setup

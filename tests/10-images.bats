@@ -8,8 +8,6 @@
 # sha256sum and jq: an OCI layout that skopeo copies into Debian's
 # docker-registry, started on 127.0.0.1 in the test's directory.
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {

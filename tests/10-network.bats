@@ -6,8 +6,6 @@
 # its own directory (--root); its links, its nftables table and /run/cell
 # are the host's, where the leak check of helper.bash looks.
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {

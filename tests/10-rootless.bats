@@ -8,11 +8,7 @@
 # and the user's processes after `cell rm -f`. The user, its home (where its
 # images live) and its runtime directory are removed after each test.
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
-
-RUNC_BIN=$(dirname "$CONTAINER")/cell-runc${CELL_BINARY#cell}
 
 setup() {
 	cell_setup
@@ -20,7 +16,7 @@ setup() {
 	command -v jq >/dev/null || fail "jq is missing: run make deps"
 	command -v newuidmap >/dev/null || fail "newuidmap is missing: run make deps (uidmap)"
 	command -v slirp4netns >/dev/null || fail "slirp4netns is missing: run make deps"
-	user= tun_mode= cgroup_dir= disk_mnt=
+	user= tun_mode= cgroup_dir= disk_mnt= xdg=
 	# a directory the test's user can read (bats's own is root's alone)
 	share=$(mktemp -d /tmp/cellr.XXXXXX)
 	chmod 755 "$share"
@@ -39,6 +35,7 @@ teardown() {
 		[ -z "$disk_mnt" ] || umount "$disk_mnt"
 		userdel -r "$user" >/dev/null 2>&1 || true
 		rm -rf "/tmp/cell-run-$uid" "/tmp/podman-run-$uid" "/tmp/containers-user-$uid"
+		[ -z "$xdg" ] || rm -rf "$xdg"
 	fi
 	if [ -n "$cgroup_dir" ]; then
 		find "$cgroup_dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
@@ -144,12 +141,21 @@ open_tun() {
 	[ -n "$(find "$home/.local/share/cell" -maxdepth 1 -name '*.db')" ]
 	[ "$(stat -c '%u %a' "/tmp/cell-run-$uid")" = "$uid 700" ]
 	[ -n "$(ls "/tmp/cell-run-$uid/containers")" ]
+	# a named volume, in the user's store, outlives its container
+	run rcell run --rm --network none -v keep:/data --rootfs "$ROOTFS" sh -c "echo $uid >/data/f"
+	assert_success
+	assert_equal "$(cat "$home/.local/share/cell/volumes/keep/_data/f")" "$uid"
+	run rcell run --rm --network none -v keep:/data:ro --rootfs "$ROOTFS" sh -c 'cat /data/f; touch /data/g'
+	assert_failure
+	assert_line --index 0 "$uid"
 	run rcell stop -t 1 one
 	assert_success
 	[ ! -e "/proc/$pid" ]
 	run rcell rm one
 	assert_success
 	assert_equal "$(rcell ps -aq)" ""
+	run rcell volume rm keep
+	assert_success
 	# nothing of the user's is left but the namespace's holder
 	wait_until only_pause_left
 	assert_equal "$(ls -A "/tmp/cell-run-$uid/containers")" ""
@@ -191,6 +197,18 @@ open_tun() {
 	# the namespace is made once: the next command says nothing
 	run rcell ps -a
 	refute_output --partial "one id"
+	# with $XDG_RUNTIME_DIR (made as logind does), the state is there
+	xdg=/run/user/$uid
+	install -d -o "$uid" -g "$gid" -m 700 "$xdg"
+	run as_user XDG_RUNTIME_DIR="$xdg" "$CONTAINER" run -d --name x --network none \
+		--rootfs "$ROOTFS" sleep 100
+	assert_success
+	# (a second namespace, of this runtime directory's: its notice first)
+	[ -d "$xdg/cell/containers/${lines[-1]}" ]
+	[ ! -e "/tmp/cell-run-$uid/containers/${lines[-1]}" ]
+	[ -s "$xdg/cell/pause.pid" ]
+	run as_user XDG_RUNTIME_DIR="$xdg" "$CONTAINER" rm -f x
+	assert_success
 }
 
 @test "rootless networking: slirp4netns reaches the host's loopback only when allowed, -p forwards, and it ends with the container" {
@@ -277,14 +295,7 @@ open_tun() {
 	local pid
 	make_user
 	tar -C "$ROOTFS" -cf "$share/rootfs.tar" .
-	# the host's limits (its hard nofile is below podman's default), no systemd
-	cat >"$share/containers.conf" <<-EOF
-		[containers]
-		default_ulimits = ["nofile=1024:20000", "nproc=32768:32768"]
-		[engine]
-		cgroup_manager = "cgroupfs"
-		events_logger = "file"
-	EOF
+	write_containers_conf "$share/containers.conf"
 	cat >"$share/podman" <<-EOF
 		#!/bin/sh
 		export CONTAINERS_CONF=$share/containers.conf

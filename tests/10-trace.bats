@@ -8,8 +8,6 @@
 # program is attached, and gone after, is read from the kernel's list of BPF
 # programs (bpftool).
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {

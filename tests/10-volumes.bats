@@ -5,8 +5,6 @@
 # (/proc/PID/mountinfo of each container, /proc/1/mountinfo of the host),
 # not what cell says of itself.
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() { cell_store_setup; }

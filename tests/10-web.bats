@@ -7,8 +7,6 @@
 # checked in the freezer. Each test's store is its own (--root), and each
 # cell web listens on a port the kernel picks.
 
-: "${CELL_BINARY:=container}"
-CELL_BINARY=${CELL_BINARY/container/cell}
 load helper
 
 setup() {

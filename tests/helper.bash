@@ -18,7 +18,14 @@ STAGE_DIR=$(echo "$CELL_TOP/$STAGE_NUM"-*)
 # CELL_STAGE_DIR runs one stage's tests against another stage's program (the
 # options accumulate, so a later stage must pass the earlier stages' tests);
 # CELL_BINARY=container-san runs them against the sanitizer build.
+# Stage 10's programs are cell and cell-runc (cell-san and cell-runc-san
+# for container-san), not container.
+if [ "$STAGE_NUM" = 10 ]; then
+	CELL_BINARY=${CELL_BINARY:-container}
+	CELL_BINARY=${CELL_BINARY/container/cell}
+fi
 CONTAINER=${CELL_STAGE_DIR:-$STAGE_DIR}/${CELL_BINARY:-container}
+[ "$STAGE_NUM" != 10 ] || RUNC_BIN=$(dirname "$CONTAINER")/cell-runc${CELL_BINARY#cell}
 ROOTFS=${CELL_ROOTFS:-$CELL_TOP/labs/rootfs}
 
 # Everything a container could leave behind, one item per line.
@@ -43,6 +50,22 @@ host_snapshot() {
 	find /tmp/cell-[0-9]* /run/user/*/cell 2>/dev/null | sort
 	echo "# hostname"
 	hostname
+}
+
+# A containers.conf for podman on a host like this one: the limits it
+# allows (its hard nofile is lower than podman's default) and no systemd to
+# ask (cgroupfs, events in a file); each LINE goes in [engine] too.
+write_containers_conf() { # FILE [LINE...]
+	local file=$1
+	shift
+	{
+		echo '[containers]'
+		echo 'default_ulimits = ["nofile=1024:20000", "nproc=32768:32768"]'
+		echo '[engine]'
+		echo 'cgroup_manager = "cgroupfs"'
+		echo 'events_logger = "file"'
+		printf '%s\n' "$@"
+	} >"$file"
 }
 
 cell_setup() {
