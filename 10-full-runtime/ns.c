@@ -14,10 +14,13 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ns.h"
@@ -186,23 +189,93 @@ static int format_map(const struct id_map *map, size_t n, char *buf, size_t size
 	return 0;
 }
 
+int ns_map_helper(const char *helper, pid_t pid, const struct id_map *map, size_t n,
+		  struct error *err)
+{
+	char **argv = calloc(3 * n + 3, sizeof(*argv)), *text = malloc(16 * (3 * n + 1));
+	int status, ret = -1;
+	pid_t child = -1;
+
+	if (argv == NULL || text == NULL) {
+		err_sys(err, "%s", helper);
+		goto out;
+	}
+	/* HELPER PID, then CONTAINER-ID HOST-ID SIZE for each line */
+	argv[0] = (char *)helper;
+	argv[1] = text;
+	snprintf(text, 16, "%d", (int)pid);
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t v[3] = { map[i].container_id, map[i].host_id, map[i].size };
+
+		for (size_t j = 0; j < 3; j++) {
+			argv[2 + 3 * i + j] = text + 16 * (1 + 3 * i + j);
+			snprintf(argv[2 + 3 * i + j], 16, "%u", v[j]);
+		}
+	}
+	child = fork();
+	if (child < 0) {
+		err_sys(err, "fork %s", helper);
+		goto out;
+	}
+	if (child == 0) {
+		execvp(helper, argv);
+		_exit(127);
+	}
+	if (waitpid(child, &status, 0) < 0)
+		err_sys(err, "wait for %s", helper);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		err_set(err, "%s: not found (install Debian's uidmap)", helper);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		err_set(err, "%s %d: refused (are the ranges in %s the user's?)", helper, (int)pid,
+			strcmp(helper, "newuidmap") == 0 ? "/etc/subuid" : "/etc/subgid");
+	else
+		ret = 0;
+out:
+	free(argv);
+	free(text);
+	return ret;
+}
+
+/* Whether MAP is one line that maps an id of the caller's own, ID, alone:
+ * what an ordinary user may write itself (user_namespaces(7)). */
+static bool own_id_alone(const struct id_map *map, size_t n, uid_t id)
+{
+	return n == 1 && map[0].host_id == id && map[0].size == 1;
+}
+
 /*
  * step: userns-map
  * Stage 07's maps, now as the bundle gives them. An ordinary user may
- * write a gid map only after denying setgroups(2) to the namespace: else
- * dropping a group could grant access a negative ACL on it denied.
+ * write a one-line map of its own id, and a gid map only after denying
+ * setgroups(2) to the namespace (else dropping a group could grant access
+ * a negative ACL on it denied). Anything more, a subordinate range, goes
+ * through the set-uid helpers newuidmap and newgidmap, which check it
+ * against /etc/subuid and /etc/subgid (rootless.c uses them too).
  */
 int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err)
 {
+	bool root = geteuid() == 0;
 	char text[4096];
 
 	if (!spec->ns[NS_USER].wanted || spec->ns[NS_USER].path != NULL)
 		return 0;
-	if (format_map(spec->uid_mappings, spec->n_uid_mappings, text, sizeof(text)) < 0)
-		return err_set(err, "linux.uidMappings: too many entries");
-	if (ns_write_proc(pid, "uid_map", text, err) < 0)
-		return err_prefix(err, "linux.uidMappings");
-	if (geteuid() != 0 && ns_write_proc(pid, "setgroups", "deny", err) < 0)
+	if (!root && !own_id_alone(spec->uid_mappings, spec->n_uid_mappings, geteuid())) {
+		if (ns_map_helper("newuidmap", pid, spec->uid_mappings, spec->n_uid_mappings, err) <
+		    0)
+			return err_prefix(err, "linux.uidMappings");
+	} else {
+		if (format_map(spec->uid_mappings, spec->n_uid_mappings, text, sizeof(text)) < 0)
+			return err_set(err, "linux.uidMappings: too many entries");
+		if (ns_write_proc(pid, "uid_map", text, err) < 0)
+			return err_prefix(err, "linux.uidMappings");
+	}
+	if (!root && !own_id_alone(spec->gid_mappings, spec->n_gid_mappings, getegid())) {
+		if (ns_map_helper("newgidmap", pid, spec->gid_mappings, spec->n_gid_mappings, err) <
+		    0)
+			return err_prefix(err, "linux.gidMappings");
+		return 0;
+	}
+	if (!root && ns_write_proc(pid, "setgroups", "deny", err) < 0)
 		return -1;
 	if (format_map(spec->gid_mappings, spec->n_gid_mappings, text, sizeof(text)) < 0)
 		return err_set(err, "linux.gidMappings: too many entries");

@@ -27,6 +27,10 @@ int ns_enter(pid_t pid, struct error *err);
  * (stage 07); "deny" in setgroups first when the caller is not root. */
 int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err);
 
+/* newuidmap or newgidmap (HELPER) PID with the N lines of MAP, waited for:
+ * the set-uid helpers that let an ordinary user map its subordinate ranges. */
+int ns_map_helper(const char *helper, pid_t pid, const struct id_map *map, size_t n,
+		  struct error *err);
 /* TEXT into /proc/PID/FILE in one write: the kernel takes a map whole or
  * not at all (user_namespaces(7)). */
 int ns_write_proc(pid_t pid, const char *file, const char *text, struct error *err);

@@ -249,34 +249,6 @@ static pid_t live_pause(const char *pidfile)
 	return pid;
 }
 
-/* newuidmap or newgidmap PID 0 ID 1 1 FIRST COUNT, run and waited for. */
-static int map_helper(const char *helper, pid_t pid, const struct rl_ids *ids, struct error *err)
-{
-	char p[16], id[16], first[16], count[16];
-	char *argv[] = { (char *)helper, p, "0", id, "1", "1", first, count, NULL };
-	int status;
-	pid_t child;
-
-	snprintf(p, sizeof(p), "%d", (int)pid);
-	snprintf(id, sizeof(id), "%u", ids->id);
-	snprintf(first, sizeof(first), "%u", ids->first);
-	snprintf(count, sizeof(count), "%u", ids->count);
-	child = fork();
-	if (child < 0)
-		return err_sys(err, "fork %s", helper);
-	if (child == 0) {
-		execvp(helper, argv);
-		_exit(127);
-	}
-	if (waitpid(child, &status, 0) < 0)
-		return err_sys(err, "wait for %s", helper);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return err_set(err, "%s: not found (install Debian's uidmap)", helper);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return err_set(err, "%s %s 0 %s 1 1 %s %s failed", helper, p, id, first, count);
-	return 0;
-}
-
 /* The maps of PID's new namespace: the subordinate ranges through the
  * helpers, or the caller's own ids alone (then setgroups(2) is denied
  * first, as the kernel requires of an unprivileged gid_map). */
@@ -288,9 +260,12 @@ static int write_maps(pid_t pid, FILE *notice, struct error *err)
 
 	if (rl_subids("/etc/subuid", getuid(), &u, &why) == 0 &&
 	    rl_subids("/etc/subgid", getgid(), &g, &why) == 0) {
-		if (map_helper("newuidmap", pid, &u, err) < 0)
+		struct id_map um[] = { { 0, u.id, 1 }, { 1, u.first, u.count } };
+		struct id_map gm[] = { { 0, g.id, 1 }, { 1, g.first, g.count } };
+
+		if (ns_map_helper("newuidmap", pid, um, 2, err) < 0)
 			return -1;
-		return map_helper("newgidmap", pid, &g, err);
+		return ns_map_helper("newgidmap", pid, gm, 2, err);
 	}
 	if (notice != NULL)
 		fprintf(notice,

@@ -291,6 +291,35 @@ open_tun() {
 	rcell rm "$name" >/dev/null
 }
 
+@test "rootless cell-runc: an ordinary user's bundle maps its subordinate range through newuidmap" {
+	local b=$share/bundle
+	make_user
+	mkdir "$b"
+	(cd "$b" && "$RUNC_BIN" spec)
+	jq --argjson u "$uid" --argjson g "$gid" --argjson uf "${sub_uid% *}" --argjson gf "${sub_gid% *}" '
+		.process.terminal = false | .root.readonly = true | del(.linux.resources) |
+		.process.args = ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u /proc/1"] |
+		.linux.namespaces += [{ "type": "user" }] |
+		.linux.uidMappings = [{ "containerID": 0, "hostID": $u, "size": 1 },
+			{ "containerID": 1, "hostID": $uf, "size": 1000 }] |
+		.linux.gidMappings = [{ "containerID": 0, "hostID": $g, "size": 1 },
+			{ "containerID": 1, "hostID": $gf, "size": 1000 }]' \
+		"$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+	chmod -R a+rX "$b"
+	install -d -o "$uid" -g "$gid" -m 700 "$share/state"
+	run as_user "$RUNC_BIN" --root "$share/state" run --bundle "$b" r1
+	assert_success
+	assert_equal "$(awk '{ $1 = $1; print }' <<<"$output")" \
+		"$(printf '0 %s 1\n1 %s 1000\n0 %s 1\n1 %s 1000\n0' "$uid" "${sub_uid% *}" "$gid" "${sub_gid% *}")"
+	# another user's range is refused by newuidmap, and nothing is left
+	jq '.linux.uidMappings[1].hostID = 1' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+	chmod a+r "$b/config.json"
+	run as_user "$RUNC_BIN" --root "$share/state" run --bundle "$b" r2
+	assert_failure
+	assert_output --partial "newuidmap"
+	assert_equal "$(ls -A "$share/state")" ""
+}
+
 @test "rootless podman runs its containers with cell-runc: run --rm, exit status, run -d, exec, logs, stop, rm" {
 	local pid
 	make_user
