@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	}
 	/* the holder of an ordinary user's namespace (rootless.c) */
 	if (strcmp(name, "cell-pause") == 0)
-		return rl_pause();
+		return rl_pause(argc > 1 ? argv[1] : NULL);
 	/* cell-runc, or cell-runc-san (the sanitizer build's link) */
 	if (strncmp(name, "cell-runc", strlen("cell-runc")) == 0)
 		return runc_main(argc, argv);

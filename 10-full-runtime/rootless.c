@@ -6,8 +6,9 @@
  * (user_namespaces(7)): every capability, over the namespaces made inside
  * it and the files whose owners it maps. podman's rootless mode builds on
  * that, and so does cell: the first cell command of a user makes one user
- * namespace, held open by a small process that only sleeps (cell-pause,
- * podman's pause process), and every cell command of that user joins it
+ * namespace, held open by a small process that only waits (cell-pause,
+ * podman's pause process, which unlike podman's ends once it is alone in
+ * the namespace), and every cell command of that user joins it
  * with setns(2) before it does anything else. From there on cell runs the
  * code it runs as root; what the kernel still refuses to a namespace's
  * root (device nodes, the host's cgroups and network devices) the
@@ -22,6 +23,7 @@
  * files. Without a range, the map is stage 07's: the user's id alone.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -42,7 +44,8 @@
 #include "ns.h"
 #include "rootless.h"
 
-#define PAUSE_NAME "cell-pause"
+#define PAUSE_NAME    "cell-pause"
+#define PAUSE_CHECK_S 1 /* seconds between its looks for company */
 
 /* ---- places ---- */
 
@@ -189,20 +192,75 @@ bool rl_setgroups_denied(void)
 	return strncmp(text, "deny", 4) == 0;
 }
 
-int rl_pause(void)
+/* Whether any process but this one is in this process's user namespace
+ * (its root may read every /proc/PID/ns/user there; another user's
+ * processes it cannot read are not in it). */
+static bool others_in_namespace(void)
 {
+	char own[64] = "", path[64], ns[64];
+	struct dirent *e;
+	ssize_t len;
+	bool found = false;
+	DIR *d;
+
+	len = readlink("/proc/self/ns/user", own, sizeof(own) - 1);
+	d = opendir("/proc");
+	if (len <= 0 || d == NULL) {
+		if (d != NULL)
+			closedir(d);
+		return true; /* unknown: stay */
+	}
+	own[len] = '\0';
+	while (!found && (e = readdir(d)) != NULL) {
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+		len = readlink(path, ns, sizeof(ns) - 1);
+		if (len <= 0)
+			continue;
+		ns[len] = '\0';
+		found = strcmp(ns, own) == 0;
+	}
+	closedir(d);
+	return found;
+}
+
+int rl_pause(const char *run)
+{
+	char lockfile[PATH_MAX], pidfile[PATH_MAX];
+	int lock;
+
 	prctl(PR_SET_NAME, PAUSE_NAME, 0, 0, 0);
-	for (;;)
-		pause();
+	if (run == NULL)
+		for (;;)
+			pause();
+	snprintf(lockfile, sizeof(lockfile), "%s/pause.lock", run);
+	snprintf(pidfile, sizeof(pidfile), "%s/pause.pid", run);
+	/* Alone in the namespace (every container and cell command of the
+	 * user gone), it ends, so that nothing of the user's stays: under the
+	 * lock that a joining command holds until it is in, so that none
+	 * joins a namespace about to lose its holder. */
+	for (;;) {
+		sleep(PAUSE_CHECK_S);
+		lock = open(lockfile, O_RDWR | O_CLOEXEC);
+		if (lock < 0 || flock(lock, LOCK_EX) < 0)
+			_exit(1); /* its directory gone (a reboot's tmpfs, an rm -rf) */
+		if (!others_in_namespace()) {
+			unlink(pidfile);
+			_exit(0);
+		}
+		close(lock);
+	}
 }
 
 /* The process that holds the namespace, in a session of its own (a Ctrl-C
  * at the terminal is not for it), with none of the caller's descriptors:
- * cell again as cell-pause, so that ps names it, which sleeps until
- * killed. */
-static void __attribute__((noreturn)) pause_main(void)
+ * cell again as cell-pause RUN, so that ps names it. */
+static void __attribute__((noreturn)) pause_main(const char *run)
 {
-	char *argv[] = { PAUSE_NAME, NULL };
+	char *argv[] = { PAUSE_NAME, (char *)run, NULL };
 	int null = open("/dev/null", O_RDWR);
 
 	if (chdir("/") < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
@@ -210,8 +268,7 @@ static void __attribute__((noreturn)) pause_main(void)
 		_exit(1);
 	syscall(SYS_close_range, 3, ~0U, 0);
 	execv("/proc/self/exe", argv);
-	rl_pause();
-	_exit(1);
+	rl_pause(run);
 }
 
 /* The pid in PIDFILE when it is a live cell-pause of the caller's: the
@@ -252,11 +309,12 @@ static pid_t live_pause(const char *pidfile)
 /* The maps of PID's new namespace: the subordinate ranges through the
  * helpers, or the caller's own ids alone (then setgroups(2) is denied
  * first, as the kernel requires of an unprivileged gid_map). */
-static int write_maps(pid_t pid, FILE *notice, struct error *err)
+static int write_maps(pid_t pid, const char *run, FILE *notice, struct error *err)
 {
 	struct rl_ids u, g;
 	struct error why = { 0 };
-	char text[64];
+	char text[64], said[PATH_MAX];
+	int fd;
 
 	if (rl_subids("/etc/subuid", getuid(), &u, &why) == 0 &&
 	    rl_subids("/etc/subgid", getgid(), &g, &why) == 0) {
@@ -267,7 +325,12 @@ static int write_maps(pid_t pid, FILE *notice, struct error *err)
 			return -1;
 		return ns_map_helper("newgidmap", pid, gm, 2, err);
 	}
-	if (notice != NULL)
+	/* said once (until a reboot empties RUN), not at each new namespace */
+	snprintf(said, sizeof(said), "%s/one-id-noticed", run);
+	fd = open(said, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (notice != NULL && fd >= 0)
 		fprintf(notice,
 			"cell: %s: one id is mapped, yours (files of other owners in an image "
 			"become nobody's)\n",
@@ -285,7 +348,7 @@ static int write_maps(pid_t pid, FILE *notice, struct error *err)
  * pid. It is forked twice, so that it is nobody's child here (a command
  * that waits for its children must not meet it).
  */
-static pid_t make_pause(FILE *notice, struct error *err)
+static pid_t make_pause(const char *run, FILE *notice, struct error *err)
 {
 	int sv[2], status;
 	pid_t middle, pid = 0;
@@ -312,7 +375,7 @@ static pid_t make_pause(FILE *notice, struct error *err)
 		if (write(sv[1], &pid, sizeof(pid)) != sizeof(pid) || pid < 0 ||
 		    read(sv[1], &go, 1) != 1 || go != 'g')
 			_exit(1);
-		pause_main();
+		pause_main(run);
 	}
 	close(sv[1]);
 	waitpid(middle, &status, 0);
@@ -326,7 +389,7 @@ static pid_t make_pause(FILE *notice, struct error *err)
 				 "unshare a user namespace (does this kernel give them to "
 				 "ordinary users? see user.max_user_namespaces)");
 	}
-	if (write_maps(pid, notice, err) < 0 || write(sv[0], "g", 1) != 1) {
+	if (write_maps(pid, run, notice, err) < 0 || write(sv[0], "g", 1) != 1) {
 		kill(pid, SIGKILL);
 		close(sv[0]);
 		return -1;
@@ -378,7 +441,7 @@ int rl_enter(const char *run, FILE *notice, struct error *err)
 		char tmp[PATH_MAX + 8];
 		int fd;
 
-		pid = make_pause(notice, err);
+		pid = make_pause(run, notice, err);
 		if (pid < 0)
 			goto out;
 		len = snprintf(text, sizeof(text), "%d\n", (int)pid);

@@ -39,8 +39,9 @@ int rl_enter(const char *run, FILE *notice, struct error *err);
  * (its uid_map is not the whole identity map). */
 bool rl_in_user_ns(void);
 
-/* The main of cell-pause: sleeps until killed. */
-int rl_pause(void) __attribute__((noreturn));
+/* The main of cell-pause RUN: holds the namespace while any other
+ * process is in it, then ends. */
+int rl_pause(const char *run) __attribute__((noreturn));
 
 /* Whether setgroups(2) is denied in this process's user namespace (one
  * made by an ordinary user with a single id mapped). */

@@ -85,10 +85,11 @@ map_of() { # FILE
 	awk '{ $1 = $1; print }' "$1"
 }
 
-# Whether the user has no process left but cell-pause, which holds its
-# namespace (a monitor ends a moment after it has recorded the end).
-only_pause_left() {
-	[ "$(ps -u "$user" -o comm= | sort -u)" = cell-pause ]
+# Whether the user has no process left (zombies aside, which this host's
+# init reaps late): a monitor ends a moment after it has recorded the end,
+# and cell-pause a second after it is alone in the user's namespace.
+nothing_of_the_user_left() {
+	[ -z "$(ps -u "$user" -o stat=,comm= | grep -v '^Z')" ]
 }
 
 init_of() { # NAME
@@ -156,8 +157,8 @@ open_tun() {
 	assert_equal "$(rcell ps -aq)" ""
 	run rcell volume rm keep
 	assert_success
-	# nothing of the user's is left but the namespace's holder
-	wait_until only_pause_left
+	# nothing of the user's is left, the namespace's holder neither
+	wait_until nothing_of_the_user_left
 	assert_equal "$(ls -A "/tmp/cell-run-$uid/containers")" ""
 }
 
@@ -258,7 +259,7 @@ open_tun() {
 	[ "$(rcell inspect p | jq -r '.[0].State.Status')" = running ]
 	run rcell rm -f p
 	assert_success
-	wait_until only_pause_left
+	wait_until nothing_of_the_user_left
 }
 
 @test "rootless cgroup v2 delegation: the container's cgroup is in the user's subtree, and its memory limit holds" {
