@@ -704,6 +704,7 @@ static void unmake_tree(const struct cg_hierarchy *h, const char *path, int firs
 int cg_create(struct cgroup *cg, const char *path, struct error *err)
 {
 	size_t from = strlen(cg->delegated);
+	bool below = from > 0 && strncmp(path, cg->delegated, from) == 0 && path[from] == '/';
 	int first_made[CG_MAX_HIERARCHIES];
 
 	if (path[0] != '/' || path[1] == '\0')
@@ -711,20 +712,18 @@ int cg_create(struct cgroup *cg, const char *path, struct error *err)
 	if (make_path(cg->path, sizeof(cg->path), err, "%s", path) < 0)
 		return -1;
 	/* rootless outside a delegated subtree: no cgroup (runc's choice too) */
-	if (cg->rootless && (from == 0 || strncmp(path, cg->delegated, from) != 0))
+	if (cg->rootless && !below)
 		return 0;
+	/* the levels down to the subtree are the host's, made already */
+	if (!below)
+		from = 0;
 	for (int i = 0; i < cg->n; i++) {
 		struct cg_hierarchy *h = &cg->h[i];
 		int ret;
 
 		first_made[i] = -1;
 		for (int tries = 1;; tries++) {
-			ret = make_tree(h, path,
-					from > 0 && strncmp(path, cg->delegated, from) == 0 &&
-							path[from] == '/'
-						? from
-						: 0,
-					&first_made[i], err);
+			ret = make_tree(h, path, from, &first_made[i], err);
 			if (ret == 0 || (err->errnum != ENOENT && err->errnum != ENODEV) ||
 			    tries == CREATE_TRIES)
 				break;

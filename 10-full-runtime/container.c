@@ -957,52 +957,24 @@ out:
 static int container_pids(const struct state *st, const struct cgroup *cg, pid_t **pids, size_t *n,
 			  struct error *err)
 {
-	char path[64], init_ns[64], own_ns[64], ns[64];
-	size_t cap = 0;
-	struct dirent *e;
+	char init_ns[64], own_ns[64], path[64];
 	ssize_t len;
-	DIR *d;
 
 	if (cg_exists(cg) || !cg->rootless)
 		return cg_pids(cg, pids, n, err);
-	*pids = NULL;
-	*n = 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", st->pid);
 	len = readlink(path, init_ns, sizeof(init_ns) - 1);
-	if (len < 0)
-		return err_sys(err, "readlink %s", path);
-	init_ns[len] = '\0';
+	init_ns[len < 0 ? 0 : len] = '\0';
 	len = readlink("/proc/self/ns/pid", own_ns, sizeof(own_ns) - 1);
 	own_ns[len < 0 ? 0 : len] = '\0';
-	d = opendir("/proc");
-	if (d == NULL)
-		return err_sys(err, "opendir /proc");
-	while ((e = readdir(d)) != NULL) {
-		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
-
-		if (pid <= 0 || (strcmp(init_ns, own_ns) == 0 && pid != st->pid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
-		len = readlink(path, ns, sizeof(ns) - 1);
-		if (len < 0)
-			continue;
-		ns[len] = '\0';
-		if (strcmp(ns, init_ns) != 0)
-			continue;
-		if (*n == cap) {
-			pid_t *more = realloc(*pids, (cap = cap ? cap * 2 : 16) * sizeof(**pids));
-
-			if (more == NULL) {
-				closedir(d);
-				free(*pids);
-				*pids = NULL;
-				return err_sys(err, "the container's processes");
-			}
-			*pids = more;
-		}
-		(*pids)[(*n)++] = pid;
-	}
-	closedir(d);
+	if (strcmp(init_ns, own_ns) != 0)
+		return ns_members(st->pid, "pid", pids, n, err);
+	/* the caller's PID namespace: the init alone is the container's */
+	*pids = malloc(sizeof(**pids));
+	if (*pids == NULL)
+		return err_sys(err, "the container's processes");
+	(*pids)[0] = st->pid;
+	*n = 1;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  * since joining it changes what the other paths resolve to.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <limits.h>
@@ -281,6 +282,58 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err)
 		return err_set(err, "linux.gidMappings: too many entries");
 	if (ns_write_proc(pid, "gid_map", text, err) < 0)
 		return err_prefix(err, "linux.gidMappings");
+	return 0;
+}
+
+/* The namespace link of PID of TYPE ("pid:[4026531836]"), or "" when it
+ * cannot be read. */
+static void ns_link(pid_t pid, const char *type, char *out, size_t size)
+{
+	char path[64];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	len = readlink(path, out, size - 1);
+	out[len < 0 ? 0 : len] = '\0';
+}
+
+int ns_members(pid_t pid, const char *type, pid_t **pids, size_t *n, struct error *err)
+{
+	char want[64], ns[64];
+	size_t cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	*pids = NULL;
+	*n = 0;
+	ns_link(pid, type, want, sizeof(want));
+	if (want[0] == '\0')
+		return err_sys(err, "readlink /proc/%d/ns/%s", (int)pid, type);
+	d = opendir("/proc");
+	if (d == NULL)
+		return err_sys(err, "opendir /proc");
+	while ((e = readdir(d)) != NULL) {
+		pid_t member = (pid_t)strtol(e->d_name, NULL, 10);
+
+		if (member <= 0)
+			continue;
+		ns_link(member, type, ns, sizeof(ns));
+		if (strcmp(ns, want) != 0)
+			continue;
+		if (*n == cap) {
+			pid_t *more = realloc(*pids, (cap = cap ? cap * 2 : 16) * sizeof(**pids));
+
+			if (more == NULL) {
+				closedir(d);
+				free(*pids);
+				*pids = NULL;
+				return err_sys(err, "the processes of a %s namespace", type);
+			}
+			*pids = more;
+		}
+		(*pids)[(*n)++] = member;
+	}
+	closedir(d);
 	return 0;
 }
 

@@ -31,6 +31,10 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err);
  * the set-uid helpers that let an ordinary user map its subordinate ranges. */
 int ns_map_helper(const char *helper, pid_t pid, const struct id_map *map, size_t n,
 		  struct error *err);
+/* The processes in PID's namespace of TYPE ("pid", "user"), PID too,
+ * found in /proc by the namespace's link (those the caller may not read
+ * are left out): a malloc'd array. */
+int ns_members(pid_t pid, const char *type, pid_t **pids, size_t *n, struct error *err);
 /* TEXT into /proc/PID/FILE in one write: the kernel takes a map whole or
  * not at all (user_namespaces(7)). */
 int ns_write_proc(pid_t pid, const char *file, const char *text, struct error *err);

@@ -30,6 +30,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,15 +120,17 @@ int rl_places(char *lib, char *run, size_t size, struct error *err)
 		return -1;
 	if (xdg != NULL && xdg[0] == '/')
 		return place(run, size, "$XDG_RUNTIME_DIR/cell", xdg, "/cell", err);
+	/* made and checked by rl_enter() */
 	snprintf(tmp, sizeof(tmp), "/tmp/cell-run-%u", (unsigned int)getuid());
-	if (own_private_dir(tmp, err) < 0)
-		return -1;
 	return place(run, size, "--runroot", tmp, "", err);
 }
 
 /* ---- the subordinate ranges ---- */
 
-int rl_subids(const char *file, unsigned int id, struct rl_ids *out, struct error *err)
+/* The subordinate range of the calling user in FILE (/etc/subuid or
+ * /etc/subgid), its first entry by name or by number ID: in RANGE, as the
+ * map line that gives it ids 1 and up. */
+static int subids(const char *file, unsigned int id, struct id_map *range, struct error *err)
 {
 	struct passwd *pw = getpwuid(getuid());
 	char *line = NULL, number[16];
@@ -135,7 +138,7 @@ int rl_subids(const char *file, unsigned int id, struct rl_ids *out, struct erro
 	bool found = false;
 	FILE *f;
 
-	*out = (struct rl_ids){ .id = id };
+	*range = (struct id_map){ .container_id = 1 };
 	snprintf(number, sizeof(number), "%u", id);
 	f = fopen(file, "re");
 	if (f == NULL)
@@ -152,9 +155,9 @@ int rl_subids(const char *file, unsigned int id, struct rl_ids *out, struct erro
 		*count++ = '\0';
 		if (strcmp(line, number) != 0 && (pw == NULL || strcmp(line, pw->pw_name) != 0))
 			continue;
-		out->first = (unsigned int)strtoul(first, NULL, 10);
-		out->count = (unsigned int)strtoul(count, NULL, 10);
-		found = out->count > 0;
+		range->host_id = (uint32_t)strtoul(first, NULL, 10);
+		range->size = (uint32_t)strtoul(count, NULL, 10);
+		found = range->size > 0;
 	}
 	free(line);
 	fclose(f);
@@ -197,34 +200,14 @@ bool rl_setgroups_denied(void)
  * processes it cannot read are not in it). */
 static bool others_in_namespace(void)
 {
-	char own[64] = "", path[64], ns[64];
-	struct dirent *e;
-	ssize_t len;
-	bool found = false;
-	DIR *d;
+	struct error err = { 0 };
+	pid_t *pids;
+	size_t n;
 
-	len = readlink("/proc/self/ns/user", own, sizeof(own) - 1);
-	d = opendir("/proc");
-	if (len <= 0 || d == NULL) {
-		if (d != NULL)
-			closedir(d);
+	if (ns_members(getpid(), "user", &pids, &n, &err) < 0)
 		return true; /* unknown: stay */
-	}
-	own[len] = '\0';
-	while (!found && (e = readdir(d)) != NULL) {
-		int pid = atoi(e->d_name);
-
-		if (pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
-		len = readlink(path, ns, sizeof(ns) - 1);
-		if (len <= 0)
-			continue;
-		ns[len] = '\0';
-		found = strcmp(ns, own) == 0;
-	}
-	closedir(d);
-	return found;
+	free(pids);
+	return n > 1;
 }
 
 int rl_pause(const char *run)
@@ -311,16 +294,13 @@ static pid_t live_pause(const char *pidfile)
  * first, as the kernel requires of an unprivileged gid_map). */
 static int write_maps(pid_t pid, const char *run, FILE *notice, struct error *err)
 {
-	struct rl_ids u, g;
+	struct id_map um[] = { { 0, getuid(), 1 }, { 0 } }, gm[] = { { 0, getgid(), 1 }, { 0 } };
 	struct error why = { 0 };
 	char text[64], said[PATH_MAX];
 	int fd;
 
-	if (rl_subids("/etc/subuid", getuid(), &u, &why) == 0 &&
-	    rl_subids("/etc/subgid", getgid(), &g, &why) == 0) {
-		struct id_map um[] = { { 0, u.id, 1 }, { 1, u.first, u.count } };
-		struct id_map gm[] = { { 0, g.id, 1 }, { 1, g.first, g.count } };
-
+	if (subids("/etc/subuid", getuid(), &um[1], &why) == 0 &&
+	    subids("/etc/subgid", getgid(), &gm[1], &why) == 0) {
 		if (ns_map_helper("newuidmap", pid, um, 2, err) < 0)
 			return -1;
 		return ns_map_helper("newgidmap", pid, gm, 2, err);
@@ -421,7 +401,7 @@ static int join(pid_t pid, struct error *err)
 int rl_enter(const char *run, FILE *notice, struct error *err)
 {
 	char pidfile[PATH_MAX], lockfile[PATH_MAX], text[16];
-	int lock, ret = -1, len;
+	int lock, ret = -1, len, fd;
 	pid_t pid;
 
 	if (own_private_dir(run, err) < 0)
@@ -438,24 +418,20 @@ int rl_enter(const char *run, FILE *notice, struct error *err)
 	}
 	pid = live_pause(pidfile);
 	if (pid == 0) {
-		char tmp[PATH_MAX + 8];
-		int fd;
-
 		pid = make_pause(run, notice, err);
 		if (pid < 0)
 			goto out;
+		/* read under the lock only: a plain write is whole to readers */
 		len = snprintf(text, sizeof(text), "%d\n", (int)pid);
-		snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd >= 0 && write(fd, text, (size_t)len) != len) {
-			close(fd);
-			fd = -1;
-		}
-		if (fd < 0 || close(fd) < 0 || rename(tmp, pidfile) < 0) {
+		fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, text, (size_t)len) != len) {
 			err_sys(err, "write %s", pidfile);
+			if (fd >= 0)
+				close(fd);
 			kill(pid, SIGKILL);
 			goto out;
 		}
+		close(fd);
 	}
 	ret = join(pid, err);
 out:

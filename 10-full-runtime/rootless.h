@@ -13,21 +13,11 @@
 
 #include "error.h"
 
-/* The ids of a user namespace: 0 is the user, 1.. the subordinate range
- * (count 0 when there is none: one id alone). */
-struct rl_ids {
-	unsigned int id, first, count;
-};
-
 /* Where an ordinary user's cell keeps things: LIB, what outlives a
  * reboot ($XDG_DATA_HOME/cell, or ~/.local/share/cell), and RUN, what a
- * reboot forgets ($XDG_RUNTIME_DIR/cell, or /tmp/cell-run-UID, made
- * 0700 and checked to be the user's own). */
+ * reboot forgets ($XDG_RUNTIME_DIR/cell, or /tmp/cell-run-UID, which
+ * rl_enter() makes 0700 and checks to be the user's own). */
 int rl_places(char *lib, char *run, size_t size, struct error *err);
-
-/* The subordinate range of the calling user in FILE (/etc/subuid or
- * /etc/subgid): its first entry by name or by number. */
-int rl_subids(const char *file, unsigned int id, struct rl_ids *out, struct error *err);
 
 /* Joins the user's namespace (made first, held by a cell-pause process
  * whose pid is in RUN/pause.pid, when none lives), so that the caller is
