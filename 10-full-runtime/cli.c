@@ -1008,16 +1008,29 @@ static FILE *trace_stream(void)
 	return fd < 0 ? NULL : fdopen(fd, "w");
 }
 
+/* The mode of R's root file system's top directory: its top layer's
+ * (lowerdir= lists it first), or --rootfs's. */
+static mode_t root_mode(const struct record *r)
+{
+	char top[PATH_MAX];
+	struct stat st;
+
+	snprintf(top, sizeof(top), "%s", r->rootfs);
+	top[strcspn(top, ":")] = '\0';
+	return stat(top, &st) == 0 ? st.st_mode & 07777 : 0755;
+}
+
 /* R's bundle from the store: its saved configuration and the overlay's
- * directories (kept from the last run, or made again). */
+ * directories (kept from the last run, or made again). The bundle is the
+ * host's root's alone (-U opens its way: own_upper). A new upper directory
+ * takes the image's root's mode, since overlayfs shows the upper's root as
+ * the container's /: 0700 there would shut every user but root out. */
 static int write_bundle(const struct record *r, struct error *err)
 {
-	/* the way to the root stays open (0711: no listing) to a container's
-	 * root that a user namespace maps to an unprivileged host uid */
 	static const struct {
 		const char *name;
 		mode_t mode;
-	} dirs[] = { { "", 0711 }, { "/upper", 0700 }, { "/work", 0700 }, { "/rootfs", 0711 } };
+	} dirs[] = { { "", 0700 }, { "/upper", 0700 }, { "/work", 0700 }, { "/rootfs", 0711 } };
 	char bundle[PATH_MAX], path[PATH_MAX + 32], *config = NULL;
 	int ret;
 
@@ -1027,8 +1040,12 @@ static int write_bundle(const struct record *r, struct error *err)
 	mon_bundle(&places, r->id, bundle, sizeof(bundle));
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", bundle, dirs[i].name);
-		if (mkdir(path, dirs[i].mode) < 0 && errno != EEXIST)
+		if (mkdir(path, dirs[i].mode) == 0) {
+			if (strcmp(dirs[i].name, "/upper") == 0 && chmod(path, root_mode(r)) < 0)
+				return err_sys(err, "chmod %s", path);
+		} else if (errno != EEXIST) {
 			return err_sys(err, "mkdir %s", path);
+		}
 	}
 	if (store_config(db, r->id, &config, err) < 0)
 		return -1;
@@ -1047,7 +1064,7 @@ static int make_bundle_dir(const struct record *r, struct error *err)
 	if (mkdir(path, 0711) < 0 && errno != EEXIST)
 		return err_sys(err, "mkdir %s", path);
 	mon_bundle(&places, r->id, path, sizeof(path));
-	if (mkdir(path, 0711) < 0)
+	if (mkdir(path, 0700) < 0)
 		return err_sys(err, "mkdir %s", path);
 	return 0;
 }
@@ -1115,8 +1132,8 @@ static int copy_init(const struct record *r, struct error *err)
 
 /* -U: the overlay's upper and work directories belong to root inside,
  * so that the container can write its own files; and every directory on
- * the way to them must let others pass (x), since that root is nobody
- * special on the host. */
+ * the way to its root must let others pass (x), since that root is nobody
+ * special on the host: the bundle is opened to 0711 (no listing). */
 static int own_upper(const struct record *r, struct error *err)
 {
 	static const char *const dirs[] = { "/upper", "/work" };
@@ -1140,6 +1157,9 @@ static int own_upper(const struct record *r, struct error *err)
 		if (chown(path, USERNS_BASE, USERNS_BASE) < 0)
 			return err_sys(err, "chown %s", path);
 	}
+	mon_bundle(&places, r->id, path, sizeof(path) - 16);
+	if (chmod(path, 0711) < 0)
+		return err_sys(err, "chmod %s", path);
 	return 0;
 }
 

@@ -659,13 +659,14 @@ static int connect_console(const char *path, struct error *err)
 	return fd;
 }
 
-/* The host uid that the container's root is, for the FIFO's owner. */
-static uid_t host_root_uid(const struct spec *spec)
+/* The host id that the container's root is (a uid or gid, as MAPS are),
+ * for the FIFO's owner; ID when nothing maps 0. */
+static unsigned int host_root_id(const struct id_map *maps, size_t n, unsigned int id)
 {
-	for (size_t i = 0; i < spec->n_uid_mappings; i++)
-		if (spec->uid_mappings[i].container_id == 0)
-			return spec->uid_mappings[i].host_id;
-	return geteuid();
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].container_id == 0)
+			return maps[i].host_id;
+	return id;
 }
 
 static int save_config(const struct ctr_create_opts *o, const struct state *st, struct error *err)
@@ -736,11 +737,15 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 	trace(o->trace, "cgroup", "06");
 
 	snprintf(fifo, sizeof(fifo), "%s/" EXEC_FIFO, st.dir);
-	if (mkfifo(fifo, 0600) < 0) {
+	/* 0622, the container's root's: its init opens it for writing once
+	 * it is the process's user, who may be another (process.user); only
+	 * a reader lets it through, and only its owner may read */
+	if (mkfifo(fifo, 0600) < 0 || chmod(fifo, 0622) < 0) {
 		err_sys(err, "mkfifo %s", fifo);
 		goto out;
 	}
-	if (chown(fifo, host_root_uid(&spec), (gid_t)-1) < 0) {
+	if (chown(fifo, host_root_id(spec.uid_mappings, spec.n_uid_mappings, geteuid()),
+		  host_root_id(spec.gid_mappings, spec.n_gid_mappings, getegid())) < 0) {
 		err_sys(err, "chown %s", fifo);
 		goto out;
 	}

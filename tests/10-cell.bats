@@ -491,6 +491,30 @@ cgroup_dir() { # NAME CONTROLLER
 	assert_failure
 }
 
+@test "--user: the program is that user and group, and / is open to it as in the image (the upper's root takes the image's mode); with -U too, and with no capability" {
+	local id mode
+	name=u$(rand_token 6)
+	mode=$(stat -c %A "$ROOTFS")
+	# (no capability either: nothing overrides a file's mode for it)
+	run cell run --rootfs "$ROOTFS" --rm --network none --user 1000:1001 --cap-drop ALL sh -c \
+		'id -u; id -g; ls -ld / | cut -c1-10; touch /tmp/f && echo wrote'
+	assert_success
+	assert_output "$(printf '1000\n1001\n%s\nwrote' "$mode")"
+	run_sleeping "$name" --network none --user 1000:1001
+	assert_equal "$(awk '/^Uid:/ { print $2 } /^Gid:/ { print $2 }' "/proc/$PID/status")" "$(printf '1000\n1001')"
+	# the bundle stays the host root's alone; its upper has the image's mode
+	id=$(inspect "$name" .Id)
+	assert_equal "$(stat -c %a "$LIB/containers/$id")" 700
+	assert_equal "$(stat -c %A "$LIB/containers/$id/upper")" "$mode"
+	cell rm -f "$name" >/dev/null
+	# -U: the user is of the container's range; the exec FIFO lets it start
+	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	run cell run --rootfs "$ROOTFS" --rm --network none -U --user 1000 --cap-drop ALL sh -c \
+		'id -u; ls -ld / | cut -c1-10'
+	assert_success
+	assert_output "$(printf '1000\n%s' "$mode")"
+}
+
 @test "--ip: a veth pair to the host, eth0 addressed inside; its bytes in stats; a subnet is one container's; the host's own is refused" {
 	name=c$(rand_token 6)
 	cidr=$(rand_cidr)
