@@ -3460,7 +3460,9 @@ static const char help[] =
 	"user's own (held by cell-pause; /etc/subuid's range mapped with\n"
 	"newuidmap), its store in ~/.local/share/cell, its state in\n"
 	"$XDG_RUNTIME_DIR/cell (or /tmp/cell-run-UID), its network slirp4netns,\n"
-	"its limits only in a cgroup v2 subtree delegated to the user.\n"
+	"its limits only in a cgroup v2 subtree delegated to the user. Its overlay\n"
+	"is the kernel's (Linux 5.11 and later) or fuse-overlayfs where the kernel\n"
+	"refuses; CELL_OVERLAY=fuse-overlayfs asks for fuse-overlayfs in any case.\n"
 	"\n"
 	"Lab notes: 10-full-runtime/README.md.\n";
 

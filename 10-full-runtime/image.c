@@ -10,9 +10,13 @@
  * Extraction turns OCI's whiteouts into overlayfs's own, which the kernel
  * reads in a lower layer as in an upper one: a character device 0:0 for a
  * deleted file, the xattr trusted.overlay.opaque=y on an opaque directory
- * (Documentation/filesystems/overlayfs.rst). A container's overlay then
- * takes an image's layers as its lower directories, top first, and a
- * commit turns the upper directory's whiteouts back into OCI's.
+ * (Documentation/filesystems/overlayfs.rst). Root of a user namespace
+ * only (rootless) may not write trusted.* xattrs: its layers carry
+ * user.overlay.opaque, which the kernel's overlayfs reads when mounted
+ * with userxattr (5.11 and later), and fuse-overlayfs as well. A
+ * container's overlay then takes an image's layers as its lower
+ * directories, top first, and a commit turns the upper directory's
+ * whiteouts back into OCI's.
  *
  * Libraries, not hand-written code: libarchive reads and writes tar and
  * gzip (and extracts with its checks against paths that leave the tree),
@@ -52,14 +56,13 @@
 #include <openssl/evp.h>
 
 #include "image.h"
+#include "rootless.h"
 #include "state.h"
 
-#define HEX_LEN	      64
-#define MANIFEST_MAX  (4 << 20)
-#define OPAQUE_XATTR  "trusted.overlay.opaque"
-#define OVERLAY_XATTR "trusted.overlay."
-#define WH_PREFIX     ".wh."
-#define WH_OPAQUE     ".wh..wh..opq"
+#define HEX_LEN	     64
+#define MANIFEST_MAX (4 << 20)
+#define WH_PREFIX    ".wh."
+#define WH_OPAQUE    ".wh..wh..opq"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_OCI_INDEX	"application/vnd.oci.image.index.v1+json"
@@ -255,13 +258,38 @@ static la_ssize_t tar_write(struct archive *a, void *arg, const void *buf, size_
 	return (la_ssize_t)n;
 }
 
+/* The xattr that makes a directory opaque in this store's layers: the
+ * trusted.* one for root, the user.* one in a user namespace (a process
+ * does not change its user namespace once cell runs). */
+static const char *opaque_xattr(void)
+{
+	static const char *name;
+
+	if (name == NULL)
+		name = rl_in_user_ns() ? "user.overlay.opaque" : "trusted.overlay.opaque";
+	return name;
+}
+
+/* Whether NAME is an overlay's bookkeeping: the kernel's, for root or in a
+ * user namespace, or fuse-overlayfs's own. */
+static bool overlay_xattr(const char *name)
+{
+	static const char *const prefixes[] = { "trusted.overlay.", "user.overlay.",
+						"user.fuseoverlayfs." };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* The entry's xattrs but overlayfs's own, which are the kernel's
- * bookkeeping, not the file's. */
+/* The entry's xattrs but an overlay's own, which are its bookkeeping,
+ * not the file's. */
 static void drop_overlay_xattrs(struct archive_entry *e)
 {
 	struct {
@@ -276,7 +304,7 @@ static void drop_overlay_xattrs(struct archive_entry *e)
 
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK && n < 64) {
-		if (strncmp(name, OVERLAY_XATTR, strlen(OVERLAY_XATTR)) == 0)
+		if (overlay_xattr(name))
 			continue;
 		keep[n].name = strdup(name);
 		keep[n].value = malloc(size ? size : 1);
@@ -387,7 +415,7 @@ static int walk(struct tar_walk *t, const char *rel, struct error *err)
 		if (ret < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		/* an opaque directory: OCI's .wh..wh..opq inside it */
-		if (lgetxattr(path, OPAQUE_XATTR, value, sizeof(value)) == 1 && value[0] == 'y') {
+		if (lgetxattr(path, opaque_xattr(), value, sizeof(value)) == 1 && value[0] == 'y') {
 			char marker[PATH_MAX + 16];
 
 			snprintf(marker, sizeof(marker), "%s/" WH_OPAQUE, child);
@@ -511,8 +539,8 @@ static int whiteout(int root, const char *path, struct error *err)
 	if (fd < 0)
 		return -1;
 	if (strcmp(base, WH_OPAQUE) == 0) {
-		if (fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
-			ret = err_sys(err, "layer: setxattr %s on %s", OPAQUE_XATTR,
+		if (fsetxattr(fd, opaque_xattr(), "y", 1, 0) < 0)
+			ret = err_sys(err, "layer: setxattr %s on %s", opaque_xattr(),
 				      *parent ? parent : "/");
 	} else {
 		const char *name = base + strlen(WH_PREFIX);

@@ -49,6 +49,7 @@
 #include "monitor.h"
 #include "mount.h"
 #include "net.h"
+#include "rootless.h"
 #include "state.h"
 #include "term.h"
 
@@ -251,6 +252,7 @@ struct mon {
 	const struct mon_tracer *tracer; /* --trace, or NULL */
 	pid_t tracer_pid;		 /* cell-trace while it runs, else 0 */
 	struct net_slirp slirp;		 /* slirp4netns while it runs (pid 0: none) */
+	struct mnt_overlay overlay;	 /* the root file system's */
 	struct client clients[MAX_CLIENTS];
 	int n_clients;
 };
@@ -263,22 +265,22 @@ static void trace_step(struct mon *m, const char *step, const char *stage)
 	}
 }
 
-/* step: overlay (04): in a private mount namespace of the monitor's own */
+/* step: overlay (04): in a private mount namespace of the monitor's own
+ * (fuse-overlayfs, where mnt_overlay chooses it, runs in it as well) */
 static int mount_rootfs(struct mon *m, struct error *err)
 {
-	char opts[3 * PATH_MAX + 64];
+	char upper[sizeof(m->bundle) + 8], work[sizeof(m->bundle) + 8];
 
 	if (unshare(CLONE_NEWNS) < 0)
 		return err_sys(err, "unshare a mount namespace for the monitor");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return err_sys(err, "make the monitor's mounts private");
-	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
-			     m->r.rootfs, m->bundle, m->bundle) >= sizeof(opts))
-		return err_errno(err, ENAMETOOLONG, "the overlay's options");
+	snprintf(upper, sizeof(upper), "%s/upper", m->bundle);
+	snprintf(work, sizeof(work), "%s/work", m->bundle);
 	snprintf(m->rootfs, sizeof(m->rootfs), "%s/rootfs", m->bundle);
-	if (mount("overlay", m->rootfs, "overlay", 0, opts) < 0)
-		return err_sys(err, "mount overlay on %s (lower %s)", m->rootfs, m->r.rootfs);
-	trace_step(m, "overlay", "04");
+	if (mnt_overlay(m->r.rootfs, upper, work, m->rootfs, rl_in_user_ns(), &m->overlay, err) < 0)
+		return -1;
+	trace_step(m, m->overlay.fuse_pid > 0 ? "overlay: fuse-overlayfs" : "overlay", "04");
 	return 0;
 }
 
@@ -1024,6 +1026,8 @@ static bool reap(struct mon *m, int *status)
 			gone = true;
 		} else if (w == m->tracer_pid) {
 			m->tracer_pid = 0;
+		} else if (w == m->overlay.fuse_pid) {
+			m->overlay.fuse_pid = 0;
 		}
 	return gone;
 }
@@ -1249,7 +1253,8 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 			 .log_fd = -1,
 			 .listen_fd = -1,
 			 .host_mnt = -1,
-			 .slirp = { .exit_fd = -1 } };
+			 .slirp = { .exit_fd = -1 },
+			 .overlay = { .fuse_err = -1 } };
 	int keep[] = { report, trace != NULL ? fileno(trace) : -1,
 		       tracer != NULL ? tracer->fd : -1 };
 	struct error err = { 0 };
@@ -1281,7 +1286,7 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 				     "UPDATE containers SET state = 'stopped', monitor = 0,"
 				     " has_exit = 1, exit_code = -1 WHERE id = ?1",
 				     "s", m.r.id);
-		umount2(m.rootfs, MNT_DETACH);
+		mnt_overlay_release(&m.overlay);
 		mon_free(p, m.r.id, false, &err);
 		if (m.db != NULL)
 			leave_host(&m);
@@ -1310,7 +1315,7 @@ static void monitor_main(const struct places *p, const struct record *r, FILE *t
 		}
 	} while (again);
 
-	umount2(m.rootfs, MNT_DETACH);
+	mnt_overlay_release(&m.overlay);
 	store_reload(m.db, &m.r, &err);
 	if (m.r.rm) {
 		/* the record last, and only once the rest is gone */

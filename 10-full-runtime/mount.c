@@ -17,16 +17,20 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/openat2.h>
 
 #include "mount.h"
@@ -778,4 +782,140 @@ int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst,
 	msg[n > 0 ? n : 0] = '\0';
 	return err_set(err, "-v %s:%s:rshared%s: %s", src, dst, ro ? ",ro" : "",
 		       n > 0 ? msg : "the child failed");
+}
+
+/* ---- the root file system's overlay (stage 04, and rootless's) ---- */
+
+#define FUSE_READY_MS 10000 /* fuse-overlayfs's time to mount */
+#define FUSE_END_MS   2000  /* and to end once unmounted */
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
+
+/* Whether fuse-overlayfs's process is gone; it is reaped if so. */
+static bool fuse_gone(struct mnt_overlay *o, int *status)
+{
+	if (o->fuse_pid <= 0 || waitpid(o->fuse_pid, status, WNOHANG) != 0) {
+		o->fuse_pid = 0;
+		return true;
+	}
+	return false;
+}
+
+void mnt_overlay_release(struct mnt_overlay *o)
+{
+	if (o->target[0] != '\0')
+		umount2(o->target, MNT_DETACH);
+	/* its connection ended with the mount: it ends by itself */
+	for (int ms = 0; ms < FUSE_END_MS && !fuse_gone(o, NULL); ms += 10)
+		usleep(10000);
+	if (o->fuse_pid > 0) {
+		kill(o->fuse_pid, SIGKILL);
+		waitpid(o->fuse_pid, NULL, 0);
+		o->fuse_pid = 0;
+	}
+	if (o->fuse_err >= 0)
+		close(o->fuse_err);
+	o->fuse_err = -1;
+}
+
+/* fuse-overlayfs -f: a child of the caller, which it outlives by no more
+ * than a SIGTERM (PR_SET_PDEATHSIG), its stderr a pipe whose text is the
+ * error if it ends first; ready once TARGET is a FUSE file system.
+ * allow_other lets the container's processes in, not only its root (who
+ * mounts it; fuse(4), "allow_other"). */
+static int fuse_overlay(const char *opts, struct mnt_overlay *o, struct error *err)
+{
+	char all[3 * PATH_MAX + 96], text[512];
+	int out[2], status = 0;
+	pid_t parent = getpid();
+	ssize_t n;
+
+	/* udev makes it 0666; a host without udev may leave it root's alone */
+	if (access("/dev/fuse", R_OK | W_OK) < 0)
+		return err_sys(err, "fuse-overlayfs needs /dev/fuse, which you may not open (udev "
+				    "makes it mode 0666: chmod 0666 /dev/fuse as root)");
+	snprintf(all, sizeof(all), "%s,allow_other", opts);
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	o->fuse_pid = fork();
+	if (o->fuse_pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int errors = fcntl(out[1], F_DUPFD, 10);
+		sigset_t none;
+
+		/* not the monitor's blocked SIGCHLD: a mask outlives exec */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (null < 0 || errors < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(errors, 2) < 0)
+			_exit(126);
+		syscall(SYS_close_range, 3, ~0U, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(126);
+		execlp("fuse-overlayfs", "fuse-overlayfs", "-f", "-o", all, o->target,
+		       (char *)NULL);
+		fprintf(stderr, "fuse-overlayfs: %s (Debian's fuse-overlayfs)", strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	if (o->fuse_pid < 0) {
+		o->fuse_pid = 0;
+		close(out[0]);
+		return err_sys(err, "fork fuse-overlayfs");
+	}
+	o->fuse_err = out[0];
+	fcntl(o->fuse_err, F_SETFL, O_NONBLOCK);
+	for (int ms = 0; ms < FUSE_READY_MS; ms += 10) {
+		struct statfs fs;
+
+		if (statfs(o->target, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC)
+			return 0;
+		if (fuse_gone(o, &status)) {
+			n = read(o->fuse_err, text, sizeof(text) - 1);
+			text[n > 0 ? n : 0] = '\0';
+			text[strcspn(text, "\n")] = '\0';
+			mnt_overlay_release(o);
+			return err_set(err, "fuse-overlayfs did not mount %s: %s", o->target,
+				       text[0] ? text : "it ended");
+		}
+		usleep(10000);
+	}
+	mnt_overlay_release(o);
+	return err_set(err, "fuse-overlayfs did not mount %s in %d s", o->target,
+		       FUSE_READY_MS / 1000);
+}
+
+int mnt_overlay(const char *lower, const char *upper, const char *work, const char *target,
+		bool userns, struct mnt_overlay *o, struct error *err)
+{
+	const char *how = getenv("CELL_OVERLAY");
+	char opts[3 * PATH_MAX + 64], kernel[sizeof(opts) + 16];
+	int refused;
+
+	*o = (struct mnt_overlay){ .fuse_err = -1 };
+	snprintf(o->target, sizeof(o->target), "%s", target);
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper,
+			     work) >= sizeof(opts))
+		return err_errno(err, ENAMETOOLONG, "the overlay's options");
+	if (how != NULL && strcmp(how, "fuse-overlayfs") == 0)
+		return fuse_overlay(opts, o, err);
+	if (how != NULL && *how != '\0' && strcmp(how, "kernel") != 0)
+		return err_set(err, "CELL_OVERLAY=%s: kernel or fuse-overlayfs", how);
+	/* userxattr: the marks of whiteouts and opaque directories are
+	 * user.overlay.* xattrs, which root of a user namespace may write
+	 * (Documentation/filesystems/overlayfs.rst, "Non-standard behavior") */
+	snprintf(kernel, sizeof(kernel), "%s%s", opts, userns ? ",userxattr" : "");
+	if (mount("overlay", target, "overlay", 0, kernel) == 0)
+		return 0;
+	refused = errno;
+	/* a kernel before 5.11 mounts no overlayfs in a user namespace (EPERM),
+	 * nor knows userxattr (EINVAL) */
+	if (!userns || (refused != EPERM && refused != EINVAL))
+		return err_sys(err, "mount overlay on %s (lower %s)", target, lower);
+	if (fuse_overlay(opts, o, err) == 0)
+		return 0;
+	return err_prefix(err,
+			  "the kernel's overlayfs refused %s (%s), and fuse-overlayfs in its place",
+			  target, strerror(refused));
 }

@@ -4,6 +4,7 @@
 #ifndef CELL_MOUNT_H
 #define CELL_MOUNT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -27,6 +28,21 @@ int mnt_pivot(int root_fd, bool no_pivot, struct error *err);
 int mnt_finish(const struct spec *spec, struct error *err);
 /* Opens PATH inside ROOT_FD (O_PATH), never leaving it (openat2). */
 int mnt_open_in_root(int root_fd, const char *path, int flags, struct error *err);
+
+/* A container's root file system: an overlay of LOWER (its lowerdir=, top
+ * first), UPPER and WORK on TARGET. For root, the kernel's overlayfs; in
+ * a user namespace (USERNS), the kernel's with userxattr (5.11 and later)
+ * or, where the kernel refuses it or $CELL_OVERLAY is "fuse-overlayfs",
+ * fuse-overlayfs, which serves it from a process of its own. */
+struct mnt_overlay {
+	char target[PATH_MAX];
+	pid_t fuse_pid; /* fuse-overlayfs while it serves TARGET, else 0 */
+	int fuse_err;	/* its stderr's read end (an error before the mount), or -1 */
+};
+int mnt_overlay(const char *lower, const char *upper, const char *work, const char *target,
+		bool userns, struct mnt_overlay *o, struct error *err);
+/* Unmounts it (fuse-overlayfs then ends; it is killed if it does not). */
+void mnt_overlay_release(struct mnt_overlay *o);
 
 /* Whether PATH is a mount point in this namespace, and a shared one. */
 void mnt_point_info(const char *path, bool *is, bool *shared);

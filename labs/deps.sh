@@ -59,11 +59,14 @@ for n in "${stages[@]}"; do
 	# (cell trace, cell run --trace) against the kernel's headers, and its
 	# tests read the kernel's list of BPF programs with bpftool; an ordinary
 	# user's cell maps its subordinate ids with uidmap's newuidmap and
-	# newgidmap and reaches the network through slirp4netns
+	# newgidmap, reaches the network through slirp4netns, and mounts its
+	# overlay with fuse-overlayfs where the kernel will not (before 5.11);
+	# getfattr (attr) reads the overlay's xattrs in the tests
 	10) packages+=(libjansson-dev libcap-dev libseccomp-dev libsqlite3-dev libnl-route-3-dev
 		libnftables-dev nftables pkg-config podman conmon containerd crun runc hyperfine
 		time graphviz libmicrohttpd-dev chromium python3 curl libbpfcc-dev bpftool
-		libarchive-dev libssl-dev libcurl4-openssl-dev skopeo docker-registry uidmap slirp4netns)
+		libarchive-dev libssl-dev libcurl4-openssl-dev skopeo docker-registry uidmap slirp4netns
+		fuse-overlayfs attr)
 		want_headers=true ;;
 	# make test-vm: qemu, and the tools that unpack the VM's kernel modules
 	# and format its scratch disk

@@ -16,7 +16,7 @@ setup() {
 	command -v jq >/dev/null || fail "jq is missing: run make deps"
 	command -v newuidmap >/dev/null || fail "newuidmap is missing: run make deps (uidmap)"
 	command -v slirp4netns >/dev/null || fail "slirp4netns is missing: run make deps"
-	user= tun_mode= cgroup_dir= disk_mnt= xdg=
+	user= tun_mode= fuse_mode= cgroup_dir= disk_mnt= xdg=
 	# a directory the test's user can read (bats's own is root's alone)
 	share=$(mktemp -d /tmp/cellr.XXXXXX)
 	chmod 755 "$share"
@@ -41,6 +41,7 @@ teardown() {
 		find "$cgroup_dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	fi
 	[ -z "$tun_mode" ] || chmod "$tun_mode" /dev/net/tun
+	[ -z "$fuse_mode" ] || chmod "$fuse_mode" /dev/fuse
 	rm -rf "$share"
 	cell_teardown
 }
@@ -117,6 +118,17 @@ open_tun() {
 	chmod 0666 /dev/net/tun
 }
 
+# fuse-overlayfs opens /dev/fuse as the user: the same (udev: 0666).
+open_fuse() {
+	fuse_mode=$(stat -c %a /dev/fuse)
+	chmod 0666 /dev/fuse
+}
+
+# The type of the file system mounted on the root of PID's mount namespace.
+root_fs_of() { # PID
+	awk '$5 == "/" { for (i = 7; $i != "-"; i++); print $(i + 1) }' "/proc/$1/mountinfo"
+}
+
 @test "rootless: an ordinary user runs, execs, logs, stops and removes, root of its full subordinate range" {
 	local pid
 	make_user
@@ -185,6 +197,62 @@ open_tun() {
 	assert_equal "$(stat -c '%u %g' "$f")" "$uid $gid"
 	run rcell image rm rl/img
 	assert_success
+}
+
+@test "rootless overlay: the kernel's with userxattr or fuse-overlayfs; an opaque directory survives a commit, and / is open to the container's users" {
+	local f pid fuse
+	make_user
+	command -v fuse-overlayfs >/dev/null || fail "fuse-overlayfs is missing: run make deps"
+	tar -C "$ROOTFS" -cf "$share/base.tar" .
+	rcell image import "$share/base.tar" rl/base >/dev/null
+	# /etc replaced: its upper directory is opaque, with the kernel's mark
+	# for a user namespace (trusted.* is root's of the host alone)
+	run rcell run --name r --network none rl/base sh -c \
+		'rm -rf /etc && mkdir /etc && echo only >/etc/only'
+	assert_success
+	f=$(find "$home/.local/share/cell/containers" -path '*/upper/etc' -type d)
+	assert_equal "$(getfattr --only-values -n user.overlay.opaque "$f")" y
+	run rcell commit r rl/replaced
+	assert_success
+	# the commit's layer is opaque in turn, and hides the image's /etc
+	f=$(rcell image inspect rl/replaced | jq -r '.[0].LayerDirs[-1]')/etc
+	assert_equal "$(getfattr --only-values -n user.overlay.opaque "$f")" y
+	run rcell run --rm --network none --user 1000 rl/replaced sh -c 'id -u; ls -A /etc; ls -ld / | cut -c1-10'
+	assert_success
+	assert_output "$(printf '1000\nonly\ndrwxr-xr-x')"
+	# the kernel's overlay, mounted with userxattr, in the monitor's namespace
+	rcell run -d --name k --network none rl/replaced sleep 100 >/dev/null
+	pid=$(init_of k)
+	assert_equal "$(root_fs_of "$pid")" overlay
+	grep -q ' / .* overlay .*userxattr' "/proc/$pid/mountinfo"
+	rcell rm -f k >/dev/null
+	# fuse-overlayfs, as on a kernel before 5.11: none without /dev/fuse
+	# (root's alone on this host), said in one line, and nothing left
+	if [ ! -w /dev/fuse ] || [ "$(stat -c %a /dev/fuse)" != 666 ]; then
+		run -125 as_user CELL_OVERLAY=fuse-overlayfs "$CONTAINER" run --rm --network none rl/replaced true
+		assert_output --partial "fuse-overlayfs needs /dev/fuse"
+		assert_equal "$(rcell ps -aq | grep -vc "$(rcell inspect r | jq -r '.[0].Id[:12]')")" 0
+	fi
+	run -125 as_user CELL_OVERLAY=fuse "$CONTAINER" run --rm --network none rl/replaced true
+	assert_output --partial "CELL_OVERLAY=fuse: kernel or fuse-overlayfs"
+	open_fuse
+	run as_user CELL_OVERLAY=fuse-overlayfs "$CONTAINER" run -d --name u --network none \
+		rl/replaced sh -c 'echo fuse >/etc/more; exec sleep 100'
+	assert_success
+	pid=$(init_of u)
+	assert_equal "$(root_fs_of "$pid")" fuse.fuse-overlayfs
+	fuse=$(pgrep -u "$user" -x fuse-overlayfs)
+	[ -n "$fuse" ] || fail "no fuse-overlayfs of $user's"
+	run rcell exec --user 1000 u sh -c 'ls -A /etc; cat /etc/more'
+	assert_success
+	assert_output "$(printf 'more\nonly\nfuse')"
+	run rcell rm -f u
+	assert_success
+	# it ends with the container; then nothing of the user's is left
+	[ ! -e "/proc/$fuse" ] || wait_until bash -c "! pgrep -u $user -x fuse-overlayfs"
+	rcell rm r >/dev/null
+	rcell image rm rl/replaced rl/base >/dev/null
+	wait_until nothing_of_the_user_left
 }
 
 @test "rootless without a subordinate range: the user's own id alone is mapped, with a notice once" {
@@ -321,8 +389,8 @@ open_tun() {
 	assert_equal "$(ls -A "$share/state")" ""
 }
 
-@test "rootless podman runs its containers with cell-runc: run --rm, exit status, run -d, exec, logs, stop, rm" {
-	local pid
+@test "rootless podman runs its containers with cell-runc: run --rm, exit status, -it, run -d, exec, logs, stop, rm" {
+	local pid holder
 	make_user
 	tar -C "$ROOTFS" -cf "$share/rootfs.tar" .
 	write_containers_conf "$share/containers.conf"
@@ -339,6 +407,18 @@ open_tun() {
 	assert_output "$(printf '0\n2')"
 	run rpodman run --rm --network none cell/busybox sh -c 'exit 7'
 	assert_failure 7
+	# -it: script gives podman a terminal, and cell-runc the container a
+	# pty of its own devpts through podman's --console-socket; the input
+	# stays open until the end, or an EOF could end the attach first
+	mkfifo -m 644 "$share/input"
+	sleep 60 >"$share/input" 3>&- &
+	holder=$!
+	run as_user script -qec "$share/podman run -it --rm --network none cell/busybox sh -c 'tty; [ -t 0 ] && echo on-a-terminal'" /dev/null <"$share/input"
+	kill "$holder"
+	wait "$holder" || true
+	assert_success
+	assert_output --partial /dev/pts/0
+	assert_output --partial on-a-terminal
 	run rpodman run -d --name d --network none cell/busybox sh -c 'echo up; while :; do sleep 0.1; done'
 	assert_success
 	pid=$(rpodman inspect -f '{{.State.Pid}}' d)
