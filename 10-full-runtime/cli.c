@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -1371,6 +1372,12 @@ static int create_status(const struct error *err)
 	return EXIT_CELL;
 }
 
+/* eBPF is the host root's: bpf(2) checks the capabilities in the host's
+ * user namespace, whatever a rootless cell is root of. */
+#define NO_ROOTLESS_TRACE                                                                   \
+	"a rootless container cannot be traced: loading an eBPF program takes CAP_BPF and " \
+	"CAP_PERFMON on the host (run cell as root for that)"
+
 /*
  * --trace FILE: stage 09's log, from the container's first system call.
  * cell-trace is found now, and FILE opened in the caller's directory
@@ -1381,6 +1388,8 @@ static int create_status(const struct error *err)
 static int open_trace(const char *file, struct mon_tracer *t, bool *made)
 {
 	*made = false;
+	if (rootless)
+		return refuse("--trace: " NO_ROOTLESS_TRACE);
 	if (find_program("cell-trace", "CELL_TRACE", CELL_TRACE, "--trace", t->path,
 			 sizeof(t->path)) < 0)
 		return -1;
@@ -3015,6 +3024,8 @@ static int cmd_trace(int argc, char **argv)
 		refuse("trace: give one container");
 		return usage_error("trace");
 	}
+	if (rootless)
+		return failf("trace: " NO_ROOTLESS_TRACE);
 	if (find(argv[optind], &r, &err) < 0)
 		return fail(&err);
 	if (!alive(&r) || !init_lives(&r))
@@ -3568,6 +3579,9 @@ int cli_main(int argc, char **argv)
 	}
 	if (geteuid() != 0)
 		return enter_user_namespace(orig_argc, orig_argv);
+	/* run again as /proc/self/exe, which would name it "exe" in ps */
+	if (rootless)
+		prctl(PR_SET_NAME, "cell", 0, 0, 0);
 	if (store_open(places.lib, &db, &err) < 0)
 		return fail(&err);
 	if (strcmp(cmd, "run") == 0)

@@ -315,7 +315,35 @@ root_fs_of() { # PID
 	assert_failure
 }
 
-@test "rootless without a delegated cgroup: a limit and pause are refused by name, and nothing is left" {
+@test "rootless web: the user's page lists its containers with both PIDs as the kernel has them; stop ends the init; pause is refused by name" {
+	local pid url token body
+	make_user
+	rcell run -d --name w --network none --rootfs "$ROOTFS" sh -c 'while :; do sleep 0.1; done' >/dev/null
+	pid=$(init_of w)
+	as_user "$CONTAINER" web --listen 127.0.0.1:0 >"$share/web.out" 2>"$share/web.err" 3>&- &
+	wait_until grep -q '^cell web: http://' "$share/web.out" ||
+		fail "cell web did not start: $(cat "$share/web.err")"
+	url=$(sed -n 's|^cell web: \(http://[^/]*\)/#token=[0-9a-f]*$|\1|p' "$share/web.out")
+	token=$(sed -n 's|^cell web: http://[^/]*/#token=\([0-9a-f]*\)$|\1|p' "$share/web.out")
+	body=$(curl -sf -H "X-Cell-Token: $token" "$url/api/containers/w")
+	# the init as the host numbers it, 1 in its PID namespace, the user's
+	assert_equal "$(jq -r '.Processes[] | select(.Pid == 1) | .HostPid' <<<"$body")" "$pid"
+	assert_equal "$(stat -c %u "/proc/$pid")" "$uid"
+	assert_equal "pid:[$(jq -r .Namespaces.pid <<<"$body")]" "$(ns_of "$pid" pid)"
+	# no cgroup here: pause is refused with cell's reason, and nothing changes
+	run curl -s -w '\n%{http_code}' -H "X-Cell-Token: $token" -H "Origin: $url" \
+		-H 'Content-Type: application/json' -d '{"action": "pause"}' "$url/api/containers/w"
+	assert_line --index 1 409
+	assert_line --index 0 --partial "a rootless container has a cgroup only"
+	grep -q '^State:.*[SR]' "/proc/$pid/status"
+	run curl -sf -H "X-Cell-Token: $token" -H "Origin: $url" \
+		-H 'Content-Type: application/json' -d '{"action": "stop"}' "$url/api/containers/w"
+	assert_success
+	wait_until bash -c "[ ! -e /proc/$pid ]"
+	pkill -INT -u "$user" -x cell
+}
+
+@test "rootless without a delegated cgroup: a limit and pause are refused by name, tracing (eBPF, the host's) too, and nothing is left" {
 	make_user --no-subids
 	run -125 rcell run --rm --network none -m 64m --rootfs "$ROOTFS" true
 	assert_output --partial "a rootless container has a cgroup only in a cgroup v2 subtree delegated to its user"
@@ -325,6 +353,11 @@ root_fs_of() { # PID
 	run -125 rcell pause p
 	assert_output --partial "the freezer: a rootless container has a cgroup only"
 	[ "$(rcell inspect p | jq -r '.[0].State.Status')" = running ]
+	run -125 rcell trace p
+	assert_output --partial "a rootless container cannot be traced: loading an eBPF program takes CAP_BPF"
+	run -125 rcell run --rm --network none --trace - --rootfs "$ROOTFS" true
+	assert_output --partial "cannot be traced"
+	assert_equal "$(rcell ps -aq)" "$(rcell inspect p | jq -r '.[0].Id[:12]')"
 	run rcell rm -f p
 	assert_success
 	wait_until nothing_of_the_user_left
