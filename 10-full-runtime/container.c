@@ -643,20 +643,9 @@ static int init_main(void *arg)
 
 static int connect_console(const char *path, struct error *err)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
+	int fd = st_unix_connect(path, SOCK_STREAM, err);
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return err_errno(err, ENAMETOOLONG, "--console-socket %s", path);
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(err, "socket");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return err_sys(err, "connect to --console-socket %s", path);
-	}
-	return fd;
+	return fd < 0 ? err_prefix(err, "--console-socket") : fd;
 }
 
 /* The host id that the container's root is (a uid or gid, as MAPS are),

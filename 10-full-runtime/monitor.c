@@ -76,33 +76,13 @@ void mon_run_dir(const struct places *p, const char *id, char *out, size_t size)
 	snprintf(out, size, "%s/containers/%s", p->run, id);
 }
 
-static int socket_path(struct sockaddr_un *addr, const char *dir, const char *name,
-		       struct error *err)
-{
-	addr->sun_family = AF_UNIX;
-	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s", dir, name) >=
-	    sizeof(addr->sun_path))
-		return err_errno(err, ENAMETOOLONG, "%s/%s", dir, name);
-	return 0;
-}
-
 int mon_attach(const struct places *p, const char *id, struct error *err)
 {
-	struct sockaddr_un addr;
-	char dir[PATH_MAX];
-	int fd;
+	char path[PATH_MAX + 8];
 
-	mon_run_dir(p, id, dir, sizeof(dir));
-	if (socket_path(&addr, dir, "attach", err) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(err, "socket");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return err_sys(err, "attach to %s", addr.sun_path);
-	}
-	return fd;
+	mon_run_dir(p, id, path, sizeof(path) - 8);
+	strcat(path, "/attach");
+	return st_unix_connect(path, SOCK_SEQPACKET, err);
 }
 
 bool mon_alive(const struct record *r)
@@ -286,21 +266,10 @@ static int mount_rootfs(struct mon *m, struct error *err)
 
 static int listen_on(const char *dir, const char *name, int type, struct error *err)
 {
-	struct sockaddr_un addr;
-	int fd;
+	char path[PATH_MAX];
 
-	if (socket_path(&addr, dir, name, err) < 0)
-		return -1;
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(err, "socket");
-	unlink(addr.sun_path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, MAX_CLIENTS) < 0) {
-		err_sys(err, "listen on %s", addr.sun_path);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return st_unix_listen(path, type, MAX_CLIENTS, err);
 }
 
 /* Accepts the init's connection on the console socket and takes the

@@ -41,6 +41,7 @@
 #include <nftables/libnftables.h>
 
 #include "net.h"
+#include "state.h"
 
 int net_parse_cidr(const char *text, struct net_addr *a, struct error *err)
 {
@@ -809,10 +810,15 @@ int net_set_ip_forward(int value, struct error *err)
 int net_slirp_start(pid_t pid, const char *api, bool host_loopback, struct net_slirp *s,
 		    struct error *err)
 {
-	char target[16], text[8], *argv[16];
+	char target[16], text[8], dir[PATH_MAX], *argv[16];
+	const char *name = strrchr(api, '/');
 	struct pollfd p;
 	int exit_pipe[2], ready[2], argc = 0;
 	ssize_t n = 0;
+	/* a unix address holds 108 bytes: a longer path is bound from its
+	 * directory, by its name alone */
+	bool from_dir = strlen(api) >= sizeof(((struct sockaddr_un *)NULL)->sun_path) &&
+			name != NULL && (size_t)(name - api) < sizeof(dir);
 
 	*s = (struct net_slirp){ .exit_fd = -1 };
 	/* udev makes it 0666; a host without udev may leave it root's alone */
@@ -830,7 +836,9 @@ int net_slirp_start(pid_t pid, const char *api, bool host_loopback, struct net_s
 	argv[argc++] = "--exit-fd=3";
 	argv[argc++] = "--ready-fd=4";
 	argv[argc++] = "--api-socket";
-	argv[argc++] = (char *)api;
+	argv[argc++] = (char *)(from_dir ? name + 1 : api);
+	if (from_dir)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(name - api), api);
 	argv[argc++] = target;
 	argv[argc++] = "tap0";
 	argv[argc] = NULL;
@@ -855,7 +863,7 @@ int net_slirp_start(pid_t pid, const char *api, bool host_loopback, struct net_s
 		null = null < 0 ? -1 : fcntl(null, F_DUPFD, 10);
 		if (exit_fd < 0 || ready_fd < 0 || null < 0 || dup2(exit_fd, 3) < 0 ||
 		    dup2(ready_fd, 4) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-		    dup2(null, 2) < 0)
+		    dup2(null, 2) < 0 || (from_dir && chdir(dir) < 0))
 			_exit(126);
 		syscall(SYS_close_range, 5, ~0U, 0);
 		execvp(argv[0], argv);
@@ -883,32 +891,31 @@ int net_slirp_start(pid_t pid, const char *api, bool host_loopback, struct net_s
 
 int net_slirp_forward(const char *api, const struct net_port *p, struct error *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char host[INET_ADDRSTRLEN] = "0.0.0.0", answer[1024], what[64], *request;
 	json_t *reply, *error;
 	size_t len = 0;
 	ssize_t n;
-	int fd, ret = -1;
+	int fd = -1, ret = -1;
 
 	net_port_text(p, what, sizeof(what));
 	if (p->host_ip != 0)
 		net_text(p->host_ip, host, sizeof(host));
-	if (strlen(api) >= sizeof(sa.sun_path))
-		return err_errno(err, ENAMETOOLONG, "-p %s: %s", what, api);
-	strcpy(sa.sun_path, api);
 	/* one request per connection, answered in JSON (slirp4netns(1), "API") */
 	reply = json_pack("{s:s, s:{s:s, s:s, s:i, s:i}}", "execute", "add_hostfwd", "arguments",
 			  "proto", p->proto, "host_addr", host, "host_port", (int)p->host_port,
 			  "guest_port", (int)p->port);
 	request = json_dumps(reply, JSON_COMPACT);
 	json_decref(reply);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (request == NULL || fd < 0) {
+	if (request == NULL) {
 		err_sys(err, "-p %s: the request to slirp4netns", what);
 		goto out;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, request, strlen(request)) != (ssize_t)strlen(request) ||
+	fd = st_unix_connect(api, SOCK_STREAM, err);
+	if (fd < 0) {
+		err_prefix(err, "-p %s: slirp4netns's API", what);
+		goto out;
+	}
+	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request) ||
 	    shutdown(fd, SHUT_WR) < 0) {
 		err_sys(err, "-p %s: slirp4netns's API %s", what, api);
 		goto out;

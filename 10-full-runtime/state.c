@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -304,4 +306,71 @@ int st_remove(const struct state *st, struct error *err)
 			rmdir(root);
 	}
 	return 0;
+}
+
+/* ---- unix sockets ---- */
+
+/* PATH as a unix address; *DIR_FD holds its directory open while the
+ * address goes through it (-1: PATH fits as it is). */
+static int unix_addr(const char *path, struct sockaddr_un *addr, int *dir_fd, struct error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	*addr = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	*dir_fd = -1;
+	if (strlen(path) < sizeof(addr->sun_path)) {
+		strcpy(addr->sun_path, path);
+		return 0;
+	}
+	if (slash == NULL || slash == path || (size_t)(slash - path) >= sizeof(dir) ||
+	    strlen(slash) > sizeof(addr->sun_path) - sizeof("/proc/self/fd/2147483647"))
+		return err_errno(err, ENAMETOOLONG, "%s", path);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	*dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dir_fd < 0)
+		return err_sys(err, "open %s", dir);
+	snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d%s", *dir_fd, slash);
+	return 0;
+}
+
+static int unix_socket(const char *path, int type, int backlog, bool listening, struct error *err)
+{
+	struct sockaddr_un addr;
+	int fd, dir_fd, ok = 0;
+
+	if (unix_addr(path, &addr, &dir_fd, err) < 0)
+		return -1;
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err_sys(err, "socket");
+	} else if (listening) {
+		unlink(addr.sun_path);
+		ok = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+		     listen(fd, backlog) == 0;
+		if (!ok)
+			err_sys(err, "listen on %s", path);
+	} else {
+		ok = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+		if (!ok)
+			err_sys(err, "connect to %s", path);
+	}
+	if (fd >= 0 && !ok) {
+		close(fd);
+		fd = -1;
+	}
+	if (dir_fd >= 0)
+		close(dir_fd);
+	return fd;
+}
+
+int st_unix_connect(const char *path, int type, struct error *err)
+{
+	return unix_socket(path, type, 0, false, err);
+}
+
+int st_unix_listen(const char *path, int type, int backlog, struct error *err)
+{
+	return unix_socket(path, type, backlog, true, err);
 }

@@ -56,6 +56,13 @@ unsigned long long st_start_time(pid_t pid);
 int st_remove_tree(const char *dir, struct error *err);
 /* The time now, RFC 3339 with nanoseconds, UTC. */
 void st_now(char *buf, size_t size);
+/* A unix socket of TYPE (SOCK_STREAM, SOCK_SEQPACKET), close-on-exec,
+ * connected to PATH, or bound to it and listening with BACKLOG (an old
+ * socket file removed first). A path longer than an address holds (108
+ * bytes, unix(7)), as a long $XDG_RUNTIME_DIR and a 64-character id make,
+ * is reached through a descriptor of its directory: /proc/self/fd/N/NAME. */
+int st_unix_connect(const char *path, int type, struct error *err);
+int st_unix_listen(const char *path, int type, int backlog, struct error *err);
 /* Removes ROOT/ID and what it holds. */
 int st_remove(const struct state *st, struct error *err);
 

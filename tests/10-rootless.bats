@@ -255,7 +255,7 @@ root_fs_of() { # PID
 	wait_until nothing_of_the_user_left
 }
 
-@test "rootless without a subordinate range: the user's own id alone is mapped, with a notice once" {
+@test "rootless without a subordinate range: the user's own id alone is mapped, with a notice once; a runtime directory of its own, however long" {
 	make_user --no-subids
 	[ -z "$sub_uid" ] || fail "useradd -r gave $user a subordinate range"
 	run rcell run --rm --network none --rootfs "$ROOTFS" sh -c 'cat /proc/self/uid_map /proc/self/setgroups'
@@ -278,6 +278,20 @@ root_fs_of() { # PID
 	[ -s "$xdg/cell/pause.pid" ]
 	run as_user XDG_RUNTIME_DIR="$xdg" "$CONTAINER" rm -f x
 	assert_success
+	# one long enough that a socket's path passes the 108 bytes a unix
+	# address holds: the attach socket and slirp4netns's API are reached
+	# through their directory, and a run attaches, a port is forwarded
+	long=$xdg/a/runtime/directory/deep/enough/for/the/sockets/to/pass/an/address
+	install -d -o "$uid" -g "$gid" -m 700 "$long"
+	chown -R "$uid:$gid" "$xdg"
+	open_tun
+	run as_user XDG_RUNTIME_DIR="$long" "$CONTAINER" run --rm -p 127.0.0.1:$((RANDOM % 10000 + 20000)):80 \
+		--rootfs "$ROOTFS" sh -c 'echo attached; ls /proc/1/fd >/dev/null'
+	assert_success
+	assert_line attached
+	[ -s "$long/cell/pause.pid" ]
+	# the attach socket, LONG/cell/containers/ID/attach, is 88 bytes more
+	[ $((${#long} + 88)) -gt 108 ]
 }
 
 @test "rootless networking: slirp4netns reaches the host's loopback only when allowed, -p forwards, and it ends with the container" {
