@@ -28,7 +28,8 @@ teardown() {
 		for id in $(rcell ps -aq 2>/dev/null); do
 			rcell rm -f "$id" >/dev/null 2>&1 || true
 		done
-		[ ! -x "$share/podman" ] || "$share/podman" system reset -f >/dev/null 2>&1 || true
+		# the user's podman store (as the user: as root, it would be root's)
+		[ ! -x "$share/podman" ] || rpodman system reset -f >/dev/null 2>&1 || true
 		# cell-pause, and whatever a failed test left running
 		pkill -KILL -u "$user" 2>/dev/null || true
 		wait_until bash -c "! pgrep -u $user >/dev/null" || true
@@ -117,6 +118,32 @@ open_tun() {
 	tun_mode=$(stat -c %a /dev/net/tun)
 	chmod 0666 /dev/net/tun
 }
+
+# What systemd does for user@UID.service, on a cgroup v2 host: a directory
+# of the user's (cgroup_dir), with the files that move processes and hand
+# controllers down, and a leaf, session, where in_session COMMAND starts.
+delegate_subtree() {
+	cgroup_dir=/sys/fs/cgroup/cellr$uid
+	mkdir -p "$cgroup_dir/session"
+	chown "$uid:$gid" "$cgroup_dir" "$cgroup_dir/cgroup.procs" "$cgroup_dir/cgroup.subtree_control" \
+		"$cgroup_dir/cgroup.threads" "$cgroup_dir/session" "$cgroup_dir/session/cgroup.procs"
+}
+in_session() { sh -c 'echo $$ >"$0/session/cgroup.procs" && exec "$@"' "$cgroup_dir" "$@"; }
+
+# $share/podman: podman as the user runs it, with cell-runc, in a store of
+# its own (vfs), with this host's limits; rpodman runs it as the user.
+make_podman() {
+	write_containers_conf "$share/containers.conf"
+	cat >"$share/podman" <<-EOF
+		#!/bin/sh
+		export CONTAINERS_CONF=$share/containers.conf
+		exec podman --storage-driver vfs --runtime $RUNC_BIN "\$@"
+	EOF
+	chmod 755 "$share/podman" "$share/containers.conf"
+	tar -C "$ROOTFS" -cf "$share/rootfs.tar" .
+	rpodman import -q "$share/rootfs.tar" cell/busybox >/dev/null
+}
+rpodman() { as_user "$share/podman" "$@"; }
 
 # fuse-overlayfs opens /dev/fuse as the user: the same (udev: 0666).
 open_fuse() {
@@ -382,14 +409,7 @@ root_fs_of() { # PID
 	grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
 		skip "needs a cgroup v2 host (make test runs this in the cgroup v2 VM)"
 	make_user --no-subids
-	# what systemd does for user@UID.service: a directory of the user's,
-	# with the files that move processes and hand controllers down
-	cgroup_dir=/sys/fs/cgroup/cellr$uid
-	mkdir -p "$cgroup_dir/session"
-	chown "$uid:$gid" "$cgroup_dir" "$cgroup_dir/cgroup.procs" "$cgroup_dir/cgroup.subtree_control" \
-		"$cgroup_dir/cgroup.threads" "$cgroup_dir/session" "$cgroup_dir/session/cgroup.procs"
-	# the user's commands start in the subtree's leaf
-	in_session() { sh -c 'echo $$ >"$0/session/cgroup.procs" && exec "$@"' "$cgroup_dir" "$@"; }
+	delegate_subtree
 	run in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
 		PATH=/usr/bin:/bin "$CONTAINER" run -d --name "$name" --network none -m 32m \
 		--memory-swap 32m --rootfs "$ROOTFS" sleep 100
@@ -439,16 +459,7 @@ root_fs_of() { # PID
 @test "rootless podman runs its containers with cell-runc: run --rm, exit status, -it, run -d, exec, logs, stop, rm" {
 	local pid holder
 	make_user
-	tar -C "$ROOTFS" -cf "$share/rootfs.tar" .
-	write_containers_conf "$share/containers.conf"
-	cat >"$share/podman" <<-EOF
-		#!/bin/sh
-		export CONTAINERS_CONF=$share/containers.conf
-		exec podman --storage-driver vfs --runtime $RUNC_BIN "\$@"
-	EOF
-	chmod 755 "$share/podman" "$share/containers.conf"
-	rpodman() { as_user "$share/podman" "$@"; }
-	rpodman import -q "$share/rootfs.tar" cell/busybox >/dev/null
+	make_podman
 	run rpodman run --rm --network none cell/busybox sh -c 'id -u; grep -c . /proc/self/uid_map'
 	assert_success
 	assert_output "$(printf '0\n2')"
@@ -481,4 +492,32 @@ root_fs_of() { # PID
 	[ ! -e "/proc/$pid" ]
 	run rpodman rm d
 	assert_success
+}
+
+@test "rootless podman with cell-runc in a delegated cgroup v2 subtree: pause freezes the container's cgroup, unpause thaws it" {
+	local pid cg
+	grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
+		skip "needs a cgroup v2 host (make test runs this in the cgroup v2 VM)"
+	make_user
+	delegate_subtree
+	make_podman
+	run in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
+		USER="$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$share/podman" run -d --name d \
+		--network none cell/busybox sh -c 'while :; do sleep 0.1; done'
+	assert_success
+	pid=$(rpodman inspect -f '{{.State.Pid}}' d)
+	# cell-runc made its cgroup below the user's subtree, as for cell
+	cg=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+	[[ "$cg" == "$cgroup_dir/"* ]] || fail "the init's cgroup $cg is not below $cgroup_dir"
+	run in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
+		USER="$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$share/podman" pause d
+	assert_success
+	grep -qx 'frozen 1' "$cg/cgroup.events"
+	assert_equal "$(rpodman inspect -f '{{.State.Status}}' d)" paused
+	run rpodman unpause d
+	assert_success
+	grep -qx 'frozen 0' "$cg/cgroup.events"
+	run rpodman rm -f -t 0 d
+	assert_success
+	[ ! -e "$cg" ]
 }

@@ -53,14 +53,18 @@ host_snapshot() {
 }
 
 # A containers.conf for podman on a host like this one: the limits it
-# allows (its hard nofile is lower than podman's default) and no systemd to
-# ask (cgroupfs, events in a file); each LINE goes in [engine] too.
+# allows (the hard nofile and nproc of the test's own, which may be lower
+# than podman's defaults, and an ordinary user may not raise) and no
+# systemd to ask (cgroupfs, events in a file); each LINE goes in [engine].
 write_containers_conf() { # FILE [LINE...]
-	local file=$1
+	local file=$1 nofile nproc
 	shift
+	nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
+	[ "$nofile" != unlimited ] || nofile=1048576
+	[ "$nproc" != unlimited ] && [ "$nproc" -lt 32768 ] || nproc=32768
 	{
 		echo '[containers]'
-		echo 'default_ulimits = ["nofile=1024:20000", "nproc=32768:32768"]'
+		echo "default_ulimits = [\"nofile=1024:$nofile\", \"nproc=$nproc:$nproc\"]"
 		echo '[engine]'
 		echo 'cgroup_manager = "cgroupfs"'
 		echo 'events_logger = "file"'
