@@ -102,7 +102,7 @@ shell: deps build rootfs
 VM ?= auto
 VM_STAGES := $(strip $(filter 06,$(NUMBERS)) \
 	$(if $(filter 10,$(NUMBERS)),'10-full-runtime:cgroup|freez' '10-cell:cgroup|freez' \
-		'10-rootless:cgroup'))
+		'10-rootless:cgroup|VM'))
 HOST_HAS_V2 := $(shell grep -qsw memory /sys/fs/cgroup/cgroup.controllers \
 	/sys/fs/cgroup/unified/cgroup.controllers && echo yes)
 ifeq ($(VM),no)

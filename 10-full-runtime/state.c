@@ -12,12 +12,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,17 +263,41 @@ unsigned long long st_start_time(pid_t pid)
 	return start;
 }
 
+static uint64_t tree_mount; /* the mount st_remove_tree's DIR is on */
+
+/* The mount PATH is on. Not st_dev, which nftw's FTW_MOUNT compares: on
+ * overlayfs a file that is not a directory shows the device of the layer
+ * it comes from (overlayfs.rst, "Non-standard behavior"), and a store on
+ * an overlay would keep them all. A kernel before 5.8 has no mount ids:
+ * its device then. */
+static int mount_of(const char *path, uint64_t *id)
+{
+	struct statx sx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
+		return -1;
+	*id = sx.stx_mask & STATX_MNT_ID ? sx.stx_mnt_id
+					 : makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	return 0;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
+	uint64_t id;
+
 	(void)st;
 	(void)ftw;
+	/* never what another file system mounted below holds */
+	if (mount_of(path, &id) < 0 || id != tree_mount)
+		return 0;
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 int st_remove_tree(const char *dir, struct error *err)
 {
-	/* FTW_MOUNT: never into another file system mounted below DIR */
-	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+	if (mount_of(dir, &tree_mount) < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "statx %s", dir);
+	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 		return err_sys(err, "remove %s", dir);
 	return 0;
 }

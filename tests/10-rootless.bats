@@ -282,6 +282,31 @@ root_fs_of() { # PID
 	wait_until nothing_of_the_user_left
 }
 
+@test "rootless overlay where the kernel refuses it (a store on an overlay, as the VM's root is): fuse-overlayfs serves the container's root instead" {
+	local store pid fuse
+	make_user
+	store=$home/on-root
+	[ "$(stat -f -c %T "$home")" = overlayfs ] ||
+		skip "needs a home on an overlay, which overlayfs refuses as an upper layer (make test runs this in the VM)"
+	command -v fuse-overlayfs >/dev/null || fail "fuse-overlayfs is missing: run make deps"
+	install -d -o "$uid" -g "$gid" "$store"
+	open_fuse
+	run as_user XDG_DATA_HOME="$store" "$CONTAINER" run -d --name f --network none \
+		--rootfs "$ROOTFS" sh -c 'echo written >/w; exec sleep 100'
+	assert_success
+	pid=$(as_user XDG_DATA_HOME="$store" "$CONTAINER" inspect f | jq -r '.[0].State.Pid')
+	assert_equal "$(root_fs_of "$pid")" fuse.fuse-overlayfs
+	fuse=$(pgrep -u "$user" -x fuse-overlayfs)
+	[ -n "$fuse" ] || fail "no fuse-overlayfs of $user's"
+	wait_until bash -c "[ -s '$(find "$store/cell/containers" -maxdepth 1 -mindepth 1 -type d)/upper/w' ]"
+	run as_user XDG_DATA_HOME="$store" "$CONTAINER" rm -f f
+	assert_success
+	wait_until bash -c "! pgrep -u $user -x fuse-overlayfs"
+	# its files too, though overlayfs gives them the devices of its layers
+	assert_equal "$(ls -A "$store/cell/containers")" ""
+	wait_until nothing_of_the_user_left
+}
+
 @test "rootless without a subordinate range: the user's own id alone is mapped, with a notice once; a runtime directory of its own, however long" {
 	make_user --no-subids
 	[ -z "$sub_uid" ] || fail "useradd -r gave $user a subordinate range"

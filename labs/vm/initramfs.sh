@@ -23,8 +23,9 @@ moddir=labs/cache/vm/modules
 # 9p, 9pnet_virtio: the host's tree; ext4, crc32c_generic: the scratch
 # disk's file system (ext4 asks the crypto layer for crc32c by name, which
 # only modprobe could resolve); overlay: stage 04; veth: stage 05; loop:
-# 06's test of a partition given to an I/O limit.
-wanted=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 crc32c_generic overlay veth loop)
+# 06's test of a partition given to an I/O limit; fuse: stage 10's rootless
+# overlay where the kernel's refuses (fuse-overlayfs).
+wanted=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 crc32c_generic overlay veth loop fuse)
 
 [ -x "$busybox" ] || die "no $busybox: run make deps"
 [ -d "$moddir" ] || die "no kernel in labs/cache/vm: run labs/vm/fetch-kernel.sh"
