@@ -793,9 +793,9 @@ int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst,
 #endif
 
 /* Whether fuse-overlayfs's process is gone; it is reaped if so. */
-static bool fuse_gone(struct mnt_overlay *o, int *status)
+static bool fuse_gone(struct mnt_overlay *o)
 {
-	if (o->fuse_pid <= 0 || waitpid(o->fuse_pid, status, WNOHANG) != 0) {
+	if (o->fuse_pid <= 0 || waitpid(o->fuse_pid, NULL, WNOHANG) != 0) {
 		o->fuse_pid = 0;
 		return true;
 	}
@@ -807,7 +807,7 @@ void mnt_overlay_release(struct mnt_overlay *o)
 	if (o->target[0] != '\0')
 		umount2(o->target, MNT_DETACH);
 	/* its connection ended with the mount: it ends by itself */
-	for (int ms = 0; ms < FUSE_END_MS && !fuse_gone(o, NULL); ms += 10)
+	for (int ms = 0; ms < FUSE_END_MS && !fuse_gone(o); ms += 10)
 		usleep(10000);
 	if (o->fuse_pid > 0) {
 		kill(o->fuse_pid, SIGKILL);
@@ -827,8 +827,8 @@ void mnt_overlay_release(struct mnt_overlay *o)
 static int fuse_overlay(const char *opts, struct mnt_overlay *o, struct error *err)
 {
 	char all[3 * PATH_MAX + 96], text[512];
-	int out[2], status = 0;
 	pid_t parent = getpid();
+	int out[2];
 	ssize_t n;
 
 	/* udev makes it 0666; a host without udev may leave it root's alone */
@@ -855,7 +855,8 @@ static int fuse_overlay(const char *opts, struct mnt_overlay *o, struct error *e
 			_exit(126);
 		execlp("fuse-overlayfs", "fuse-overlayfs", "-f", "-o", all, o->target,
 		       (char *)NULL);
-		fprintf(stderr, "fuse-overlayfs: %s (Debian's fuse-overlayfs)", strerror(errno));
+		fprintf(stderr, "fuse-overlayfs: %s (Debian's fuse-overlayfs: make deps)",
+			strerror(errno));
 		_exit(127);
 	}
 	close(out[1]);
@@ -871,7 +872,7 @@ static int fuse_overlay(const char *opts, struct mnt_overlay *o, struct error *e
 
 		if (statfs(o->target, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC)
 			return 0;
-		if (fuse_gone(o, &status)) {
+		if (fuse_gone(o)) {
 			n = read(o->fuse_err, text, sizeof(text) - 1);
 			text[n > 0 ? n : 0] = '\0';
 			text[strcspn(text, "\n")] = '\0';
@@ -910,7 +911,8 @@ int mnt_overlay(const char *lower, const char *upper, const char *work, const ch
 		return 0;
 	refused = errno;
 	/* a kernel before 5.11 mounts no overlayfs in a user namespace (EPERM),
-	 * nor knows userxattr (EINVAL) */
+	 * nor knows userxattr (EINVAL); nor does any take an upper directory
+	 * on an overlay (EINVAL) */
 	if (!userns || (refused != EPERM && refused != EINVAL))
 		return err_sys(err, "mount overlay on %s (lower %s)", target, lower);
 	if (fuse_overlay(opts, o, err) == 0)
