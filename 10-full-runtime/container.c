@@ -729,8 +729,12 @@ int ctr_create(const struct ctr_create_opts *o, pid_t *pid_out, struct error *er
 	/* 0622, the container's root's: its init opens it for writing once
 	 * it is the process's user, who may be another (process.user); only
 	 * a reader lets it through, and only its owner may read */
-	if (mkfifo(fifo, 0600) < 0 || chmod(fifo, 0622) < 0) {
+	if (mkfifo(fifo, 0600) < 0) {
 		err_sys(err, "mkfifo %s", fifo);
+		goto out;
+	}
+	if (chmod(fifo, 0622) < 0) {
+		err_sys(err, "chmod %s", fifo);
 		goto out;
 	}
 	if (chown(fifo, host_root_id(spec.uid_mappings, spec.n_uid_mappings, geteuid()),
@@ -951,16 +955,12 @@ out:
 static int container_pids(const struct state *st, const struct cgroup *cg, pid_t **pids, size_t *n,
 			  struct error *err)
 {
-	char init_ns[64], own_ns[64], path[64];
-	ssize_t len;
+	char init_ns[64], own_ns[64];
 
 	if (cg_exists(cg) || !cg->rootless)
 		return cg_pids(cg, pids, n, err);
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", st->pid);
-	len = readlink(path, init_ns, sizeof(init_ns) - 1);
-	init_ns[len < 0 ? 0 : len] = '\0';
-	len = readlink("/proc/self/ns/pid", own_ns, sizeof(own_ns) - 1);
-	own_ns[len < 0 ? 0 : len] = '\0';
+	ns_link(st->pid, "pid", init_ns, sizeof(init_ns));
+	ns_link(getpid(), "pid", own_ns, sizeof(own_ns));
 	if (strcmp(init_ns, own_ns) != 0)
 		return ns_members(st->pid, "pid", pids, n, err);
 	/* the caller's PID namespace: the init alone is the container's */

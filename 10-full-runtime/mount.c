@@ -788,9 +788,6 @@ int mnt_attach_shared(pid_t pid, int host_mnt, const char *src, const char *dst,
 
 #define FUSE_READY_MS 10000 /* fuse-overlayfs's time to mount */
 #define FUSE_END_MS   2000  /* and to end once unmounted */
-#ifndef FUSE_SUPER_MAGIC
-#define FUSE_SUPER_MAGIC 0x65735546
-#endif
 
 /* Whether fuse-overlayfs's process is gone; it is reaped if so. */
 static bool fuse_gone(struct mnt_overlay *o)

@@ -285,9 +285,7 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err)
 	return 0;
 }
 
-/* The namespace link of PID of TYPE ("pid:[4026531836]"), or "" when it
- * cannot be read. */
-static void ns_link(pid_t pid, const char *type, char *out, size_t size)
+void ns_link(pid_t pid, const char *type, char *out, size_t size)
 {
 	char path[64];
 	ssize_t len;

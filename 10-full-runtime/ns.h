@@ -31,6 +31,9 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, struct error *err);
  * the set-uid helpers that let an ordinary user map its subordinate ranges. */
 int ns_map_helper(const char *helper, pid_t pid, const struct id_map *map, size_t n,
 		  struct error *err);
+/* The namespace link of PID of TYPE ("pid:[4026531836]"), or "" when it
+ * cannot be read. */
+void ns_link(pid_t pid, const char *type, char *out, size_t size);
 /* The processes in PID's namespace of TYPE ("pid", "user"), PID too,
  * found in /proc by the namespace's link (those the caller may not read
  * are left out): a malloc'd array. */
