@@ -16,7 +16,7 @@ setup() {
 	command -v jq >/dev/null || fail "jq is missing: run make deps"
 	command -v newuidmap >/dev/null || fail "newuidmap is missing: run make deps (uidmap)"
 	command -v slirp4netns >/dev/null || fail "slirp4netns is missing: run make deps"
-	user= tun_mode= fuse_mode= cgroup_dir= disk_mnt= xdg=
+	user= tun_mode= fuse_mode= cgroup_dir= disk_mnt= xdg= user_env=()
 	# a directory the test's user can read (bats's own is root's alone)
 	share=$(mktemp -d /tmp/cellr.XXXXXX)
 	chmod 755 "$share"
@@ -49,7 +49,8 @@ teardown() {
 
 # An ordinary user of this test only, with a random uid and a home; with
 # --no-subids a system account, which useradd gives no subordinate range.
-# Sets user, uid, gid, home, and sub_uid/sub_gid ("FIRST COUNT", or "").
+# Sets user, uid, gid, home, sub_uid/sub_gid ("FIRST COUNT", or ""), and
+# user_env, the command prefix that runs as the user in a fresh environment.
 make_user() { # [--no-subids]
 	local i system=()
 	for i in $(seq 50); do
@@ -61,6 +62,8 @@ make_user() { # [--no-subids]
 	useradd "${system[@]}" -m -U -u "$uid" -s /bin/sh "$user" || fail "useradd $user failed"
 	gid=$(id -g "$user")
 	home=$(getent passwd "$user" | cut -d: -f6)
+	user_env=(setpriv --reuid="$uid" --regid="$gid" --init-groups
+		env -i HOME="$home" USER="$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin)
 	sub_uid=$(awk -F: -v u="$user" '$1 == u { print $2, $3; exit }' /etc/subuid)
 	sub_gid=$(awk -F: -v u="$user" '$1 == u { print $2, $3; exit }' /etc/subgid)
 	# In the VM the home is on the guest's root, an overlay, which overlayfs
@@ -76,9 +79,14 @@ make_user() { # [--no-subids]
 
 # A command as the user: a fresh environment (no XDG_RUNTIME_DIR unless
 # given: the state then goes to /tmp/cell-run-UID), from /.
-as_user() {
-	(cd / && setpriv --reuid="$uid" --regid="$gid" --init-groups \
-		env -i HOME="$home" USER="$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@")
+# (None before make_user has one: never the command as root.)
+as_user() { [ ${#user_env[@]} -gt 0 ] && (cd / && "${user_env[@]}" "$@"); }
+# The same, started in the delegated subtree's leaf (delegate_subtree),
+# where root puts it (the user may not move a process out of root's cgroup).
+as_user_in_session() {
+	[ ${#user_env[@]} -gt 0 ] &&
+		(cd / && sh -c 'echo $$ >"$0/session/cgroup.procs" && exec "$@"' "$cgroup_dir" \
+			"${user_env[@]}" "$@")
 }
 rcell() { as_user "$CONTAINER" "$@"; }
 
@@ -121,14 +129,13 @@ open_tun() {
 
 # What systemd does for user@UID.service, on a cgroup v2 host: a directory
 # of the user's (cgroup_dir), with the files that move processes and hand
-# controllers down, and a leaf, session, where in_session COMMAND starts.
+# controllers down, and a leaf, session, where as_user_in_session starts.
 delegate_subtree() {
 	cgroup_dir=/sys/fs/cgroup/cellr$uid
 	mkdir -p "$cgroup_dir/session"
 	chown "$uid:$gid" "$cgroup_dir" "$cgroup_dir/cgroup.procs" "$cgroup_dir/cgroup.subtree_control" \
 		"$cgroup_dir/cgroup.threads" "$cgroup_dir/session" "$cgroup_dir/session/cgroup.procs"
 }
-in_session() { sh -c 'echo $$ >"$0/session/cgroup.procs" && exec "$@"' "$cgroup_dir" "$@"; }
 
 # $share/podman: podman as the user runs it, with cell-runc, in a store of
 # its own (vfs), with this host's limits; rpodman runs it as the user.
@@ -435,8 +442,7 @@ root_fs_of() { # PID
 		skip "needs a cgroup v2 host (make test runs this in the cgroup v2 VM)"
 	make_user --no-subids
 	delegate_subtree
-	run in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
-		PATH=/usr/bin:/bin "$CONTAINER" run -d --name "$name" --network none -m 32m \
+	run as_user_in_session "$CONTAINER" run -d --name "$name" --network none -m 32m \
 		--memory-swap 32m --rootfs "$ROOTFS" sleep 100
 	assert_success
 	pid=$(init_of "$name")
@@ -445,8 +451,7 @@ root_fs_of() { # PID
 	rcell rm -f "$name" >/dev/null
 	[ ! -e "$cgroup_dir/cell" ]
 	# the limit holds: the kernel's OOM killer ends what goes past it
-	run -137 in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
-		PATH=/usr/bin:/bin "$CONTAINER" run --name "$name" --network none -m 16m \
+	run -137 as_user_in_session "$CONTAINER" run --name "$name" --network none -m 16m \
 		--memory-swap 16m --rootfs "$ROOTFS" memeat 64
 	assert_equal "$(rcell inspect "$name" | jq -r '.[0].State.OOMKilled')" true
 	rcell rm "$name" >/dev/null
@@ -526,16 +531,14 @@ root_fs_of() { # PID
 	make_user
 	delegate_subtree
 	make_podman
-	run in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
-		USER="$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$share/podman" run -d --name d \
-		--network none cell/busybox sh -c 'while :; do sleep 0.1; done'
+	run as_user_in_session "$share/podman" run -d --name d --network none cell/busybox \
+		sh -c 'while :; do sleep 0.1; done'
 	assert_success
 	pid=$(rpodman inspect -f '{{.State.Pid}}' d)
 	# cell-runc made its cgroup below the user's subtree, as for cell
 	cg=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
 	[[ "$cg" == "$cgroup_dir/"* ]] || fail "the init's cgroup $cg is not below $cgroup_dir"
-	run in_session setpriv --reuid="$uid" --regid="$gid" --init-groups env -i HOME="$home" \
-		USER="$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$share/podman" pause d
+	run as_user_in_session "$share/podman" pause d
 	assert_success
 	grep -qx 'frozen 1' "$cg/cgroup.events"
 	assert_equal "$(rpodman inspect -f '{{.State.Status}}' d)" paused
